@@ -1,0 +1,18 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+#include "common/status.h"
+
+namespace pinstream::cli {
+
+// Each Add*Commands registers subcommands on `app`; when one of them is chosen, its action is
+// stored in `*action` and run by main after parsing.
+using Action = std::function<Status()>;
+
+void AddBrokerCommand(CLI::App& app, Action* action);
+void AddStreamCommands(CLI::App& app, Action* action);
+void AddDemoCommand(CLI::App& app, Action* action);
+
+}  // namespace pinstream::cli

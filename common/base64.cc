@@ -1,0 +1,40 @@
+#include "common/base64.h"
+
+#include <openssl/evp.h>
+
+namespace pinstream {
+
+std::string Base64Encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  // EVP_EncodeBlock writes a trailing NUL; the +1 lives in std::string's own terminator.
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(bytes.data()),
+                          static_cast<int>(bytes.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
+Result<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) {
+    return Status::InvalidArgument("base64 data length is not a multiple of 4");
+  }
+  // EVP_DecodeBlock tolerates surrounding whitespace; Kinesis does not, and neither do we.
+  for (char c : text) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '+' || c == '/' || c == '=';
+    if (!ok) return Status::InvalidArgument("invalid character in base64 data");
+  }
+  size_t padding = 0;
+  if (!text.empty() && text.back() == '=') ++padding;
+  if (text.size() > 1 && text[text.size() - 2] == '=') ++padding;
+  std::string out(3 * (text.size() / 4), '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(text.data()),
+                          static_cast<int>(text.size()));
+  if (n < 0) return Status::InvalidArgument("invalid base64 data");
+  // EVP_DecodeBlock counts the bytes a padding '=' stands for; they are not data.
+  out.resize(static_cast<size_t>(n) - padding);
+  return out;
+}
+
+}  // namespace pinstream

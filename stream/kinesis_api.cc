@@ -1,0 +1,302 @@
+#include "stream/kinesis_api.h"
+
+#include "common/base64.h"
+#include "common/time_format.h"
+
+namespace pinstream {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::string_view kArnPrefix = "arn:aws:kinesis:us-east-1:000000000000:stream/";
+
+Result<std::string_view> RequiredString(const json& req, const char* field) {
+  auto it = req.find(field);
+  if (it == req.end() || it->is_null()) {
+    return Status::InvalidArgument(std::string(field) + " is required");
+  }
+  if (!it->is_string()) return Status::InvalidArgument(std::string(field) + " must be a string");
+  return std::string_view(it->get_ref<const std::string&>());
+}
+
+Result<int64_t> OptionalInt(const json& req, const char* field, int64_t fallback) {
+  auto it = req.find(field);
+  if (it == req.end() || it->is_null()) return fallback;
+  if (!it->is_number_integer()) return Status::InvalidArgument(std::string(field) + " must be an integer");
+  return it->get<int64_t>();
+}
+
+// StreamName, or the name inside StreamARN (newer AWS clients may send only the ARN).
+Result<std::string_view> StreamNameOf(const json& req) {
+  if (auto it = req.find("StreamARN"); it != req.end() && it->is_string() && !req.contains("StreamName")) {
+    std::string_view arn = it->get_ref<const std::string&>();
+    auto slash = arn.rfind(":stream/");
+    if (slash == std::string_view::npos) return Status::InvalidArgument("invalid StreamARN");
+    return arn.substr(slash + 8);
+  }
+  return RequiredString(req, "StreamName");
+}
+
+double EpochSeconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
+
+json SummaryOf(const StreamDescription& d) {
+  return {{"StreamName", d.name},
+          {"StreamARN", std::string(kArnPrefix) + d.name},
+          {"StreamStatus", "ACTIVE"},
+          {"StreamModeDetails", {{"StreamMode", "PROVISIONED"}}},
+          {"StreamCreationTimestamp", EpochSeconds(d.created_ms)}};
+}
+
+}  // namespace
+
+json ShardToJson(const ShardDescription& shard) {
+  return {{"ShardId", ShardIdFromIndex(shard.index)},
+          {"HashKeyRange",
+           {{"StartingHashKey", HashKeyToString(shard.starting_hash_key)},
+            {"EndingHashKey", HashKeyToString(shard.ending_hash_key)}}},
+          {"SequenceNumberRange",
+           {{"StartingSequenceNumber", SequenceNumber{shard.index, 0}.ToString()}}}};
+}
+
+Result<json> KinesisApi::Call(std::string_view action, const json& request) const {
+  if (!request.is_object()) return Status::InvalidArgument("request body must be a JSON object");
+  try {
+    if (action == "PutRecords") return PutRecords(request);
+    if (action == "GetRecords") return GetRecords(request);
+    if (action == "PutRecord") return PutRecord(request);
+    if (action == "GetShardIterator") return GetShardIterator(request);
+    if (action == "CreateStream") return CreateStream(request);
+    if (action == "DeleteStream") return DeleteStream(request);
+    if (action == "DescribeStream") return DescribeStream(request);
+    if (action == "DescribeStreamSummary") return DescribeStreamSummary(request);
+    if (action == "ListStreams") return ListStreams(request);
+    if (action == "ListShards") return ListShards(request);
+  } catch (const json::exception& e) {
+    return Status::InvalidArgument(std::string("malformed request: ") + e.what());
+  }
+  return Status::InvalidArgument("unknown action '" + std::string(action) + "'");
+}
+
+Result<json> KinesisApi::CreateStream(const json& req) const {
+  ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
+  ASSIGN_OR_RETURN(int64_t shards, OptionalInt(req, "ShardCount", 1));
+  if (shards < 1 || shards > UINT32_MAX) return Status::InvalidArgument("ShardCount must be at least 1");
+  RETURN_IF_ERROR(store_->CreateStream(name, static_cast<uint32_t>(shards)));
+  return json::object();
+}
+
+Result<json> KinesisApi::DeleteStream(const json& req) const {
+  ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
+  RETURN_IF_ERROR(store_->DeleteStream(name));
+  return json::object();
+}
+
+Result<json> KinesisApi::DescribeStream(const json& req) const {
+  ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
+  ASSIGN_OR_RETURN(StreamDescription d, store_->DescribeStream(name));
+  json desc = SummaryOf(d);
+  json shards = json::array();
+  for (const auto& s : d.shards) shards.push_back(ShardToJson(s));
+  desc["Shards"] = std::move(shards);
+  desc["HasMoreShards"] = false;
+  desc["RetentionPeriodHours"] = std::max<int64_t>(1, (d.retention_ms + 3'599'999) / 3'600'000);
+  desc["EnhancedMonitoring"] = json::array({{{"ShardLevelMetrics", json::array()}}});
+  desc["EncryptionType"] = "NONE";
+  return json{{"StreamDescription", std::move(desc)}};
+}
+
+Result<json> KinesisApi::DescribeStreamSummary(const json& req) const {
+  ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
+  ASSIGN_OR_RETURN(StreamDescription d, store_->DescribeStream(name));
+  json desc = SummaryOf(d);
+  desc["RetentionPeriodHours"] = std::max<int64_t>(1, (d.retention_ms + 3'599'999) / 3'600'000);
+  desc["OpenShardCount"] = d.shards.size();
+  desc["EnhancedMonitoring"] = json::array({{{"ShardLevelMetrics", json::array()}}});
+  desc["EncryptionType"] = "NONE";
+  desc["ConsumerCount"] = 0;
+  return json{{"StreamDescriptionSummary", std::move(desc)}};
+}
+
+Result<json> KinesisApi::ListStreams(const json& req) const {
+  std::string start;
+  if (auto it = req.find("ExclusiveStartStreamName"); it != req.end() && it->is_string()) {
+    start = it->get<std::string>();
+  }
+  ASSIGN_OR_RETURN(int64_t limit, OptionalInt(req, "Limit", 10000));
+  json names = json::array();
+  json summaries = json::array();
+  bool more = false;
+  for (const auto& name : store_->ListStreams()) {
+    if (!start.empty() && name <= start) continue;
+    if (static_cast<int64_t>(names.size()) >= limit) {
+      more = true;
+      break;
+    }
+    names.push_back(name);
+    if (auto d = store_->DescribeStream(name); d.ok()) summaries.push_back(SummaryOf(*d));
+  }
+  return json{{"StreamNames", names}, {"HasMoreStreams", more}, {"StreamSummaries", summaries}};
+}
+
+Result<json> KinesisApi::ListShards(const json& req) const {
+  ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
+  ASSIGN_OR_RETURN(StreamDescription d, store_->DescribeStream(name));
+  json shards = json::array();
+  for (const auto& s : d.shards) shards.push_back(ShardToJson(s));
+  return json{{"Shards", std::move(shards)}};
+}
+
+namespace {
+
+// Owns the decoded bytes that a PutEntry's views point into.
+struct DecodedEntry {
+  std::string data;
+  PutEntry entry;
+  Status status;
+};
+
+DecodedEntry DecodeEntry(const json& e) {
+  DecodedEntry out;
+  if (!e.is_object()) {
+    out.status = Status::InvalidArgument("each record must be an object");
+    return out;
+  }
+  auto pk = RequiredString(e, "PartitionKey");
+  auto data = RequiredString(e, "Data");
+  if (!pk.ok()) {
+    out.status = pk.status();
+    return out;
+  }
+  if (!data.ok()) {
+    out.status = data.status();
+    return out;
+  }
+  auto bytes = Base64Decode(*data);
+  if (!bytes.ok()) {
+    out.status = bytes.status().WithContext("Data");
+    return out;
+  }
+  out.data = std::move(bytes).value();
+  out.entry.partition_key = *pk;
+  if (auto it = e.find("ExplicitHashKey"); it != e.end() && !it->is_null()) {
+    if (!it->is_string()) {
+      out.status = Status::InvalidArgument("ExplicitHashKey must be a string");
+      return out;
+    }
+    out.entry.explicit_hash_key = std::string_view(it->get_ref<const std::string&>());
+  }
+  return out;
+}
+
+json PutResultToJson(const PutResult& r) {
+  if (!r.status.ok()) {
+    return {{"ErrorCode", r.status.TypeName()}, {"ErrorMessage", r.status.message()}};
+  }
+  return {{"SequenceNumber", r.sequence_number.ToString()},
+          {"ShardId", ShardIdFromIndex(r.sequence_number.shard_index)}};
+}
+
+}  // namespace
+
+Result<json> KinesisApi::PutRecord(const json& req) const {
+  ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
+  DecodedEntry d = DecodeEntry(req);
+  RETURN_IF_ERROR(d.status);
+  d.entry.data = d.data;
+  std::vector<PutResult> results;
+  RETURN_IF_ERROR(store_->PutRecords(name, std::span(&d.entry, 1), &results));
+  RETURN_IF_ERROR(results[0].status);
+  json out = PutResultToJson(results[0]);
+  out["EncryptionType"] = "NONE";
+  return out;
+}
+
+Result<json> KinesisApi::PutRecords(const json& req) const {
+  ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
+  auto records = req.find("Records");
+  if (records == req.end() || !records->is_array()) {
+    return Status::InvalidArgument("Records is required and must be an array");
+  }
+  if (records->size() > kMaxPutRecordsEntries) {
+    return Status::InvalidArgument("Records has " + std::to_string(records->size()) +
+                                   " entries; the limit is 500");
+  }
+  // Entries that fail to decode are reported in place; the rest go to the store together.
+  std::vector<DecodedEntry> decoded;
+  decoded.reserve(records->size());
+  for (const auto& e : *records) decoded.push_back(DecodeEntry(e));
+  std::vector<PutEntry> valid;
+  std::vector<size_t> valid_index;
+  for (size_t i = 0; i < decoded.size(); ++i) {
+    if (!decoded[i].status.ok()) continue;
+    decoded[i].entry.data = decoded[i].data;
+    valid.push_back(decoded[i].entry);
+    valid_index.push_back(i);
+  }
+  std::vector<PutResult> results(decoded.size());
+  for (size_t i = 0; i < decoded.size(); ++i) results[i].status = decoded[i].status;
+  if (!valid.empty()) {
+    std::vector<PutResult> stored;
+    RETURN_IF_ERROR(store_->PutRecords(name, valid, &stored));
+    for (size_t k = 0; k < stored.size(); ++k) results[valid_index[k]] = std::move(stored[k]);
+  } else if (decoded.empty()) {
+    return Status::InvalidArgument("Records must contain at least one entry");
+  } else if (!store_->DescribeStream(name).ok()) {
+    return Status::ResourceNotFound("stream '" + std::string(name) + "' not found");
+  }
+  json out_records = json::array();
+  int failed = 0;
+  for (const auto& r : results) {
+    failed += !r.status.ok();
+    out_records.push_back(PutResultToJson(r));
+  }
+  return json{{"FailedRecordCount", failed}, {"Records", std::move(out_records)}, {"EncryptionType", "NONE"}};
+}
+
+Result<json> KinesisApi::GetShardIterator(const json& req) const {
+  ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
+  ASSIGN_OR_RETURN(std::string_view shard_id, RequiredString(req, "ShardId"));
+  ASSIGN_OR_RETURN(std::string_view type_name, RequiredString(req, "ShardIteratorType"));
+  IteratorPosition pos;
+  ASSIGN_OR_RETURN(pos.type, ParseIteratorType(type_name));
+  if (pos.type == IteratorType::kAtSequenceNumber || pos.type == IteratorType::kAfterSequenceNumber) {
+    ASSIGN_OR_RETURN(std::string_view seq, RequiredString(req, "StartingSequenceNumber"));
+    pos.sequence_number = seq;
+  } else if (pos.type == IteratorType::kAtTimestamp) {
+    auto it = req.find("Timestamp");
+    if (it == req.end() || it->is_null()) {
+      return Status::InvalidArgument("Timestamp is required for AT_TIMESTAMP");
+    }
+    if (it->is_number()) {
+      pos.timestamp_ms = static_cast<int64_t>(it->get<double>() * 1000.0);
+    } else if (it->is_string()) {
+      ASSIGN_OR_RETURN(pos.timestamp_ms, ParseTimestampMillis(it->get<std::string>()));
+    } else {
+      return Status::InvalidArgument("Timestamp must be a number or a string");
+    }
+  }
+  ASSIGN_OR_RETURN(std::string iterator, store_->GetShardIterator(name, shard_id, pos));
+  return json{{"ShardIterator", iterator}};
+}
+
+Result<json> KinesisApi::GetRecords(const json& req) const {
+  ASSIGN_OR_RETURN(std::string_view iterator, RequiredString(req, "ShardIterator"));
+  ASSIGN_OR_RETURN(int64_t limit, OptionalInt(req, "Limit", kMaxGetRecordsLimit));
+  if (limit < 1 || limit > kMaxGetRecordsLimit) {
+    return Status::InvalidArgument("Limit must be between 1 and 10000");
+  }
+  json records = json::array();
+  ASSIGN_OR_RETURN(GetRecordsResult meta,
+                   store_->GetRecords(iterator, static_cast<int>(limit), [&](const RecordView& r) {
+                     records.push_back({{"SequenceNumber", r.sequence_number.ToString()},
+                                        {"ApproximateArrivalTimestamp", EpochSeconds(r.arrival_ms)},
+                                        {"Data", Base64Encode(r.data)},
+                                        {"PartitionKey", r.partition_key}});
+                   }));
+  return json{{"Records", std::move(records)},
+              {"NextShardIterator", meta.next_iterator},
+              {"MillisBehindLatest", meta.millis_behind_latest}};
+}
+
+}  // namespace pinstream

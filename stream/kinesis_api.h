@@ -1,0 +1,41 @@
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "common/result.h"
+#include "stream/stream_store.h"
+
+namespace pinstream {
+
+// Kinesis's JSON API (the shapes of Kinesis_20131202) over a StreamStore: request objects in,
+// response objects out, record data base64-encoded as on Kinesis's wire. The ZeroMQ broker
+// serves it for control actions and the HTTP gateway for everything, so both speak one API.
+//
+// Borrows the store, which must outlive it. Thread-safe as the store is.
+class KinesisApi {
+ public:
+  explicit KinesisApi(StreamStore* store) : store_(store) {}
+
+  // Runs `action` (e.g. "PutRecords") on `request`; the response object or the error.
+  Result<nlohmann::json> Call(std::string_view action, const nlohmann::json& request) const;
+
+ private:
+  Result<nlohmann::json> CreateStream(const nlohmann::json& req) const;
+  Result<nlohmann::json> DeleteStream(const nlohmann::json& req) const;
+  Result<nlohmann::json> DescribeStream(const nlohmann::json& req) const;
+  Result<nlohmann::json> DescribeStreamSummary(const nlohmann::json& req) const;
+  Result<nlohmann::json> ListStreams(const nlohmann::json& req) const;
+  Result<nlohmann::json> ListShards(const nlohmann::json& req) const;
+  Result<nlohmann::json> PutRecord(const nlohmann::json& req) const;
+  Result<nlohmann::json> PutRecords(const nlohmann::json& req) const;
+  Result<nlohmann::json> GetShardIterator(const nlohmann::json& req) const;
+  Result<nlohmann::json> GetRecords(const nlohmann::json& req) const;
+
+  StreamStore* store_;
+};
+
+// The JSON shape of a shard ({"ShardId","HashKeyRange","SequenceNumberRange"}).
+nlohmann::json ShardToJson(const ShardDescription& shard);
+
+}  // namespace pinstream

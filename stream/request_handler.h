@@ -1,0 +1,28 @@
+#pragma once
+
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "stream/kinesis_api.h"
+#include "stream/stream_store.h"
+
+namespace pinstream {
+
+// Turns one wire request (the frames after the envelope: header, target, body) into its reply
+// frames, calling the store directly for the binary data plane and KinesisApi for the rest.
+// Never throws; a malformed request gets an InvalidArgument reply.
+//
+// Borrows the store, which must outlive it. Thread-safe: workers share one handler.
+class RequestHandler {
+ public:
+  explicit RequestHandler(StreamStore* store) : store_(store), api_(store) {}
+
+  std::vector<zmq::message_t> Handle(std::vector<zmq::message_t>& request) const;
+
+ private:
+  StreamStore* store_;
+  KinesisApi api_;
+};
+
+}  // namespace pinstream

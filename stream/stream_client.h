@@ -1,0 +1,85 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+#include <zmq.hpp>
+
+#include "common/result.h"
+#include "stream/stream_types.h"
+
+namespace pinstream {
+
+// The records of one GetRecords call. The views point into `buffer`, which this object owns.
+struct GetRecordsReply {
+  GetRecordsResult meta;
+  std::vector<RecordView> records;
+  zmq::message_t buffer;
+};
+
+// A connection to a broker (one DEALER socket). Control actions speak Kinesis's JSON; the
+// data plane (PutRecords, GetRecords) uses the binary wire format. Requests may be pipelined
+// with Send*/Receive; the blocking calls are built on them.
+//
+// Not thread-safe: a client belongs to one thread, like its socket. Borrows the context, which
+// must outlive the client.
+class StreamClient {
+ public:
+  struct Options {
+    std::chrono::milliseconds timeout{10'000};  // a request unanswered this long is Unavailable
+  };
+
+  // One reply of a pipelined request; `frames` are the payload after the header.
+  struct Reply {
+    uint64_t request_id = 0;
+    Status status;
+    std::vector<zmq::message_t> frames;
+  };
+
+  static Result<std::unique_ptr<StreamClient>> Connect(zmq::context_t* ctx, const std::string& endpoint,
+                                                       const Options& options);
+  static Result<std::unique_ptr<StreamClient>> Connect(zmq::context_t* ctx, const std::string& endpoint) {
+    return Connect(ctx, endpoint, Options{});
+  }
+
+  // Any Kinesis action by name, e.g. Call("DescribeStream", {{"StreamName", "x"}}).
+  Result<nlohmann::json> Call(std::string_view action, const nlohmann::json& request);
+
+  Status CreateStream(std::string_view name, uint32_t shard_count);
+  Status DeleteStream(std::string_view name);
+  Result<std::vector<std::string>> ListStreams();
+  Result<std::vector<std::string>> ListShardIds(std::string_view stream);
+  Result<std::string> GetShardIterator(std::string_view stream, std::string_view shard_id,
+                                       const IteratorPosition& position);
+
+  // Blocking PutRecords: one result per entry, or the error that refused the whole request.
+  Status PutRecords(std::string_view stream, std::span<const PutEntry> entries,
+                    std::vector<PutResult>* results);
+  Result<GetRecordsReply> GetRecords(std::string_view iterator, int limit);
+
+  // Pipelining: Send* returns the request id that the matching Reply carries.
+  Result<uint64_t> SendPutRecords(std::string_view stream, std::span<const PutEntry> entries);
+  // The next reply, or nullopt if none arrived within `timeout`.
+  Result<std::optional<Reply>> Receive(std::chrono::milliseconds timeout);
+
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  StreamClient(zmq::socket_t socket, std::string endpoint, const Options& options);
+  Result<uint64_t> Send(uint8_t op, std::string_view target, std::string&& body);
+  // Waits for the reply to `request_id`, discarding stale replies of abandoned requests.
+  Result<Reply> Await(uint64_t request_id);
+
+  zmq::socket_t socket_;
+  std::string endpoint_;
+  Options options_;
+  uint64_t next_request_id_ = 1;
+};
+
+}  // namespace pinstream

@@ -1,0 +1,590 @@
+#include "stream/stream_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "common/coding.h"
+#include "stream/shard_iterator.h"
+
+namespace pinstream {
+
+namespace {
+
+constexpr char kRecordsFamily[] = "records";
+constexpr char kStreamPrefix[] = "stream/";
+constexpr char kTrimPrefix[] = "trim/";
+constexpr char kNextStreamIdKey[] = "next_stream_id";
+
+// Records are keyed (stream id, shard, counter), all big-endian: one shard is one contiguous,
+// ordered key range.
+constexpr size_t kRecordKeySize = 16;
+struct RecordKey {
+  char bytes[kRecordKeySize];
+  RecordKey(uint32_t stream_id, uint32_t shard, uint64_t counter) {
+    EncodeFixed32BE(bytes, stream_id);
+    EncodeFixed32BE(bytes + 4, shard);
+    EncodeFixed64BE(bytes + 8, counter);
+  }
+  rocksdb::Slice slice() const { return rocksdb::Slice(bytes, kRecordKeySize); }
+};
+
+std::string TrimKey(uint32_t stream_id, uint32_t shard) {
+  std::string k = kTrimPrefix;
+  PutFixed32BE(&k, stream_id);
+  PutFixed32BE(&k, shard);
+  return k;
+}
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::OK();
+  if (s.IsCorruption()) return Status::Corruption(std::string(what) + ": " + s.ToString());
+  return Status::IOError(std::string(what) + ": " + s.ToString());
+}
+
+// Record values: arrival time (fixed64), partition key (length-prefixed), then the data.
+bool DecodeRecordValue(rocksdb::Slice value, int64_t* arrival_ms, std::string_view* pk,
+                       std::string_view* data) {
+  Decoder d(std::string_view(value.data(), value.size()));
+  uint64_t arrival;
+  if (!d.GetFixed64BE(&arrival) || !d.GetLengthPrefixed(pk)) return false;
+  *arrival_ms = static_cast<int64_t>(arrival);
+  *data = d.rest();
+  return true;
+}
+
+int64_t ArrivalOf(rocksdb::Slice value) {
+  return value.size() >= 8 ? static_cast<int64_t>(DecodeFixed64BE(value.data())) : 0;
+}
+
+}  // namespace
+
+// A shard's live bounds. The hash range is fixed at creation; the counters only grow.
+struct ShardState {
+  ShardDescription desc;
+  std::atomic<uint64_t> first_counter{1};  // trim horizon: the oldest readable record
+  std::atomic<uint64_t> last_counter{0};   // the newest visible record
+  std::atomic<int64_t> last_arrival_ms{0};
+};
+
+// Immutable after creation but for the shards' atomic counters; shared by readers, which may
+// keep it past a DeleteStream (the id is never reused, so they only see a vanished stream).
+struct StreamState {
+  std::string name;
+  uint32_t id = 0;
+  int64_t created_ms = 0;
+  std::vector<std::unique_ptr<ShardState>> shards;  // by index; sorted by starting hash key
+
+  ShardState* Route(HashKey h) const {
+    auto it = std::upper_bound(shards.begin(), shards.end(), h,
+                               [](HashKey k, const auto& s) { return k < s->desc.starting_hash_key; });
+    return (*std::prev(it)).get();
+  }
+};
+
+struct StreamStore::Impl {
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::ColumnFamilyHandle* meta_cf = nullptr;  // owned by db
+  rocksdb::ColumnFamilyHandle* records_cf = nullptr;
+  rocksdb::WriteOptions write_options;
+
+  mutable std::shared_mutex meta_mu;
+  std::map<std::string, std::shared_ptr<StreamState>, std::less<>> by_name;  // GUARDED_BY(meta_mu)
+  std::unordered_map<uint32_t, std::shared_ptr<StreamState>> by_id;          // GUARDED_BY(meta_mu)
+  uint32_t next_stream_id = 1;                                               // GUARDED_BY(meta_mu)
+
+  // Serializes record writes so that counters are assigned in the order records become visible.
+  std::mutex write_mu;
+  Status write_error;  // GUARDED_BY(write_mu); sticky: once a write fails, all writes fail
+
+  std::mutex trim_mu;
+  int64_t last_flush_ms = 0;  // GUARDED_BY(trim_mu)
+
+  ~Impl() {
+    if (db) {
+      db->DestroyColumnFamilyHandle(records_cf);
+      db->DestroyColumnFamilyHandle(meta_cf);
+    }
+  }
+
+  std::shared_ptr<StreamState> FindByName(std::string_view name) const {
+    std::shared_lock lock(meta_mu);
+    auto it = by_name.find(name);
+    return it == by_name.end() ? nullptr : it->second;
+  }
+
+  std::shared_ptr<StreamState> FindById(uint32_t id) const {
+    std::shared_lock lock(meta_mu);
+    auto it = by_id.find(id);
+    return it == by_id.end() ? nullptr : it->second;
+  }
+
+  // Reads the arrival time of a record; nullopt when it is gone.
+  std::optional<int64_t> ArrivalAt(uint32_t stream_id, uint32_t shard, uint64_t counter) const {
+    rocksdb::PinnableSlice value;
+    RecordKey key(stream_id, shard, counter);
+    if (!db->Get(rocksdb::ReadOptions(), records_cf, key.slice(), &value).ok()) return std::nullopt;
+    return ArrivalOf(value);
+  }
+
+  // The first counter in [lo, hi] whose record arrived at or after `ts`, or hi + 1. Arrival
+  // times never decrease within a shard, so a binary search over counters finds it.
+  uint64_t LowerBoundByTime(uint32_t stream_id, uint32_t shard, uint64_t lo, uint64_t hi,
+                            int64_t ts) const {
+    uint64_t end = hi + 1;
+    while (lo < end) {
+      uint64_t mid = lo + (end - lo) / 2;
+      auto arrival = ArrivalAt(stream_id, shard, mid);
+      if (arrival && *arrival >= ts) {
+        end = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return lo;
+  }
+
+  Status LoadStream(std::string_view name, const std::string& json);
+  Status RecoverCounters(StreamState* stream);
+};
+
+Status StreamStore::Impl::LoadStream(std::string_view name, const std::string& text) {
+  auto stream = std::make_shared<StreamState>();
+  try {
+    auto j = nlohmann::json::parse(text);
+    stream->name = name;
+    stream->id = j.at("id").get<uint32_t>();
+    stream->created_ms = j.at("created_ms").get<int64_t>();
+    for (const auto& s : j.at("shards")) {
+      auto shard = std::make_unique<ShardState>();
+      shard->desc.index = s.at("index").get<uint32_t>();
+      ASSIGN_OR_RETURN(shard->desc.starting_hash_key, ParseHashKey(s.at("start").get<std::string>()));
+      ASSIGN_OR_RETURN(shard->desc.ending_hash_key, ParseHashKey(s.at("end").get<std::string>()));
+      stream->shards.push_back(std::move(shard));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption("stream metadata of '" + std::string(name) + "': " + e.what());
+  }
+  RETURN_IF_ERROR(RecoverCounters(stream.get()));
+  next_stream_id = std::max(next_stream_id, stream->id + 1);
+  by_id[stream->id] = stream;
+  by_name[stream->name] = std::move(stream);
+  return Status::OK();
+}
+
+Status StreamStore::Impl::RecoverCounters(StreamState* stream) {
+  for (auto& shard : stream->shards) {
+    const uint32_t idx = shard->desc.index;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), records_cf));
+    RecordKey last_key(stream->id, idx, UINT64_MAX);
+    it->SeekForPrev(last_key.slice());
+    uint64_t last = 0;
+    if (it->Valid() && it->key().size() == kRecordKeySize &&
+        DecodeFixed32BE(it->key().data()) == stream->id &&
+        DecodeFixed32BE(it->key().data() + 4) == idx) {
+      last = DecodeFixed64BE(it->key().data() + 8);
+      shard->last_arrival_ms = ArrivalOf(it->value());
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "recovering shard"));
+    uint64_t first = 1;
+    std::string trim;
+    auto s = db->Get(rocksdb::ReadOptions(), meta_cf, TrimKey(stream->id, idx), &trim);
+    if (s.ok() && trim.size() == 8) first = DecodeFixed64BE(trim.data());
+    shard->last_counter = last;
+    // A trim horizon can be past the last record when everything expired; the next record
+    // written then gets the counter after the last one, which is past the horizon too.
+    shard->first_counter = std::min(first, last + 1);
+  }
+  return Status::OK();
+}
+
+StreamStore::StreamStore(const Options& options, std::unique_ptr<Impl> impl)
+    : options_(options), impl_(std::move(impl)) {}
+
+StreamStore::~StreamStore() = default;
+
+Result<std::unique_ptr<StreamStore>> StreamStore::Open(const Options& options) {
+  if (options.retention_ms <= 0) return Status::InvalidArgument("retention must be positive");
+  std::error_code ec;
+  std::filesystem::create_directories(options.path, ec);
+  if (ec) return Status::IOError("creating " + options.path + ": " + ec.message());
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  // The metadata family is rarely written; without a cap its unflushed entries would pin every
+  // WAL file the records family has long flushed.
+  db_options.max_total_wal_size = 512 << 20;
+
+  rocksdb::ColumnFamilyOptions meta_options;
+
+  rocksdb::ColumnFamilyOptions records_options;
+  records_options.write_buffer_size = options.write_buffer_bytes;
+  records_options.max_write_buffer_number = 4;
+  records_options.compression = rocksdb::kNoCompression;
+  records_options.compaction_style = rocksdb::kCompactionStyleFIFO;
+  records_options.compaction_options_fifo.max_table_files_size = uint64_t{1} << 40;
+  records_options.compaction_options_fifo.allow_compaction = false;
+  // Files are dropped once their newest record is surely past retention (TrimExpired flushes
+  // at least every quarter retention period, so a file spans less than that).
+  records_options.ttl = static_cast<uint64_t>(std::max<int64_t>(1, options.retention_ms * 3 / 2000));
+  // FIFO keeps every file in L0; the level-style stall triggers would only throttle appends.
+  records_options.level0_file_num_compaction_trigger = 4;
+  records_options.level0_slowdown_writes_trigger = 1 << 20;
+  records_options.level0_stop_writes_trigger = 1 << 20;
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.block_size = 64 << 10;  // shards are read in long sequential runs
+  records_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, meta_options}, {kRecordsFamily, records_options}};
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  auto s = rocksdb::DB::Open(db_options, options.path, families, &handles, &raw);
+  if (!s.ok()) return FromRocks(s, "opening stream store at " + options.path);
+
+  auto impl = std::make_unique<Impl>();
+  impl->db.reset(raw);
+  impl->meta_cf = handles[0];
+  impl->records_cf = handles[1];
+  impl->write_options.sync = options.sync;
+  impl->last_flush_ms = options.clock->NowMillis();
+
+  std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator(rocksdb::ReadOptions(), impl->meta_cf));
+  for (it->Seek(kStreamPrefix); it->Valid() && it->key().starts_with(kStreamPrefix); it->Next()) {
+    std::string name = it->key().ToString().substr(sizeof(kStreamPrefix) - 1);
+    RETURN_IF_ERROR(impl->LoadStream(name, it->value().ToString()));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading stream metadata"));
+  std::string next_id;
+  if (impl->db->Get(rocksdb::ReadOptions(), impl->meta_cf, kNextStreamIdKey, &next_id).ok() &&
+      next_id.size() == 4) {
+    impl->next_stream_id = std::max(impl->next_stream_id, DecodeFixed32BE(next_id.data()));
+  }
+  it.reset();
+  spdlog::info("stream store opened path={} streams={}", options.path, impl->by_name.size());
+  return std::unique_ptr<StreamStore>(new StreamStore(options, std::move(impl)));
+}
+
+Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count) {
+  RETURN_IF_ERROR(ValidateStreamName(name));
+  if (shard_count < 1) return Status::InvalidArgument("ShardCount must be at least 1");
+  if (shard_count > kMaxShardsPerStream) {
+    return Status::LimitExceeded("ShardCount " + std::to_string(shard_count) +
+                                 " exceeds the limit of " + std::to_string(kMaxShardsPerStream));
+  }
+  std::unique_lock lock(impl_->meta_mu);
+  if (impl_->by_name.contains(name)) {
+    return Status::ResourceInUse("stream '" + std::string(name) + "' already exists");
+  }
+  auto stream = std::make_shared<StreamState>();
+  stream->name = name;
+  stream->id = impl_->next_stream_id;
+  stream->created_ms = options_.clock->NowMillis();
+  // An even split of [0, 2^128): shard i starts at i * (2^128 / n); the last one takes the rest.
+  const HashKey width = kMaxHashKey / shard_count + (kMaxHashKey % shard_count == shard_count - 1);
+  nlohmann::json shards = nlohmann::json::array();
+  for (uint32_t i = 0; i < shard_count; ++i) {
+    auto shard = std::make_unique<ShardState>();
+    shard->desc.index = i;
+    shard->desc.starting_hash_key = width * i;
+    shard->desc.ending_hash_key = i + 1 == shard_count ? kMaxHashKey : width * (i + 1) - 1;
+    shards.push_back({{"index", i},
+                      {"start", HashKeyToString(shard->desc.starting_hash_key)},
+                      {"end", HashKeyToString(shard->desc.ending_hash_key)}});
+    stream->shards.push_back(std::move(shard));
+  }
+  nlohmann::json meta = {{"id", stream->id}, {"created_ms", stream->created_ms}, {"shards", shards}};
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->meta_cf, std::string(kStreamPrefix) + std::string(name), meta.dump());
+  std::string next_id;
+  PutFixed32BE(&next_id, stream->id + 1);
+  batch.Put(impl_->meta_cf, kNextStreamIdKey, next_id);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;  // metadata is rare and must never be lost
+  RETURN_IF_ERROR(FromRocks(impl_->db->Write(wo, &batch), "creating stream"));
+  impl_->next_stream_id = stream->id + 1;
+  impl_->by_id[stream->id] = stream;
+  impl_->by_name[stream->name] = std::move(stream);
+  spdlog::info("stream created stream={} shards={}", name, shard_count);
+  return Status::OK();
+}
+
+Status StreamStore::DeleteStream(std::string_view name) {
+  std::unique_lock lock(impl_->meta_mu);
+  auto it = impl_->by_name.find(name);
+  if (it == impl_->by_name.end()) {
+    return Status::ResourceNotFound("stream '" + std::string(name) + "' not found");
+  }
+  const uint32_t id = it->second->id;
+  rocksdb::WriteBatch batch;
+  batch.Delete(impl_->meta_cf, std::string(kStreamPrefix) + std::string(name));
+  for (const auto& shard : it->second->shards) {
+    batch.Delete(impl_->meta_cf, TrimKey(id, shard->desc.index));
+  }
+  // The records become unreachable with the metadata (ids are never reused); the range
+  // tombstone lets FIFO compaction's age-out reclaim them without readers ever seeing them.
+  batch.DeleteRange(impl_->records_cf, RecordKey(id, 0, 0).slice(), RecordKey(id + 1, 0, 0).slice());
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  RETURN_IF_ERROR(FromRocks(impl_->db->Write(wo, &batch), "deleting stream"));
+  impl_->by_id.erase(id);
+  impl_->by_name.erase(it);
+  spdlog::info("stream deleted stream={}", name);
+  return Status::OK();
+}
+
+Result<StreamDescription> StreamStore::DescribeStream(std::string_view name) const {
+  auto stream = impl_->FindByName(name);
+  if (!stream) return Status::ResourceNotFound("stream '" + std::string(name) + "' not found");
+  StreamDescription d;
+  d.name = stream->name;
+  d.id = stream->id;
+  d.created_ms = stream->created_ms;
+  d.retention_ms = options_.retention_ms;
+  for (const auto& shard : stream->shards) {
+    ShardDescription s = shard->desc;
+    s.first_counter = shard->first_counter.load();
+    s.last_counter = shard->last_counter.load();
+    d.shards.push_back(s);
+  }
+  return d;
+}
+
+std::vector<std::string> StreamStore::ListStreams() const {
+  std::shared_lock lock(impl_->meta_mu);
+  std::vector<std::string> names;
+  for (const auto& [name, _] : impl_->by_name) names.push_back(name);
+  return names;
+}
+
+Status StreamStore::PutRecords(std::string_view stream_name, std::span<const PutEntry> entries,
+                               std::vector<PutResult>* results) {
+  if (entries.empty()) return Status::InvalidArgument("Records must contain at least one entry");
+  if (entries.size() > kMaxPutRecordsEntries) {
+    return Status::InvalidArgument("Records has " + std::to_string(entries.size()) +
+                                   " entries; the limit is 500");
+  }
+  size_t total = 0;
+  for (const auto& e : entries) total += e.partition_key.size() + e.data.size();
+  if (total > kMaxPutRecordsBytes) {
+    return Status::InvalidArgument("request of " + std::to_string(total) +
+                                   " bytes exceeds the 5 MiB limit");
+  }
+  auto stream = impl_->FindByName(stream_name);
+  if (!stream) return Status::ResourceNotFound("stream '" + std::string(stream_name) + "' not found");
+
+  // Validate and route outside the write lock: MD5 is the costliest step per record.
+  results->assign(entries.size(), PutResult{});
+  std::vector<ShardState*> route(entries.size(), nullptr);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const PutEntry& e = entries[i];
+    Status& st = (*results)[i].status;
+    if (e.partition_key.empty() || e.partition_key.size() > kMaxPartitionKeyLength) {
+      st = Status::InvalidArgument("PartitionKey must have 1 to 256 characters, has " +
+                                   std::to_string(e.partition_key.size()));
+      continue;
+    }
+    if (e.data.size() > kMaxRecordDataBytes) {
+      st = Status::InvalidArgument("record data of " + std::to_string(e.data.size()) +
+                                   " bytes exceeds the 1 MiB limit");
+      continue;
+    }
+    HashKey h;
+    if (e.explicit_hash_key) {
+      auto parsed = ParseHashKey(*e.explicit_hash_key);
+      if (!parsed.ok()) {
+        st = Status::InvalidArgument("ExplicitHashKey: " + parsed.status().message());
+        continue;
+      }
+      h = *parsed;
+    } else {
+      h = PartitionKeyHash(e.partition_key);
+    }
+    route[i] = stream->Route(h);
+  }
+
+  std::lock_guard lock(impl_->write_mu);
+  if (!impl_->write_error.ok()) return impl_->write_error;
+  const int64_t now = options_.clock->NowMillis();
+  // Counters and arrival times for this batch, per shard touched, published after the write.
+  std::unordered_map<ShardState*, std::pair<uint64_t, int64_t>> next;
+  rocksdb::WriteBatch batch(0, 0, 0, 0);
+  std::string header;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    ShardState* shard = route[i];
+    if (!shard) continue;
+    auto [slot, fresh] = next.try_emplace(shard, shard->last_counter.load(), shard->last_arrival_ms.load());
+    uint64_t counter = ++slot->second.first;
+    int64_t arrival = std::max(now, slot->second.second);
+    slot->second.second = arrival;
+    RecordKey key(stream->id, shard->desc.index, counter);
+    header.clear();
+    PutFixed64BE(&header, static_cast<uint64_t>(arrival));
+    PutVarint64(&header, entries[i].partition_key.size());
+    header.append(entries[i].partition_key);
+    rocksdb::Slice key_slice = key.slice();
+    rocksdb::Slice value_parts[2] = {header, rocksdb::Slice(entries[i].data.data(), entries[i].data.size())};
+    batch.Put(impl_->records_cf, rocksdb::SliceParts(&key_slice, 1), rocksdb::SliceParts(value_parts, 2));
+    (*results)[i].sequence_number = SequenceNumber{shard->desc.index, counter};
+  }
+  if (next.empty()) return Status::OK();
+  auto s = impl_->db->Write(impl_->write_options, &batch);
+  if (!s.ok()) {
+    impl_->write_error = FromRocks(s, "appending records");
+    spdlog::error("stream store write failed; refusing further writes stream={} error={}",
+                  stream_name, impl_->write_error.ToString());
+    return impl_->write_error;
+  }
+  for (auto& [shard, state] : next) {
+    shard->last_arrival_ms.store(state.second);
+    shard->last_counter.store(state.first, std::memory_order_release);
+  }
+  return Status::OK();
+}
+
+Result<std::string> StreamStore::GetShardIterator(std::string_view stream_name,
+                                                  std::string_view shard_id,
+                                                  const IteratorPosition& position) const {
+  auto stream = impl_->FindByName(stream_name);
+  if (!stream) return Status::ResourceNotFound("stream '" + std::string(stream_name) + "' not found");
+  ASSIGN_OR_RETURN(uint32_t index, ShardIndexFromId(shard_id));
+  if (index >= stream->shards.size()) {
+    return Status::ResourceNotFound("shard '" + std::string(shard_id) + "' not found in stream '" +
+                                    std::string(stream_name) + "'");
+  }
+  const ShardState& shard = *stream->shards[index];
+  ShardIterator it;
+  it.stream_id = stream->id;
+  it.shard_index = index;
+  it.issued_ms = options_.clock->NowMillis();
+  const uint64_t last = shard.last_counter.load(std::memory_order_acquire);
+  switch (position.type) {
+    case IteratorType::kTrimHorizon:
+      it.next_counter = 0;  // clamped to the trim horizon at read time
+      break;
+    case IteratorType::kLatest:
+      it.next_counter = last + 1;
+      break;
+    case IteratorType::kAtSequenceNumber:
+    case IteratorType::kAfterSequenceNumber: {
+      ASSIGN_OR_RETURN(SequenceNumber seq, SequenceNumber::Parse(position.sequence_number));
+      if (seq.shard_index != index) {
+        return Status::InvalidArgument("sequence number " + position.sequence_number +
+                                       " does not belong to shard " + std::string(shard_id));
+      }
+      it.next_counter = seq.counter + (position.type == IteratorType::kAfterSequenceNumber);
+      break;
+    }
+    case IteratorType::kAtTimestamp: {
+      const uint64_t first = shard.first_counter.load();
+      it.next_counter = first > last ? last + 1
+                                     : impl_->LowerBoundByTime(stream->id, index, first, last,
+                                                               position.timestamp_ms);
+      break;
+    }
+  }
+  return it.Encode();
+}
+
+Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int limit,
+                                                 const RecordVisitor& visit) const {
+  if (limit < 1 || limit > kMaxGetRecordsLimit) {
+    return Status::InvalidArgument("Limit must be between 1 and 10000, got " + std::to_string(limit));
+  }
+  ASSIGN_OR_RETURN(ShardIterator it, ShardIterator::Decode(token));
+  const int64_t now = options_.clock->NowMillis();
+  if (now - it.issued_ms > kIteratorLifetimeMs) {
+    return Status::ExpiredIterator("iterator expired at " +
+                                   std::to_string(it.issued_ms + kIteratorLifetimeMs) + " ms");
+  }
+  auto stream = impl_->FindById(it.stream_id);
+  if (!stream) return Status::ResourceNotFound("the iterator's stream no longer exists");
+  if (it.shard_index >= stream->shards.size()) return Status::InvalidArgument("invalid shard iterator");
+  const ShardState& shard = *stream->shards[it.shard_index];
+
+  const uint64_t last = shard.last_counter.load(std::memory_order_acquire);
+  uint64_t next = std::max(it.next_counter, shard.first_counter.load());
+  int64_t last_arrival = 0;
+  if (next <= last) {
+    const uint64_t end = std::min(last, next + static_cast<uint64_t>(limit) - 1) + 1;
+    RecordKey begin_key(stream->id, it.shard_index, next);
+    RecordKey end_key(stream->id, it.shard_index, end);
+    rocksdb::Slice upper = end_key.slice();
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> iter(impl_->db->NewIterator(ro, impl_->records_cf));
+    RecordView rec;
+    rec.sequence_number.shard_index = it.shard_index;
+    for (iter->Seek(begin_key.slice()); iter->Valid(); iter->Next()) {
+      rec.sequence_number.counter = DecodeFixed64BE(iter->key().data() + 8);
+      if (!DecodeRecordValue(iter->value(), &rec.arrival_ms, &rec.partition_key, &rec.data)) {
+        return Status::Corruption("record " + rec.sequence_number.ToString() + " is malformed");
+      }
+      visit(rec);
+      last_arrival = rec.arrival_ms;
+      next = rec.sequence_number.counter + 1;
+    }
+    RETURN_IF_ERROR(FromRocks(iter->status(), "reading shard"));
+  }
+  GetRecordsResult result;
+  result.shard_index = it.shard_index;
+  ShardIterator next_it = it;
+  next_it.next_counter = next;
+  next_it.issued_ms = now;
+  result.next_iterator = next_it.Encode();
+  result.millis_behind_latest = next <= last ? std::max<int64_t>(0, now - last_arrival) : 0;
+  return result;
+}
+
+Status StreamStore::TrimExpired() {
+  std::lock_guard trim_lock(impl_->trim_mu);
+  const int64_t now = options_.clock->NowMillis();
+  const int64_t cutoff = now - options_.retention_ms;
+  std::vector<std::shared_ptr<StreamState>> streams;
+  {
+    std::shared_lock lock(impl_->meta_mu);
+    for (const auto& [_, s] : impl_->by_id) streams.push_back(s);
+  }
+  rocksdb::WriteBatch batch;
+  std::vector<std::pair<ShardState*, uint64_t>> moved;
+  for (const auto& stream : streams) {
+    for (const auto& shard : stream->shards) {
+      const uint64_t first = shard->first_counter.load();
+      const uint64_t last = shard->last_counter.load(std::memory_order_acquire);
+      if (first > last) continue;
+      uint64_t horizon = impl_->LowerBoundByTime(stream->id, shard->desc.index, first, last, cutoff);
+      if (horizon == first) continue;
+      std::string value;
+      PutFixed64BE(&value, horizon);
+      batch.Put(impl_->meta_cf, TrimKey(stream->id, shard->desc.index), value);
+      moved.emplace_back(shard.get(), horizon);
+    }
+  }
+  if (!moved.empty()) {
+    RETURN_IF_ERROR(FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "trimming"));
+    for (auto [shard, horizon] : moved) shard->first_counter.store(horizon);
+    spdlog::info("trimmed expired records shards={}", moved.size());
+  }
+  // Bound how long a memtable can hold records, so that FIFO's file age-out (1.5x retention)
+  // never drops a file holding records that are still within retention.
+  if (now - impl_->last_flush_ms > options_.retention_ms / 4) {
+    impl_->last_flush_ms = now;
+    rocksdb::FlushOptions fo;
+    fo.wait = false;
+    RETURN_IF_ERROR(FromRocks(impl_->db->Flush(fo, impl_->records_cf), "flushing records"));
+  }
+  return Status::OK();
+}
+
+}  // namespace pinstream

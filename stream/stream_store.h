@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "stream/stream_types.h"
+
+namespace pinstream {
+
+// The sharded stream service's core: Kinesis's actions over a RocksDB store. The ZeroMQ broker
+// and the HTTP gateway are thin adapters over this one class.
+//
+// Records live in their own column family under (stream id, shard, counter) keys, written with
+// the WAL on: a PutRecords that returned has reached the operating system and survives kill -9
+// of the process (`sync` makes it survive power loss too). The records family uses FIFO
+// compaction: a shard is an append-only log, so whole files age out, as Kafka's segments do,
+// while retention is enforced exactly by a per-shard trim horizon that readers never pass.
+//
+// Thread-safe: any number of threads may call any method concurrently. Writes are serialized,
+// so a record becomes visible only after every record before it in its shard.
+class StreamStore {
+ public:
+  struct Options {
+    std::string path;                           // the RocksDB directory; created when missing
+    int64_t retention_ms = 24 * 3600 * 1000;    // records older than this are trimmed
+    bool sync = false;                          // fsync the WAL on every write
+    Clock* clock = Clock::Real();               // borrowed; must outlive the store
+    size_t write_buffer_bytes = size_t{128} << 20;
+  };
+
+  // Called once per record by GetRecords; the views are valid only during the call.
+  using RecordVisitor = std::function<void(const RecordView&)>;
+
+  static Result<std::unique_ptr<StreamStore>> Open(const Options& options);
+  ~StreamStore();
+
+  StreamStore(const StreamStore&) = delete;
+  StreamStore& operator=(const StreamStore&) = delete;
+
+  Status CreateStream(std::string_view name, uint32_t shard_count);
+  Status DeleteStream(std::string_view name);
+  Result<StreamDescription> DescribeStream(std::string_view name) const;
+  std::vector<std::string> ListStreams() const;
+
+  // Appends `entries` to `stream`, routing each by MD5(partition key) or its explicit hash key.
+  // Fills `results` with one PutResult per entry: an invalid entry fails alone and the others
+  // are written. Returns non-OK only when the request as a whole is refused (no such stream,
+  // too many entries, too many bytes) or the write could not be persisted.
+  Status PutRecords(std::string_view stream, std::span<const PutEntry> entries,
+                    std::vector<PutResult>* results);
+
+  Result<std::string> GetShardIterator(std::string_view stream, std::string_view shard_id,
+                                       const IteratorPosition& position) const;
+
+  // Reads up to `limit` records at `iterator`, in order, calling `visit` for each.
+  Result<GetRecordsResult> GetRecords(std::string_view iterator, int limit,
+                                      const RecordVisitor& visit) const;
+
+  // Moves every shard's trim horizon past the records older than the retention period.
+  // The broker calls this periodically; tests call it after moving their clock.
+  Status TrimExpired();
+
+  const Options& options() const { return options_; }
+
+ private:
+  struct Impl;
+  StreamStore(const Options& options, std::unique_ptr<Impl> impl);
+
+  Options options_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pinstream

@@ -1,0 +1,86 @@
+#include "stream/stream_types.h"
+
+#include <charconv>
+#include <cstdio>
+
+namespace pinstream {
+
+namespace {
+
+constexpr HashKey kSequenceBase = HashKey{1} << 124;
+constexpr std::string_view kShardIdPrefix = "shardId-";
+
+}  // namespace
+
+std::string SequenceNumber::ToString() const {
+  return HashKeyToString(kSequenceBase | (HashKey{shard_index} << 64) | counter);
+}
+
+Result<SequenceNumber> SequenceNumber::Parse(std::string_view text) {
+  auto v = ParseHashKey(text);
+  if (!v.ok() || *v < kSequenceBase || *v >= (kSequenceBase << 1)) {
+    return Status::InvalidArgument("invalid sequence number '" + std::string(text) + "'");
+  }
+  HashKey rest = *v - kSequenceBase;
+  if ((rest >> 64) > UINT32_MAX) {
+    return Status::InvalidArgument("invalid sequence number '" + std::string(text) + "'");
+  }
+  return SequenceNumber{static_cast<uint32_t>(rest >> 64), static_cast<uint64_t>(rest)};
+}
+
+std::string ShardIdFromIndex(uint32_t index) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "shardId-%012u", index);
+  return buf;
+}
+
+Result<uint32_t> ShardIndexFromId(std::string_view shard_id) {
+  std::string_view digits = shard_id;
+  if (digits.starts_with(kShardIdPrefix)) digits.remove_prefix(kShardIdPrefix.size());
+  uint32_t index = 0;
+  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
+  if (digits.empty() || ec != std::errc() || p != digits.data() + digits.size()) {
+    return Status::InvalidArgument("invalid shard id '" + std::string(shard_id) + "'");
+  }
+  return index;
+}
+
+Result<IteratorType> ParseIteratorType(std::string_view name) {
+  if (name == "TRIM_HORIZON") return IteratorType::kTrimHorizon;
+  if (name == "LATEST") return IteratorType::kLatest;
+  if (name == "AT_SEQUENCE_NUMBER") return IteratorType::kAtSequenceNumber;
+  if (name == "AFTER_SEQUENCE_NUMBER") return IteratorType::kAfterSequenceNumber;
+  if (name == "AT_TIMESTAMP") return IteratorType::kAtTimestamp;
+  return Status::InvalidArgument(
+      "ShardIteratorType must be one of TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER, "
+      "AFTER_SEQUENCE_NUMBER, AT_TIMESTAMP; got '" +
+      std::string(name) + "'");
+}
+
+std::string_view IteratorTypeName(IteratorType type) {
+  switch (type) {
+    case IteratorType::kTrimHorizon: return "TRIM_HORIZON";
+    case IteratorType::kLatest: return "LATEST";
+    case IteratorType::kAtSequenceNumber: return "AT_SEQUENCE_NUMBER";
+    case IteratorType::kAfterSequenceNumber: return "AFTER_SEQUENCE_NUMBER";
+    case IteratorType::kAtTimestamp: return "AT_TIMESTAMP";
+  }
+  return "?";
+}
+
+Status ValidateStreamName(std::string_view name) {
+  if (name.empty() || name.size() > 128) {
+    return Status::InvalidArgument("stream name must have 1 to 128 characters");
+  }
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-';
+    if (!ok) {
+      return Status::InvalidArgument("stream name '" + std::string(name) +
+                                     "' may only contain [a-zA-Z0-9_.-]");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace pinstream

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/hash_key.h"
+#include "common/status.h"
+
+namespace pinstream {
+
+// Kinesis's limits, enforced alike on every path into the store.
+inline constexpr size_t kMaxPartitionKeyLength = 256;
+inline constexpr size_t kMaxRecordDataBytes = size_t{1} << 20;
+inline constexpr size_t kMaxPutRecordsEntries = 500;
+inline constexpr size_t kMaxPutRecordsBytes = size_t{5} << 20;
+inline constexpr int kMaxGetRecordsLimit = 10000;
+inline constexpr uint32_t kMaxShardsPerStream = 1024;
+inline constexpr int64_t kIteratorLifetimeMs = 5 * 60 * 1000;
+
+// A record's position: its shard and its place in that shard (1, 2, ...). Rendered as a
+// fixed-width 38-digit decimal, 2^124 + shard * 2^64 + counter, so sequence numbers are
+// unique in a stream, strictly increasing in a shard, and compare the same as text or numbers.
+struct SequenceNumber {
+  uint32_t shard_index = 0;
+  uint64_t counter = 0;
+
+  std::string ToString() const;
+  static Result<SequenceNumber> Parse(std::string_view text);
+  auto operator<=>(const SequenceNumber&) const = default;
+};
+
+// "shardId-000000000003" for shard 3.
+std::string ShardIdFromIndex(uint32_t index);
+Result<uint32_t> ShardIndexFromId(std::string_view shard_id);
+
+// One entry of a PutRecords request. The views are borrowed from the caller's buffers and must
+// outlive the call that takes them.
+struct PutEntry {
+  std::string_view partition_key;
+  std::string_view data;
+  std::optional<std::string_view> explicit_hash_key;  // decimal text, when given
+};
+
+// The outcome of one PutRecords entry: its position, or why it was refused.
+struct PutResult {
+  Status status;
+  SequenceNumber sequence_number;
+};
+
+// A record as read from a shard; the views live as long as the buffer they point into.
+struct RecordView {
+  SequenceNumber sequence_number;
+  int64_t arrival_ms = 0;  // ApproximateArrivalTimestamp
+  std::string_view partition_key;
+  std::string_view data;
+};
+
+struct ShardDescription {
+  uint32_t index = 0;
+  HashKey starting_hash_key = 0;
+  HashKey ending_hash_key = 0;
+  uint64_t first_counter = 1;  // the oldest record still retained (trim horizon)
+  uint64_t last_counter = 0;   // the newest record; 0 when the shard is empty
+};
+
+struct StreamDescription {
+  std::string name;
+  uint32_t id = 0;  // never reused, so a re-created stream never sees a deleted one's records
+  int64_t created_ms = 0;
+  int64_t retention_ms = 0;
+  std::vector<ShardDescription> shards;
+};
+
+enum class IteratorType { kTrimHorizon, kLatest, kAtSequenceNumber, kAfterSequenceNumber, kAtTimestamp };
+
+Result<IteratorType> ParseIteratorType(std::string_view name);
+std::string_view IteratorTypeName(IteratorType type);
+
+// Where a GetShardIterator starts.
+struct IteratorPosition {
+  IteratorType type = IteratorType::kTrimHorizon;
+  std::string sequence_number;  // AT_/AFTER_SEQUENCE_NUMBER
+  int64_t timestamp_ms = 0;     // AT_TIMESTAMP
+};
+
+// What a GetRecords returns besides the records themselves.
+struct GetRecordsResult {
+  std::string next_iterator;
+  int64_t millis_behind_latest = 0;
+  uint32_t shard_index = 0;
+};
+
+// Checks a stream name as Kinesis does: 1..128 characters of [a-zA-Z0-9_.-].
+Status ValidateStreamName(std::string_view name);
+
+}  // namespace pinstream

@@ -1,0 +1,165 @@
+#include "stream/wire_protocol.h"
+
+#include "common/coding.h"
+
+namespace pinstream {
+
+namespace {
+
+Status Malformed(std::string_view what) {
+  return Status::InvalidArgument("malformed " + std::string(what));
+}
+
+}  // namespace
+
+std::string WireHeader::Encode() const {
+  std::string out;
+  out.reserve(kHeaderSize);
+  out.push_back(static_cast<char>(version));
+  out.push_back(static_cast<char>(op));
+  out.push_back(static_cast<char>(code));
+  PutFixed64BE(&out, request_id);
+  return out;
+}
+
+Result<WireHeader> WireHeader::Decode(std::string_view bytes) {
+  if (bytes.size() != kHeaderSize) return Malformed("message header");
+  WireHeader h;
+  h.version = static_cast<uint8_t>(bytes[0]);
+  if (h.version != kWireVersion) {
+    return Status::InvalidArgument("unsupported wire protocol version " + std::to_string(h.version));
+  }
+  auto op = static_cast<uint8_t>(bytes[1]);
+  if (op < 1 || op > 3) return Status::InvalidArgument("unknown operation " + std::to_string(op));
+  h.op = static_cast<Op>(op);
+  auto code = static_cast<uint8_t>(bytes[2]);
+  if (code > Status::kMaxCode) return Malformed("status code");
+  h.code = static_cast<Status::Code>(code);
+  h.request_id = DecodeFixed64BE(bytes.data() + 3);
+  return h;
+}
+
+void EncodePutRecordsRequest(std::span<const PutEntry> entries, std::string* out) {
+  PutVarint64(out, entries.size());
+  for (const auto& e : entries) {
+    PutLengthPrefixed(out, e.partition_key);
+    PutLengthPrefixed(out, e.explicit_hash_key.value_or(std::string_view()));
+    PutLengthPrefixed(out, e.data);
+  }
+}
+
+Status DecodePutRecordsRequest(std::string_view body, std::vector<PutEntry>* entries) {
+  Decoder d(body);
+  uint64_t n;
+  if (!d.GetVarint64(&n) || n > body.size()) return Malformed("PutRecords request");
+  entries->resize(n);
+  for (auto& e : *entries) {
+    std::string_view ehk;
+    if (!d.GetLengthPrefixed(&e.partition_key) || !d.GetLengthPrefixed(&ehk) ||
+        !d.GetLengthPrefixed(&e.data)) {
+      return Malformed("PutRecords request");
+    }
+    e.explicit_hash_key = ehk.empty() ? std::nullopt : std::optional(ehk);
+  }
+  if (!d.empty()) return Malformed("PutRecords request");
+  return Status::OK();
+}
+
+void EncodePutRecordsReply(std::span<const PutResult> results, std::string* out) {
+  PutVarint64(out, results.size());
+  for (const auto& r : results) {
+    out->push_back(static_cast<char>(r.status.code()));
+    if (r.status.ok()) {
+      PutVarint64(out, r.sequence_number.shard_index);
+      PutVarint64(out, r.sequence_number.counter);
+    } else {
+      PutLengthPrefixed(out, r.status.message());
+    }
+  }
+}
+
+Status DecodePutRecordsReply(std::string_view body, std::vector<PutResult>* results) {
+  Decoder d(body);
+  uint64_t n;
+  if (!d.GetVarint64(&n) || n > body.size()) return Malformed("PutRecords reply");
+  results->resize(n);
+  for (auto& r : *results) {
+    std::string_view code_byte = d.rest().substr(0, 1);
+    if (code_byte.empty() || static_cast<uint8_t>(code_byte[0]) > Status::kMaxCode) {
+      return Malformed("PutRecords reply");
+    }
+    Decoder rest(d.rest().substr(1));
+    d = rest;
+    auto code = static_cast<Status::Code>(code_byte[0]);
+    if (code == Status::Code::kOk) {
+      uint64_t shard, counter;
+      if (!d.GetVarint64(&shard) || !d.GetVarint64(&counter)) return Malformed("PutRecords reply");
+      r.status = Status::OK();
+      r.sequence_number = SequenceNumber{static_cast<uint32_t>(shard), counter};
+    } else {
+      std::string_view msg;
+      if (!d.GetLengthPrefixed(&msg)) return Malformed("PutRecords reply");
+      r.status = Status(code, std::string(msg));
+    }
+  }
+  return Status::OK();
+}
+
+void EncodeGetRecordsRequest(int limit, std::string* out) {
+  PutVarint64(out, static_cast<uint64_t>(limit));
+}
+
+Result<int> DecodeGetRecordsRequest(std::string_view body) {
+  Decoder d(body);
+  uint64_t limit;
+  if (!d.GetVarint64(&limit) || !d.empty() || limit > INT32_MAX) {
+    return Malformed("GetRecords request");
+  }
+  return static_cast<int>(limit);
+}
+
+void EncodeGetRecordsMeta(const GetRecordsResult& meta, std::string* out) {
+  PutLengthPrefixed(out, meta.next_iterator);
+  PutVarint64(out, static_cast<uint64_t>(meta.millis_behind_latest));
+  PutVarint64(out, meta.shard_index);
+}
+
+Result<GetRecordsResult> DecodeGetRecordsMeta(std::string_view body) {
+  Decoder d(body);
+  GetRecordsResult meta;
+  std::string_view next;
+  uint64_t behind, shard;
+  if (!d.GetLengthPrefixed(&next) || !d.GetVarint64(&behind) || !d.GetVarint64(&shard) ||
+      !d.empty()) {
+    return Malformed("GetRecords reply");
+  }
+  meta.next_iterator = next;
+  meta.millis_behind_latest = static_cast<int64_t>(behind);
+  meta.shard_index = static_cast<uint32_t>(shard);
+  return meta;
+}
+
+void AppendRecord(const RecordView& record, std::string* out) {
+  PutVarint64(out, record.sequence_number.counter);
+  PutVarint64(out, static_cast<uint64_t>(record.arrival_ms));
+  PutLengthPrefixed(out, record.partition_key);
+  PutLengthPrefixed(out, record.data);
+}
+
+Status DecodeRecords(std::string_view body, uint32_t shard_index, std::vector<RecordView>* records) {
+  Decoder d(body);
+  while (!d.empty()) {
+    RecordView r;
+    uint64_t counter, arrival;
+    if (!d.GetVarint64(&counter) || !d.GetVarint64(&arrival) ||
+        !d.GetLengthPrefixed(&r.partition_key) || !d.GetLengthPrefixed(&r.data)) {
+      return Malformed("GetRecords reply");
+    }
+    r.sequence_number = SequenceNumber{shard_index, counter};
+    r.arrival_ms = static_cast<int64_t>(arrival);
+    records->push_back(r);
+  }
+  return Status::OK();
+}
+
+}  // namespace pinstream
