@@ -10,6 +10,7 @@
 int main(int argc, char** argv) {
   CLI::App app{"pinstream: a real-time stream processor with windowed state", "pinstream"};
   app.require_subcommand(1);
+  app.fallthrough();  // global flags such as --log-level may follow the subcommand
   std::string log_level = "warn";
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off (logs go to stderr)")
       ->capture_default_str();

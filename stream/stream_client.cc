@@ -141,11 +141,20 @@ Status StreamClient::PutRecords(std::string_view stream, std::span<const PutEntr
   return DecodePutRecordsReply(reply.frames[0].to_string_view(), results);
 }
 
-Result<GetRecordsReply> StreamClient::GetRecords(std::string_view iterator, int limit) {
+Result<uint64_t> StreamClient::SendGetRecords(std::string_view iterator, int limit) {
   std::string body;
   EncodeGetRecordsRequest(limit, &body);
-  ASSIGN_OR_RETURN(uint64_t id, Send(static_cast<uint8_t>(Op::kGetRecords), iterator, std::move(body)));
+  return Send(static_cast<uint8_t>(Op::kGetRecords), iterator, std::move(body));
+}
+
+Result<GetRecordsReply> StreamClient::GetRecords(std::string_view iterator, int limit) {
+  ASSIGN_OR_RETURN(uint64_t id, SendGetRecords(iterator, limit));
   ASSIGN_OR_RETURN(Reply reply, Await(id));
+  return DecodeGetRecordsReply(std::move(reply));
+}
+
+Result<GetRecordsReply> StreamClient::DecodeGetRecordsReply(Reply&& reply) {
+  RETURN_IF_ERROR(reply.status);
   if (reply.frames.size() != 2) return Status::Corruption("malformed GetRecords reply");
   GetRecordsReply out;
   ASSIGN_OR_RETURN(out.meta, DecodeGetRecordsMeta(reply.frames[0].to_string_view()));

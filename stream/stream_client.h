@@ -65,6 +65,8 @@ class StreamClient {
 
   // Pipelining: Send* returns the request id that the matching Reply carries.
   Result<uint64_t> SendPutRecords(std::string_view stream, std::span<const PutEntry> entries);
+  Result<uint64_t> SendGetRecords(std::string_view iterator, int limit);
+  static Result<GetRecordsReply> DecodeGetRecordsReply(Reply&& reply);
   // The next reply, or nullopt if none arrived within `timeout`.
   Result<std::optional<Reply>> Receive(std::chrono::milliseconds timeout);
 

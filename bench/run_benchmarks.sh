@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The stream service benchmarks (issue 2): PutRecords ingest and GetRecords read-back against
+# a broker in its own process over tcp loopback, then the same ingest load against Redis
+# Streams (XADD pipelined 100 deep), with the ratio. Every server is started here on a free
+# loopback port and stopped by its pid. Figures are JSON lines on stdout.
+#
+#   BUILD=build BENCH_SECONDS=30 bench/run_benchmarks.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+SECS=${BENCH_SECONDS:-30}
+RECORD_BYTES=${RECORD_BYTES:-700}
+work=$(mktemp -d /tmp/pinstream-bench.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# The broker prints one ready line with its endpoint once it is bound.
+"$BUILD/pinstream" broker --data "$work/broker" --listen 'tcp://127.0.0.1:*' >"$work/broker.out" 2>"$work/broker.err" &
+broker_pid=$!
+pids+=("$broker_pid")
+for _ in $(seq 200); do
+  [ -s "$work/broker.out" ] && break
+  kill -0 "$broker_pid" 2>/dev/null || { cat "$work/broker.err" >&2; exit 1; }
+  sleep 0.1
+done
+endpoint=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["endpoint"])' "$work/broker.out")
+echo "bench: broker pid $broker_pid on $endpoint" >&2
+
+ingest=$("$BUILD/bench/stream_bench" ingest --broker "$endpoint" --seconds "$SECS" --shards 4 --record-bytes "$RECORD_BYTES")
+echo "$ingest"
+readback=$("$BUILD/bench/stream_bench" readback --broker "$endpoint" --records 1000000 --record-bytes "$RECORD_BYTES")
+echo "$readback"
+kill "$broker_pid"; wait "$broker_pid" 2>/dev/null || true
+
+# Redis Streams under the same load: 700-byte entries appended to 4 streams, AOF on with
+# everysec fsync (acknowledged writes reach the OS, as the broker's WAL writes do).
+if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
+  port=$(free_port)
+  mkdir -p "$work/redis"
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly yes --appendfsync everysec \
+    --dir "$work/redis" --daemonize no >"$work/redis.log" 2>&1 &
+  redis_pid=$!
+  pids+=("$redis_pid")
+  for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  value=$(head -c "$RECORD_BYTES" /dev/zero | tr '\0' 'x')
+  # Sized to run about as long as the pinstream ingest run at Redis's usual rate.
+  n=$((SECS * 150000))
+  start=$(date +%s.%N)
+  redis-benchmark -h 127.0.0.1 -p "$port" -P 100 -c "${REDIS_CLIENTS:-50}" -n "$n" -r 4 -q \
+    XADD 'bench:__rand_int__' '*' d "$value" >"$work/redis-bench.out" 2>&1
+  end=$(date +%s.%N)
+  kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true
+  python3 - "$ingest" "$n" "$start" "$end" "$work/redis-bench.out" <<'PY'
+import json, sys
+ingest = json.loads(sys.argv[1])
+n, start, end = int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+redis_rps = n / (end - start)
+text = open(sys.argv[5]).read().replace("\r", "\n")
+print(json.dumps({"benchmark": "redis_streams_xadd", "pipeline": 100, "records": n,
+                  "seconds": end - start, "records_per_s": redis_rps,
+                  "redis_benchmark_says": [l.split(": ")[-1] for l in text.splitlines()
+                                           if "requests per second" in l][-1:]}))
+print(json.dumps({"benchmark": "ingest_vs_redis", "pinstream_records_per_s": ingest["records_per_s"],
+                  "redis_records_per_s": redis_rps, "ratio": ingest["records_per_s"] / redis_rps}))
+PY
+else
+  echo "bench: redis-server/redis-benchmark not installed (./run bench installs them); skipping the comparison" >&2
+fi
