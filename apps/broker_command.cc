@@ -51,14 +51,18 @@ Status RunBroker(const BrokerFlags& flags) {
 
 void AddBrokerCommand(CLI::App& app, Action* action) {
   auto flags = std::make_shared<BrokerFlags>();
-  auto* cmd = app.add_subcommand("broker", "run the sharded stream service (Kinesis semantics over ZeroMQ)");
-  cmd->add_option("--data", flags->data, "directory of the RocksDB store (created if missing)")->required();
-  cmd->add_option("--listen", flags->listen, "ZeroMQ endpoint to bind; tcp://127.0.0.1:* picks a free port")
+  auto* cmd = app.add_subcommand("broker",
+                                 "run the sharded stream service (Kinesis semantics over ZeroMQ)");
+  cmd->add_option("--data", flags->data, "directory of the RocksDB store (created if missing)")
+      ->required();
+  cmd->add_option("--listen", flags->listen,
+                  "ZeroMQ endpoint to bind; tcp://127.0.0.1:* picks a free port")
       ->capture_default_str();
   cmd->add_option("--retention", flags->retention, "how long records are kept (e.g. 24h, 90m, 30s)")
       ->capture_default_str();
   cmd->add_option("--workers", flags->workers, "request worker threads")->capture_default_str();
-  cmd->add_flag("--sync", flags->sync, "fsync the write-ahead log before acknowledging (survives power loss)");
+  cmd->add_flag("--sync", flags->sync,
+                "fsync the write-ahead log before acknowledging (survives power loss)");
   cmd->callback([flags, action] { *action = [flags] { return RunBroker(*flags); }; });
 }
 

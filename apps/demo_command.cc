@@ -26,7 +26,8 @@ struct DemoFlags {
 Status RunDemo(const DemoFlags& flags) {
   std::string dir = flags.data;
   if (dir.empty()) {
-    dir = (std::filesystem::temp_directory_path() / ("pinstream-demo-" + std::to_string(getpid()))).string();
+    dir = (std::filesystem::temp_directory_path() / ("pinstream-demo-" + std::to_string(getpid())))
+              .string();
   }
   StreamStore::Options store_options;
   store_options.path = dir + "/broker";
@@ -64,8 +65,10 @@ Status RunDemo(const DemoFlags& flags) {
         if (reply.records.empty()) break;
       }
     }
-    report[name] = {{"put", producer.stats().acked}, {"read_back", read}, {"shards", shard_ids.size()}};
-    std::cerr << "demo: " << name << ": put " << producer.stats().acked << ", read back " << read << "\n";
+    report[name] = {
+        {"put", producer.stats().acked}, {"read_back", read}, {"shards", shard_ids.size()}};
+    std::cerr << "demo: " << name << ": put " << producer.stats().acked << ", read back " << read
+              << "\n";
   }
   PrintJson({{"streams", report}, {"data", dir}});
   std::cerr << "demo: the processor, emulator and business questions arrive with the next issues\n";

@@ -31,11 +31,14 @@ Result<IteratorPosition> ParsePosition(const std::string& text) {
   std::string arg = colon == std::string::npos ? "" : text.substr(colon + 1);
   IteratorPosition pos;
   ASSIGN_OR_RETURN(pos.type, ParseIteratorType(type));
-  if (pos.type == IteratorType::kAtSequenceNumber || pos.type == IteratorType::kAfterSequenceNumber) {
-    if (arg.empty()) return Status::InvalidArgument(type + " needs a sequence number: " + type + ":SEQ");
+  if (pos.type == IteratorType::kAtSequenceNumber ||
+      pos.type == IteratorType::kAfterSequenceNumber) {
+    if (arg.empty())
+      return Status::InvalidArgument(type + " needs a sequence number: " + type + ":SEQ");
     pos.sequence_number = arg;
   } else if (pos.type == IteratorType::kAtTimestamp) {
-    if (arg.empty()) return Status::InvalidArgument("AT_TIMESTAMP needs a time: AT_TIMESTAMP:ISO8601");
+    if (arg.empty())
+      return Status::InvalidArgument("AT_TIMESTAMP needs a time: AT_TIMESTAMP:ISO8601");
     ASSIGN_OR_RETURN(pos.timestamp_ms, ParseTimestampMillis(arg));
   } else if (!arg.empty()) {
     return Status::InvalidArgument(type + " takes no argument");
@@ -79,15 +82,17 @@ Status PutRecordsFile(const StreamFlags& f) {
   size_t batch_bytes = 0;
   auto flush = [&]() -> Status {
     if (batch.empty()) return Status::OK();
-    ASSIGN_OR_RETURN(json res, conn->client->Call("PutRecords", {{"StreamName", f.name}, {"Records", batch}}));
+    ASSIGN_OR_RETURN(
+        json res, conn->client->Call("PutRecords", {{"StreamName", f.name}, {"Records", batch}}));
     ++batches;
     total += batch.size();
     failed += res.at("FailedRecordCount").get<size_t>();
     const auto& records = res.at("Records");
     for (size_t i = 0; i < records.size(); ++i) {
       if (records[i].contains("ErrorCode")) {
-        std::cerr << f.file << ":" << batch_lines[i] << ": " << records[i]["ErrorCode"].get<std::string>()
-                  << ": " << records[i]["ErrorMessage"].get<std::string>() << "\n";
+        std::cerr << f.file << ":" << batch_lines[i] << ": "
+                  << records[i]["ErrorCode"].get<std::string>() << ": "
+                  << records[i]["ErrorMessage"].get<std::string>() << "\n";
       }
     }
     batch = json::array();
@@ -102,7 +107,8 @@ Status PutRecordsFile(const StreamFlags& f) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     json entry = json::parse(line, nullptr, false);
     if (entry.is_discarded() || !entry.is_object()) {
-      return Status::InvalidArgument(f.file + ":" + std::to_string(line_no) + ": not a JSON object");
+      return Status::InvalidArgument(f.file + ":" + std::to_string(line_no) +
+                                     ": not a JSON object");
     }
     // A batch holds at most 500 entries and 5 MiB, as Kinesis allows.
     size_t bytes = line.size();
@@ -126,7 +132,8 @@ Status Get(const StreamFlags& f) {
   ASSIGN_OR_RETURN(IteratorPosition pos, ParsePosition(f.iterator));
   ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker));
   ASSIGN_OR_RETURN(std::string iterator, conn->client->GetShardIterator(f.name, f.shard, pos));
-  ASSIGN_OR_RETURN(json res, conn->client->Call("GetRecords", {{"ShardIterator", iterator}, {"Limit", f.limit}}));
+  ASSIGN_OR_RETURN(json res, conn->client->Call("GetRecords",
+                                                {{"ShardIterator", iterator}, {"Limit", f.limit}}));
   PrintJson(res);
   return Status::OK();
 }
@@ -149,12 +156,16 @@ void AddStreamCommands(CLI::App& app, Action* action) {
   create->callback([=] { *action = [f] { return Create(*f); }; });
 
   auto* list = add("list", "ListStreams");
-  list->callback([=] { *action = [f] { return SimpleCall(*f, "ListStreams", json::object(), nullptr); }; });
+  list->callback(
+      [=] { *action = [f] { return SimpleCall(*f, "ListStreams", json::object(), nullptr); }; });
 
-  auto* describe = add("describe", "DescribeStream: shards, hash key ranges, sequence number ranges");
+  auto* describe =
+      add("describe", "DescribeStream: shards, hash key ranges, sequence number ranges");
   describe->add_option("name", f->name, "stream name")->required();
   describe->callback([=] {
-    *action = [f] { return SimpleCall(*f, "DescribeStream", {{"StreamName", f->name}}, "StreamDescription"); };
+    *action = [f] {
+      return SimpleCall(*f, "DescribeStream", {{"StreamName", f->name}}, "StreamDescription");
+    };
   });
 
   auto* del = add("delete", "DeleteStream");
@@ -170,7 +181,8 @@ void AddStreamCommands(CLI::App& app, Action* action) {
 
   auto* put = add("put", "PutRecord of TEXT or a file's bytes");
   put->add_option("name", f->name, "stream name")->required();
-  put->add_option("--partition-key", f->partition_key, "partition key (1..256 characters)")->required();
+  put->add_option("--partition-key", f->partition_key, "partition key (1..256 characters)")
+      ->required();
   auto* data_opt = put->add_option("--data", f->data, "record data as text");
   auto* file_opt = put->add_option("--file", f->file, "read the record data from this file");
   data_opt->excludes(file_opt);
@@ -183,7 +195,8 @@ void AddStreamCommands(CLI::App& app, Action* action) {
     };
   });
 
-  auto* put_records = add("put-records", "PutRecords from JSON Lines of {\"PartitionKey\",\"Data\":base64}");
+  auto* put_records =
+      add("put-records", "PutRecords from JSON Lines of {\"PartitionKey\",\"Data\":base64}");
   put_records->add_option("name", f->name, "stream name")->required();
   put_records->add_option("--file", f->file, "JSON Lines file")->required();
   put_records->callback([=] { *action = [f] { return PutRecordsFile(*f); }; });
@@ -192,9 +205,11 @@ void AddStreamCommands(CLI::App& app, Action* action) {
   get->add_option("name", f->name, "stream name")->required();
   get->add_option("--shard", f->shard, "shard id, e.g. shardId-000000000000")->required();
   get->add_option("--iterator", f->iterator,
-                  "TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER:SEQ, AFTER_SEQUENCE_NUMBER:SEQ or AT_TIMESTAMP:ISO8601")
+                  "TRIM_HORIZON, LATEST, AT_SEQUENCE_NUMBER:SEQ, AFTER_SEQUENCE_NUMBER:SEQ or "
+                  "AT_TIMESTAMP:ISO8601")
       ->capture_default_str();
-  get->add_option("--limit", f->limit, "at most this many records (1..10000)")->capture_default_str();
+  get->add_option("--limit", f->limit, "at most this many records (1..10000)")
+      ->capture_default_str();
   get->callback([=] { *action = [f] { return Get(*f); }; });
 }
 

@@ -72,11 +72,13 @@ Status RunIngest(const Flags& f) {
   std::vector<PutEntry> entries(f.batch);
   std::vector<PutResult> results;
   const auto start = Clock::now();
-  const auto end = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(f.seconds));
+  const auto end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(f.seconds));
   auto handle = [&](StreamClient::Reply& reply) -> Status {
     auto it = in_flight.find(reply.request_id);
     if (it == in_flight.end()) return Status::OK();
-    latency.Add(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - it->second).count());
+    latency.Add(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - it->second).count());
     in_flight.erase(it);
     RETURN_IF_ERROR(reply.status);
     RETURN_IF_ERROR(DecodePutRecordsReply(reply.frames[0].to_string_view(), &results));
@@ -144,7 +146,8 @@ Status RunReadback(const Flags& f) {
     --outstanding;
   }
 
-  ASSIGN_OR_RETURN(std::string iterator, client->GetShardIterator(stream, "shardId-000000000000", IteratorPosition{}));
+  ASSIGN_OR_RETURN(std::string iterator,
+                   client->GetShardIterator(stream, "shardId-000000000000", IteratorPosition{}));
   uint64_t read = 0, bytes = 0, calls = 0;
   LatencyHistogram latency;
   ShardReader reader(client.get(), iterator, ShardReader::Options{kMaxGetRecordsLimit, f.prefetch});
@@ -154,7 +157,8 @@ Status RunReadback(const Flags& f) {
     ASSIGN_OR_RETURN(GetRecordsReply reply, reader.Next());
     latency.Add(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
     ++calls;
-    if (reply.records.empty()) return Status::Internal("shard ended after " + std::to_string(read) + " records");
+    if (reply.records.empty())
+      return Status::Internal("shard ended after " + std::to_string(read) + " records");
     for (const auto& r : reply.records) bytes += r.data.size();
     read += reply.records.size();
   }
@@ -192,13 +196,15 @@ int main(int argc, char** argv) {
   common(ingest);
   ingest->add_option("--seconds", f.seconds, "how long to run");
   ingest->add_option("--shards", f.shards, "shards of the stream");
-  auto* readback = app.add_subcommand("readback", "GetRecords throughput of one shard from TRIM_HORIZON");
+  auto* readback =
+      app.add_subcommand("readback", "GetRecords throughput of one shard from TRIM_HORIZON");
   common(readback);
   readback->add_option("--records", f.records, "records in the shard");
   readback->add_option("--prefetch", f.prefetch, "GetRecords requests in flight");
   readback->add_flag("--no-fill", f.no_fill, "read an existing stream filled by an earlier run");
   CLI11_PARSE(app, argc, argv);
-  pinstream::Status s = ingest->parsed() ? pinstream::bench::RunIngest(f) : pinstream::bench::RunReadback(f);
+  pinstream::Status s =
+      ingest->parsed() ? pinstream::bench::RunIngest(f) : pinstream::bench::RunReadback(f);
   if (!s.ok()) {
     std::cerr << s.ToString() << std::endl;
     return 1;

@@ -54,7 +54,8 @@ BENCHMARK(BM_EncodePutRecords);
 void BM_DecodeRecords(benchmark::State& state) {
   std::string data(kRecordBytes, 'x');
   std::string buf;
-  for (uint64_t i = 0; i < 10000; ++i) AppendRecord(RecordView{{0, i + 1}, 1700000000000, "1234", data}, &buf);
+  for (uint64_t i = 0; i < 10000; ++i)
+    AppendRecord(RecordView{{0, i + 1}, 1700000000000, "1234", data}, &buf);
   std::vector<RecordView> records;
   for (auto _ : state) {
     records.clear();
@@ -111,7 +112,10 @@ BENCHMARK_DEFINE_F(StoreFixture, ScanShard)(benchmark::State& state) {
     size_t n = 0;
     while (true) {
       std::string buf;
-      auto meta = store_->GetRecords(iterator, kMaxGetRecordsLimit, [&](const RecordView& r) { AppendRecord(r, &buf); ++n; });
+      auto meta = store_->GetRecords(iterator, kMaxGetRecordsLimit, [&](const RecordView& r) {
+        AppendRecord(r, &buf);
+        ++n;
+      });
       if (!meta.ok() || buf.empty()) break;
       iterator = meta->next_iterator;
     }

@@ -24,9 +24,13 @@ Result<std::string> Base64Decode(std::string_view text) {
               c == '+' || c == '/' || c == '=';
     if (!ok) return Status::InvalidArgument("invalid character in base64 data");
   }
+  // Padding may only end the text: "xx==" or "xxx=".
   size_t padding = 0;
   if (!text.empty() && text.back() == '=') ++padding;
-  if (text.size() > 1 && text[text.size() - 2] == '=') ++padding;
+  if (padding == 1 && text.size() > 1 && text[text.size() - 2] == '=') ++padding;
+  if (text.substr(0, text.size() - padding).find('=') != std::string_view::npos) {
+    return Status::InvalidArgument("misplaced padding in base64 data");
+  }
   std::string out(3 * (text.size() / 4), '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                           reinterpret_cast<const unsigned char*>(text.data()),

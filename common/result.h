@@ -39,7 +39,8 @@ class [[nodiscard]] Result {
 
 #define PINSTREAM_ASSIGN_OR_RETURN_IMPL(tmp, lhs, rexpr) \
   auto tmp = (rexpr);                                    \
-  if (!tmp.ok()) [[unlikely]] return std::move(tmp).status(); \
+  if (!tmp.ok()) [[unlikely]]                            \
+    return std::move(tmp).status();                      \
   lhs = std::move(tmp).value()
 
 // `ASSIGN_OR_RETURN(auto x, F())` declares x from F()'s value, or returns F()'s error.

@@ -31,7 +31,9 @@ class [[nodiscard]] Status {
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status OK() { return Status(); }
-  static Status ResourceNotFound(std::string_view msg) { return Make(Code::kResourceNotFound, msg); }
+  static Status ResourceNotFound(std::string_view msg) {
+    return Make(Code::kResourceNotFound, msg);
+  }
   static Status ResourceInUse(std::string_view msg) { return Make(Code::kResourceInUse, msg); }
   static Status InvalidArgument(std::string_view msg) { return Make(Code::kInvalidArgument, msg); }
   static Status ExpiredIterator(std::string_view msg) { return Make(Code::kExpiredIterator, msg); }
@@ -75,8 +77,9 @@ class [[nodiscard]] Status {
 #define PINSTREAM_CONCAT(a, b) PINSTREAM_CONCAT_INNER(a, b)
 
 // Returns the Status of `expr` from the enclosing function when it is not OK.
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    ::pinstream::Status _st = (expr);                \
-    if (!_st.ok()) [[unlikely]] return _st;          \
+#define RETURN_IF_ERROR(expr)         \
+  do {                                \
+    ::pinstream::Status _st = (expr); \
+    if (!_st.ok()) [[unlikely]]       \
+      return _st;                     \
   } while (0)

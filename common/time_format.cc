@@ -1,6 +1,7 @@
 #include "common/time_format.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -16,6 +17,12 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
   const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+int DaysInMonth(int year, int month) {
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
 }
 
 bool ParseDigits(std::string_view* s, size_t n, int* out) {
@@ -40,8 +47,12 @@ bool Consume(std::string_view* s, char c) {
 }  // namespace
 
 std::string FormatIso8601(int64_t epoch_ms) {
-  int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
-  int ms = static_cast<int>(epoch_ms - secs * 1000);
+  int64_t secs = epoch_ms / 1000;
+  int ms = static_cast<int>(epoch_ms % 1000);
+  if (ms < 0) {  // floor toward the past for times before the epoch
+    secs -= 1;
+    ms += 1000;
+  }
   time_t t = static_cast<time_t>(secs);
   struct tm tm;
   gmtime_r(&t, &tm);
@@ -62,7 +73,12 @@ Result<int64_t> ParseTimestampMillis(std::string_view text) {
   if (!text.empty() && text.find('-') == std::string_view::npos) {
     double secs = 0;
     auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), secs);
-    if (ec != std::errc() || p != text.data() + text.size()) return bad;
+    // Beyond year 5000 either way is a mistake, and must not overflow the conversion below.
+    constexpr double kMaxSeconds = 1e11;
+    if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(secs) ||
+        std::abs(secs) > kMaxSeconds) {
+      return bad;
+    }
     return static_cast<int64_t>(secs * 1000.0 + (secs >= 0 ? 0.5 : -0.5));
   }
   std::string_view s = text;
@@ -101,8 +117,8 @@ Result<int64_t> ParseTimestampMillis(std::string_view text) {
     offset_minutes = sign * (oh * 60 + om);
   }
   if (!s.empty()) return bad;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
+      minute > 59 || second > 60) {
     return bad;
   }
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
@@ -111,18 +127,28 @@ Result<int64_t> ParseTimestampMillis(std::string_view text) {
 }
 
 Result<int64_t> ParseDurationMillis(std::string_view text) {
-  const Status bad = Status::InvalidArgument(
-      "invalid duration '" + std::string(text) + "' (examples: 24h, 90m, 30s, 500ms, 7d)");
+  const Status bad = Status::InvalidArgument("invalid duration '" + std::string(text) +
+                                             "' (examples: 24h, 90m, 30s, 500ms, 7d)");
   int64_t n = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (ec != std::errc() || n < 0) return bad;
   std::string_view unit(p, static_cast<size_t>(text.data() + text.size() - p));
-  if (unit.empty() || unit == "s") return n * 1000;
-  if (unit == "ms") return n;
-  if (unit == "m") return n * 60'000;
-  if (unit == "h") return n * 3'600'000;
-  if (unit == "d") return n * 86'400'000;
-  return bad;
+  int64_t scale;
+  if (unit.empty() || unit == "s") {
+    scale = 1000;
+  } else if (unit == "ms") {
+    scale = 1;
+  } else if (unit == "m") {
+    scale = 60'000;
+  } else if (unit == "h") {
+    scale = 3'600'000;
+  } else if (unit == "d") {
+    scale = 86'400'000;
+  } else {
+    return bad;
+  }
+  if (n > INT64_MAX / scale) return bad;
+  return n * scale;
 }
 
 }  // namespace pinstream

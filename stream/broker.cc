@@ -23,26 +23,17 @@ Result<std::unique_ptr<Broker>> Broker::Start(StreamStore* store, const Options&
   RETURN_IF_ERROR(broker->Bind());
   const std::string backend = "inproc://workers-" + std::to_string(broker_instances++);
   try {
-    broker->backend_ = zmq::socket_t(broker->ctx_, zmq::socket_type::dealer);
+    broker->backend_ = zmq::socket_t(broker->ctx_, zmq::socket_type::router);
+    broker->backend_.set(zmq::sockopt::linger, 0);
     broker->backend_.bind(backend);
   } catch (const zmq::error_t& e) {
     return Status::IOError(std::string("binding the worker queue: ") + e.what());
   }
   Broker* b = broker.get();
   for (int i = 0; i < options.workers; ++i) {
-    b->threads_.emplace_back([b, backend] { b->WorkerLoop(backend); });
+    b->threads_.emplace_back([b, i, backend] { b->WorkerLoop(i, backend); });
   }
-  b->threads_.emplace_back([b] {
-    try {
-      zmq::proxy(b->frontend_, b->backend_);
-    } catch (const zmq::error_t& e) {
-      if (e.num() != ETERM) spdlog::error("broker proxy stopped error={}", e.what());
-    }
-    // Sockets belong to the thread that used them last; close them here, before ctx shutdown
-    // completes, so that the context can terminate.
-    b->frontend_.close();
-    b->backend_.close();
-  });
+  b->threads_.emplace_back([b] { b->RouterLoop(); });
   b->maintenance_ = std::jthread([b](std::stop_token st) { b->MaintenanceLoop(st); });
   spdlog::info("broker listening endpoint={} workers={}", b->endpoint_, options.workers);
   return broker;
@@ -62,16 +53,73 @@ Status Broker::Bind() {
   return Status::OK();
 }
 
-void Broker::WorkerLoop(const std::string& backend) {
+namespace {
+
+std::string WorkerId(int index) { return "w" + std::to_string(index); }
+
+// FNV-1a over the connection's routing id: a stable worker per connection.
+size_t WorkerFor(const zmq::message_t& routing_id, int workers) {
+  uint32_t h = 2166136261u;
+  for (size_t i = 0; i < routing_id.size(); ++i) {
+    h = (h ^ routing_id.data<uint8_t>()[i]) * 16777619u;
+  }
+  return h % static_cast<uint32_t>(workers);
+}
+
+}  // namespace
+
+void Broker::RouterLoop() {
+  // Requests arrive as [client, empty, header, target, body] and go to the backend as
+  // [worker, client, ...]; replies come back as [worker, client, empty, ...] and go out
+  // without the worker frame.
   try {
-    zmq::socket_t sock(ctx_, zmq::socket_type::rep);
+    std::vector<zmq::message_t> frames;
+    zmq::pollitem_t items[] = {{frontend_.handle(), 0, ZMQ_POLLIN, 0},
+                               {backend_.handle(), 0, ZMQ_POLLIN, 0}};
+    while (true) {
+      zmq::poll(items, 2, std::chrono::milliseconds(-1));
+      if (items[0].revents & ZMQ_POLLIN) {
+        frames.clear();
+        if (zmq::recv_multipart(frontend_, std::back_inserter(frames), zmq::recv_flags::dontwait) &&
+            !frames.empty()) {
+          std::string worker = WorkerId(static_cast<int>(WorkerFor(frames[0], options_.workers)));
+          backend_.send(zmq::buffer(worker), zmq::send_flags::sndmore);
+          zmq::send_multipart(backend_, frames);
+        }
+      }
+      if (items[1].revents & ZMQ_POLLIN) {
+        frames.clear();
+        if (zmq::recv_multipart(backend_, std::back_inserter(frames), zmq::recv_flags::dontwait) &&
+            frames.size() > 1) {
+          zmq::send_multipart(frontend_, std::span(frames).subspan(1));
+        }
+      }
+    }
+  } catch (const zmq::error_t& e) {
+    if (e.num() != ETERM) spdlog::error("broker router stopped error={}", e.what());
+  }
+  // The sockets were last used by this thread; close them here so the context can terminate.
+  frontend_.close();
+  backend_.close();
+}
+
+void Broker::WorkerLoop(int index, const std::string& backend) {
+  try {
+    zmq::socket_t sock(ctx_, zmq::socket_type::dealer);
     sock.set(zmq::sockopt::linger, 0);
+    sock.set(zmq::sockopt::routing_id, WorkerId(index));
     sock.connect(backend);
     std::vector<zmq::message_t> request;
     while (true) {
       request.clear();
       if (!zmq::recv_multipart(sock, std::back_inserter(request))) continue;
-      auto reply = handler_.Handle(request);
+      // [client, empty, header, target, body]: the handler sees what follows the envelope.
+      if (request.size() < 2 || request[1].size() != 0) continue;
+      std::vector<zmq::message_t> body(std::make_move_iterator(request.begin() + 2),
+                                       std::make_move_iterator(request.end()));
+      auto reply = handler_.Handle(body);
+      sock.send(std::move(request[0]), zmq::send_flags::sndmore);
+      sock.send(zmq::message_t(), zmq::send_flags::sndmore);
       zmq::send_multipart(sock, reply);
     }
   } catch (const zmq::error_t& e) {
@@ -81,7 +129,8 @@ void Broker::WorkerLoop(const std::string& backend) {
 
 void Broker::MaintenanceLoop(std::stop_token stop) {
   int64_t interval = options_.trim_interval_ms;
-  if (interval <= 0) interval = std::clamp<int64_t>(store_->options().retention_ms / 10, 100, 60'000);
+  if (interval <= 0)
+    interval = std::clamp<int64_t>(store_->options().retention_ms / 10, 100, 60'000);
   std::mutex mu;
   std::condition_variable_any cv;
   std::unique_lock lock(mu);
@@ -99,7 +148,7 @@ void Broker::Stop() {
   maintenance_.request_stop();
   if (maintenance_.joinable()) maintenance_.join();
   ctx_.shutdown();
-  threads_.clear();  // joins
+  threads_.clear();   // joins
   frontend_.close();  // no-ops when the proxy thread closed them
   backend_.close();
   ctx_.close();

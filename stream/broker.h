@@ -12,9 +12,12 @@
 
 namespace pinstream {
 
-// The stream service on ZeroMQ: a ROUTER bound to `listen` fans requests out to worker threads
-// (each owning a REP socket on an inproc queue) that run them against the store, and a
-// maintenance thread trims expired records. Clients connect DEALER sockets (StreamClient).
+// The stream service on ZeroMQ. A router thread owns the ROUTER bound to `listen` and hands
+// each request to a worker thread (a DEALER on an inproc ROUTER) chosen by the client's
+// connection, so one connection's requests run one at a time, in the order sent: a client
+// that pipelines PutRecords sees them applied in order, as with a single Kinesis shard
+// writer. Connections spread over the workers. A maintenance thread trims expired records.
+// Clients connect DEALER sockets (StreamClient).
 //
 // Borrows the store, which must outlive the broker. Start() returns once the socket is bound;
 // Stop() (or the destructor) joins every thread. Not copyable; Stop() is idempotent.
@@ -37,7 +40,8 @@ class Broker {
  private:
   Broker(StreamStore* store, const Options& options);
   Status Bind();
-  void WorkerLoop(const std::string& backend);
+  void RouterLoop();
+  void WorkerLoop(int index, const std::string& backend);
   void MaintenanceLoop(std::stop_token stop);
 
   StreamStore* store_;

@@ -23,13 +23,15 @@ Result<std::string_view> RequiredString(const json& req, const char* field) {
 Result<int64_t> OptionalInt(const json& req, const char* field, int64_t fallback) {
   auto it = req.find(field);
   if (it == req.end() || it->is_null()) return fallback;
-  if (!it->is_number_integer()) return Status::InvalidArgument(std::string(field) + " must be an integer");
+  if (!it->is_number_integer())
+    return Status::InvalidArgument(std::string(field) + " must be an integer");
   return it->get<int64_t>();
 }
 
 // StreamName, or the name inside StreamARN (newer AWS clients may send only the ARN).
 Result<std::string_view> StreamNameOf(const json& req) {
-  if (auto it = req.find("StreamARN"); it != req.end() && it->is_string() && !req.contains("StreamName")) {
+  if (auto it = req.find("StreamARN");
+      it != req.end() && it->is_string() && !req.contains("StreamName")) {
     std::string_view arn = it->get_ref<const std::string&>();
     auto slash = arn.rfind(":stream/");
     if (slash == std::string_view::npos) return Status::InvalidArgument("invalid StreamARN");
@@ -81,7 +83,11 @@ Result<json> KinesisApi::Call(std::string_view action, const json& request) cons
 Result<json> KinesisApi::CreateStream(const json& req) const {
   ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
   ASSIGN_OR_RETURN(int64_t shards, OptionalInt(req, "ShardCount", 1));
-  if (shards < 1 || shards > UINT32_MAX) return Status::InvalidArgument("ShardCount must be at least 1");
+  if (shards < 1) return Status::InvalidArgument("ShardCount must be at least 1");
+  if (shards > kMaxShardsPerStream) {
+    return Status::LimitExceeded("ShardCount " + std::to_string(shards) + " exceeds the limit of " +
+                                 std::to_string(kMaxShardsPerStream));
+  }
   RETURN_IF_ERROR(store_->CreateStream(name, static_cast<uint32_t>(shards)));
   return json::object();
 }
@@ -251,7 +257,9 @@ Result<json> KinesisApi::PutRecords(const json& req) const {
     failed += !r.status.ok();
     out_records.push_back(PutResultToJson(r));
   }
-  return json{{"FailedRecordCount", failed}, {"Records", std::move(out_records)}, {"EncryptionType", "NONE"}};
+  return json{{"FailedRecordCount", failed},
+              {"Records", std::move(out_records)},
+              {"EncryptionType", "NONE"}};
 }
 
 Result<json> KinesisApi::GetShardIterator(const json& req) const {
@@ -260,7 +268,8 @@ Result<json> KinesisApi::GetShardIterator(const json& req) const {
   ASSIGN_OR_RETURN(std::string_view type_name, RequiredString(req, "ShardIteratorType"));
   IteratorPosition pos;
   ASSIGN_OR_RETURN(pos.type, ParseIteratorType(type_name));
-  if (pos.type == IteratorType::kAtSequenceNumber || pos.type == IteratorType::kAfterSequenceNumber) {
+  if (pos.type == IteratorType::kAtSequenceNumber ||
+      pos.type == IteratorType::kAfterSequenceNumber) {
     ASSIGN_OR_RETURN(std::string_view seq, RequiredString(req, "StartingSequenceNumber"));
     pos.sequence_number = seq;
   } else if (pos.type == IteratorType::kAtTimestamp) {

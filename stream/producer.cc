@@ -18,8 +18,12 @@ bool Retryable(const Status& s) {
 
 }  // namespace
 
-Producer::Producer(StreamClient* client, std::string stream, const Options& options, Callback on_done)
-    : client_(client), stream_(std::move(stream)), options_(options), on_done_(std::move(on_done)) {}
+Producer::Producer(StreamClient* client, std::string stream, const Options& options,
+                   Callback on_done)
+    : client_(client),
+      stream_(std::move(stream)),
+      options_(options),
+      on_done_(std::move(on_done)) {}
 
 Status Producer::Put(std::string partition_key, std::string data) {
   queued_bytes_ += partition_key.size() + data.size();
@@ -46,8 +50,9 @@ Status Producer::Flush() {
 Status Producer::SendBatch() {
   InFlight batch;
   size_t bytes = 0;
-  while (!queue_.empty() && batch.entries.size() < options_.max_batch_records &&
-         (batch.entries.empty() || bytes + queue_.front().data.size() <= options_.max_batch_bytes)) {
+  while (
+      !queue_.empty() && batch.entries.size() < options_.max_batch_records &&
+      (batch.entries.empty() || bytes + queue_.front().data.size() <= options_.max_batch_bytes)) {
     bytes += queue_.front().partition_key.size() + queue_.front().data.size();
     batch.entries.push_back(std::move(queue_.front()));
     queue_.pop_front();
@@ -72,7 +77,7 @@ Status Producer::SendBatch() {
 }
 
 Status Producer::Drain(size_t max_in_flight) {
-  const auto timeout = std::chrono::milliseconds(10'000);
+  const auto timeout = client_->timeout();
   while (in_flight_.size() > max_in_flight) {
     ASSIGN_OR_RETURN(auto reply, client_->Receive(std::chrono::milliseconds(100)));
     if (!reply) {
@@ -83,9 +88,10 @@ Status Producer::Drain(size_t max_in_flight) {
           ++it;
           continue;
         }
-        spdlog::warn("PutRecords request timed out; retrying stream={} records={}", stream_,
+        spdlog::warn("PutRecords request timed out stream={} records={}", stream_,
                      it->second.entries.size());
-        for (auto& p : it->second.entries) Requeue(std::move(p), Status::Unavailable("request timed out"));
+        for (auto& p : it->second.entries)
+          Requeue(std::move(p), Status::Unavailable("request timed out"));
         it = in_flight_.erase(it);
       }
       continue;
@@ -97,10 +103,12 @@ Status Producer::Drain(size_t max_in_flight) {
     std::vector<PutResult> results;
     Status s = reply->status;
     if (s.ok()) {
-      s = reply->frames.size() == 1 ? DecodePutRecordsReply(reply->frames[0].to_string_view(), &results)
-                                    : Status::Corruption("malformed PutRecords reply");
+      s = reply->frames.size() == 1
+              ? DecodePutRecordsReply(reply->frames[0].to_string_view(), &results)
+              : Status::Corruption("malformed PutRecords reply");
     }
-    if (s.ok() && results.size() != batch.entries.size()) s = Status::Corruption("PutRecords reply size mismatch");
+    if (s.ok() && results.size() != batch.entries.size())
+      s = Status::Corruption("PutRecords reply size mismatch");
     if (!s.ok()) {
       // The whole request was refused: retry it if the cause may pass, else fail its entries.
       for (auto& p : batch.entries) {

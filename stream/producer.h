@@ -15,8 +15,9 @@ namespace pinstream {
 // Batches records into PutRecords requests, keeps several in flight, and retries what failed:
 // entries refused for throughput or internal reasons, and whole requests that timed out
 // (delivery is at least once, as with the Kinesis Producer Library). Entries refused as
-// invalid fail at once. Records of one partition key keep their order only while nothing is
-// retried, as with Kinesis.
+// invalid fail at once. The broker applies one connection's requests in the order sent, so
+// records of a partition key keep their order while nothing is retried; a retry may reorder
+// them, as with Kinesis.
 //
 // Borrows the client (its thread is the producer's thread), which must outlive the producer.
 // Not thread-safe.
@@ -32,8 +33,8 @@ class Producer {
 
   struct Stats {
     uint64_t acked = 0;
-    uint64_t failed = 0;     // refused for good, or out of attempts
-    uint64_t retried = 0;    // entry attempts beyond the first
+    uint64_t failed = 0;   // refused for good, or out of attempts
+    uint64_t retried = 0;  // entry attempts beyond the first
     uint64_t requests = 0;
   };
 
@@ -42,8 +43,10 @@ class Producer {
   using Callback = std::function<void(std::string_view partition_key, std::string_view data,
                                       const Status& status, const SequenceNumber& seq)>;
 
-  Producer(StreamClient* client, std::string stream, const Options& options, Callback on_done = nullptr);
-  Producer(StreamClient* client, std::string stream) : Producer(client, std::move(stream), Options{}) {}
+  Producer(StreamClient* client, std::string stream, const Options& options,
+           Callback on_done = nullptr);
+  Producer(StreamClient* client, std::string stream)
+      : Producer(client, std::move(stream), Options{}) {}
 
   // Queues a record, sending a batch when one is full. May block while the in-flight window is
   // full. Fails only when the broker cannot be reached at all.

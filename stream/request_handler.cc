@@ -13,8 +13,9 @@ std::string_view View(const zmq::message_t& m) { return {m.data<char>(), m.size(
 // Hands a string's buffer to ZeroMQ without copying it.
 zmq::message_t MessageFrom(std::string&& s) {
   auto* owned = new std::string(std::move(s));
-  return zmq::message_t(owned->data(), owned->size(),
-                        [](void*, void* hint) { delete static_cast<std::string*>(hint); }, owned);
+  return zmq::message_t(
+      owned->data(), owned->size(),
+      [](void*, void* hint) { delete static_cast<std::string*>(hint); }, owned);
 }
 
 std::vector<zmq::message_t> Reply(WireHeader header, const Status& status,
@@ -39,7 +40,8 @@ std::vector<zmq::message_t> RequestHandler::Handle(std::vector<zmq::message_t>& 
   if (!decoded.ok()) return Reply(header, decoded.status(), {});
   header = *decoded;
   if (request.size() != 3) {
-    return Reply(header, Status::InvalidArgument("a request has a header, a target and a body"), {});
+    return Reply(header, Status::InvalidArgument("a request has a header, a target and a body"),
+                 {});
   }
   const std::string_view target = View(request[1]);
   const std::string_view body = View(request[2]);
@@ -47,7 +49,8 @@ std::vector<zmq::message_t> RequestHandler::Handle(std::vector<zmq::message_t>& 
   switch (header.op) {
     case Op::kJson: {
       nlohmann::json req = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
-      if (req.is_discarded()) return Reply(header, Status::InvalidArgument("request body is not JSON"), {});
+      if (req.is_discarded())
+        return Reply(header, Status::InvalidArgument("request body is not JSON"), {});
       auto res = api_.Call(target, req);
       if (!res.ok()) return Reply(header, res.status(), {});
       return Reply(header, Status::OK(), {res->dump()});
@@ -66,7 +69,8 @@ std::vector<zmq::message_t> RequestHandler::Handle(std::vector<zmq::message_t>& 
       auto limit = DecodeGetRecordsRequest(body);
       if (!limit.ok()) return Reply(header, limit.status(), {});
       std::string records;
-      auto meta = store_->GetRecords(target, *limit, [&](const RecordView& r) { AppendRecord(r, &records); });
+      auto meta = store_->GetRecords(target, *limit,
+                                     [&](const RecordView& r) { AppendRecord(r, &records); });
       if (!meta.ok()) return Reply(header, meta.status(), {});
       std::string meta_bytes;
       EncodeGetRecordsMeta(*meta, &meta_bytes);

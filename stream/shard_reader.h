@@ -27,7 +27,8 @@ class ShardReader {
   };
 
   ShardReader(StreamClient* client, std::string iterator, const Options& options);
-  ShardReader(StreamClient* client, std::string iterator) : ShardReader(client, std::move(iterator), Options{}) {}
+  ShardReader(StreamClient* client, std::string iterator)
+      : ShardReader(client, std::move(iterator), Options{}) {}
 
   // The next batch; empty records when the reader is caught up with the shard.
   Result<GetRecordsReply> Next();
@@ -41,8 +42,8 @@ class ShardReader {
 
   StreamClient* client_;
   Options options_;
-  std::string iterator_;       // after the last batch returned
-  std::string next_to_send_;   // the iterator the next speculative request starts at
+  std::string iterator_;      // after the last batch returned
+  std::string next_to_send_;  // the iterator the next speculative request starts at
   struct Request {
     uint64_t id;
     uint64_t start_counter;  // where the request reads from, to check predictions against

@@ -9,7 +9,8 @@ namespace pinstream {
 StreamClient::StreamClient(zmq::socket_t socket, std::string endpoint, const Options& options)
     : socket_(std::move(socket)), endpoint_(std::move(endpoint)), options_(options) {}
 
-Result<std::unique_ptr<StreamClient>> StreamClient::Connect(zmq::context_t* ctx, const std::string& endpoint,
+Result<std::unique_ptr<StreamClient>> StreamClient::Connect(zmq::context_t* ctx,
+                                                            const std::string& endpoint,
                                                             const Options& options) {
   try {
     zmq::socket_t socket(*ctx, zmq::socket_type::dealer);
@@ -40,7 +41,8 @@ Result<uint64_t> StreamClient::Send(uint8_t op, std::string_view target, std::st
   return header.request_id;
 }
 
-Result<std::optional<StreamClient::Reply>> StreamClient::Receive(std::chrono::milliseconds timeout) {
+Result<std::optional<StreamClient::Reply>> StreamClient::Receive(
+    std::chrono::milliseconds timeout) {
   try {
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, timeout) == 0) return std::optional<Reply>();
@@ -48,9 +50,10 @@ Result<std::optional<StreamClient::Reply>> StreamClient::Receive(std::chrono::mi
     if (!zmq::recv_multipart(socket_, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
       return std::optional<Reply>();
     }
-    if (frames.size() < 3 || frames[0].size() != 0) return Status::Corruption("malformed reply from broker");
-    ASSIGN_OR_RETURN(WireHeader header,
-                     WireHeader::Decode(std::string_view(frames[1].data<char>(), frames[1].size())));
+    if (frames.size() < 3 || frames[0].size() != 0)
+      return Status::Corruption("malformed reply from broker");
+    ASSIGN_OR_RETURN(WireHeader header, WireHeader::Decode(std::string_view(frames[1].data<char>(),
+                                                                            frames[1].size())));
     Reply reply;
     reply.request_id = header.request_id;
     if (header.code != Status::Code::kOk) {
@@ -67,7 +70,8 @@ Result<std::optional<StreamClient::Reply>> StreamClient::Receive(std::chrono::mi
 Result<StreamClient::Reply> StreamClient::Await(uint64_t request_id) {
   const auto deadline = std::chrono::steady_clock::now() + options_.timeout;
   while (true) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       return Status::Unavailable("no reply from broker " + endpoint_ + " within " +
                                  std::to_string(options_.timeout.count()) + " ms");
@@ -109,7 +113,8 @@ Result<std::vector<std::string>> StreamClient::ListShardIds(std::string_view str
   return ids;
 }
 
-Result<std::string> StreamClient::GetShardIterator(std::string_view stream, std::string_view shard_id,
+Result<std::string> StreamClient::GetShardIterator(std::string_view stream,
+                                                   std::string_view shard_id,
                                                    const IteratorPosition& position) {
   nlohmann::json req = {{"StreamName", stream},
                         {"ShardId", shard_id},
@@ -124,7 +129,8 @@ Result<std::string> StreamClient::GetShardIterator(std::string_view stream, std:
   return j.at("ShardIterator").get<std::string>();
 }
 
-Result<uint64_t> StreamClient::SendPutRecords(std::string_view stream, std::span<const PutEntry> entries) {
+Result<uint64_t> StreamClient::SendPutRecords(std::string_view stream,
+                                              std::span<const PutEntry> entries) {
   std::string body;
   size_t bytes = 16;
   for (const auto& e : entries) bytes += e.partition_key.size() + e.data.size() + 8;

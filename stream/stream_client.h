@@ -42,9 +42,11 @@ class StreamClient {
     std::vector<zmq::message_t> frames;
   };
 
-  static Result<std::unique_ptr<StreamClient>> Connect(zmq::context_t* ctx, const std::string& endpoint,
+  static Result<std::unique_ptr<StreamClient>> Connect(zmq::context_t* ctx,
+                                                       const std::string& endpoint,
                                                        const Options& options);
-  static Result<std::unique_ptr<StreamClient>> Connect(zmq::context_t* ctx, const std::string& endpoint) {
+  static Result<std::unique_ptr<StreamClient>> Connect(zmq::context_t* ctx,
+                                                       const std::string& endpoint) {
     return Connect(ctx, endpoint, Options{});
   }
 
@@ -71,6 +73,7 @@ class StreamClient {
   Result<std::optional<Reply>> Receive(std::chrono::milliseconds timeout);
 
   const std::string& endpoint() const { return endpoint_; }
+  std::chrono::milliseconds timeout() const { return options_.timeout; }
 
  private:
   StreamClient(zmq::socket_t socket, std::string endpoint, const Options& options);

@@ -24,6 +24,7 @@ namespace {
 constexpr char kRecordsFamily[] = "records";
 constexpr char kStreamPrefix[] = "stream/";
 constexpr char kTrimPrefix[] = "trim/";
+constexpr char kLastPrefix[] = "last/";
 constexpr char kNextStreamIdKey[] = "next_stream_id";
 
 // Records are keyed (stream id, shard, counter), all big-endian: one shard is one contiguous,
@@ -39,11 +40,28 @@ struct RecordKey {
   rocksdb::Slice slice() const { return rocksdb::Slice(bytes, kRecordKeySize); }
 };
 
-std::string TrimKey(uint32_t stream_id, uint32_t shard) {
-  std::string k = kTrimPrefix;
+// Per-shard metadata keys: "trim/" holds the trim horizon, "last/" the newest counter issued
+// (records can age out of the store entirely; their counters must never be issued again).
+std::string ShardMetaKey(const char* prefix, uint32_t stream_id, uint32_t shard) {
+  std::string k = prefix;
   PutFixed32BE(&k, stream_id);
   PutFixed32BE(&k, shard);
   return k;
+}
+
+std::string TrimKey(uint32_t stream_id, uint32_t shard) {
+  return ShardMetaKey(kTrimPrefix, stream_id, shard);
+}
+std::string LastKey(uint32_t stream_id, uint32_t shard) {
+  return ShardMetaKey(kLastPrefix, stream_id, shard);
+}
+
+// Reads a fixed64 value of the metadata family; `fallback` when absent.
+uint64_t GetCounter(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std::string& key,
+                    uint64_t fallback) {
+  std::string value;
+  auto s = db->Get(rocksdb::ReadOptions(), cf, key, &value);
+  return s.ok() && value.size() == 8 ? DecodeFixed64BE(value.data()) : fallback;
 }
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
@@ -86,8 +104,9 @@ struct StreamState {
   std::vector<std::unique_ptr<ShardState>> shards;  // by index; sorted by starting hash key
 
   ShardState* Route(HashKey h) const {
-    auto it = std::upper_bound(shards.begin(), shards.end(), h,
-                               [](HashKey k, const auto& s) { return k < s->desc.starting_hash_key; });
+    auto it = std::upper_bound(shards.begin(), shards.end(), h, [](HashKey k, const auto& s) {
+      return k < s->desc.starting_hash_key;
+    });
     return (*std::prev(it)).get();
   }
 };
@@ -168,7 +187,8 @@ Status StreamStore::Impl::LoadStream(std::string_view name, const std::string& t
     for (const auto& s : j.at("shards")) {
       auto shard = std::make_unique<ShardState>();
       shard->desc.index = s.at("index").get<uint32_t>();
-      ASSIGN_OR_RETURN(shard->desc.starting_hash_key, ParseHashKey(s.at("start").get<std::string>()));
+      ASSIGN_OR_RETURN(shard->desc.starting_hash_key,
+                       ParseHashKey(s.at("start").get<std::string>()));
       ASSIGN_OR_RETURN(shard->desc.ending_hash_key, ParseHashKey(s.at("end").get<std::string>()));
       stream->shards.push_back(std::move(shard));
     }
@@ -196,14 +216,11 @@ Status StreamStore::Impl::RecoverCounters(StreamState* stream) {
       shard->last_arrival_ms = ArrivalOf(it->value());
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "recovering shard"));
-    uint64_t first = 1;
-    std::string trim;
-    auto s = db->Get(rocksdb::ReadOptions(), meta_cf, TrimKey(stream->id, idx), &trim);
-    if (s.ok() && trim.size() == 8) first = DecodeFixed64BE(trim.data());
+    // The records themselves are the newest evidence (the "last/" key is written in the same
+    // batch, so they agree) unless every record has aged out of the store.
+    last = std::max(last, GetCounter(db.get(), meta_cf, LastKey(stream->id, idx), 0));
     shard->last_counter = last;
-    // A trim horizon can be past the last record when everything expired; the next record
-    // written then gets the counter after the last one, which is past the horizon too.
-    shard->first_counter = std::min(first, last + 1);
+    shard->first_counter = GetCounter(db.get(), meta_cf, TrimKey(stream->id, idx), 1);
   }
   return Status::OK();
 }
@@ -225,9 +242,6 @@ Result<std::unique_ptr<StreamStore>> StreamStore::Open(const Options& options) {
   // The metadata family is rarely written; without a cap its unflushed entries would pin every
   // WAL file the records family has long flushed.
   db_options.max_total_wal_size = 512 << 20;
-  // Shards are scanned far more than they are probed: serve blocks straight from the page
-  // cache instead of copying each into a buffer first.
-  db_options.allow_mmap_reads = false;
 
   rocksdb::ColumnFamilyOptions meta_options;
 
@@ -240,7 +254,8 @@ Result<std::unique_ptr<StreamStore>> StreamStore::Open(const Options& options) {
   records_options.compaction_options_fifo.allow_compaction = false;
   // Files are dropped once their newest record is surely past retention (TrimExpired flushes
   // at least every quarter retention period, so a file spans less than that).
-  records_options.ttl = static_cast<uint64_t>(std::max<int64_t>(1, options.retention_ms * 3 / 2000));
+  records_options.ttl =
+      static_cast<uint64_t>(std::max<int64_t>(1, options.retention_ms * 3 / 2000));
   // FIFO keeps every file in L0; the level-style stall triggers would only throttle appends.
   records_options.level0_file_num_compaction_trigger = 4;
   records_options.level0_slowdown_writes_trigger = 1 << 20;
@@ -263,7 +278,8 @@ Result<std::unique_ptr<StreamStore>> StreamStore::Open(const Options& options) {
   impl->write_options.sync = options.sync;
   impl->last_flush_ms = options.clock->NowMillis();
 
-  std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator(rocksdb::ReadOptions(), impl->meta_cf));
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl->db->NewIterator(rocksdb::ReadOptions(), impl->meta_cf));
   for (it->Seek(kStreamPrefix); it->Valid() && it->key().starts_with(kStreamPrefix); it->Next()) {
     std::string name = it->key().ToString().substr(sizeof(kStreamPrefix) - 1);
     RETURN_IF_ERROR(impl->LoadStream(name, it->value().ToString()));
@@ -307,7 +323,8 @@ Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count) {
                       {"end", HashKeyToString(shard->desc.ending_hash_key)}});
     stream->shards.push_back(std::move(shard));
   }
-  nlohmann::json meta = {{"id", stream->id}, {"created_ms", stream->created_ms}, {"shards", shards}};
+  nlohmann::json meta = {
+      {"id", stream->id}, {"created_ms", stream->created_ms}, {"shards", shards}};
   rocksdb::WriteBatch batch;
   batch.Put(impl_->meta_cf, std::string(kStreamPrefix) + std::string(name), meta.dump());
   std::string next_id;
@@ -334,10 +351,12 @@ Status StreamStore::DeleteStream(std::string_view name) {
   batch.Delete(impl_->meta_cf, std::string(kStreamPrefix) + std::string(name));
   for (const auto& shard : it->second->shards) {
     batch.Delete(impl_->meta_cf, TrimKey(id, shard->desc.index));
+    batch.Delete(impl_->meta_cf, LastKey(id, shard->desc.index));
   }
   // The records become unreachable with the metadata (ids are never reused); the range
   // tombstone lets FIFO compaction's age-out reclaim them without readers ever seeing them.
-  batch.DeleteRange(impl_->records_cf, RecordKey(id, 0, 0).slice(), RecordKey(id + 1, 0, 0).slice());
+  batch.DeleteRange(impl_->records_cf, RecordKey(id, 0, 0).slice(),
+                    RecordKey(id + 1, 0, 0).slice());
   rocksdb::WriteOptions wo;
   wo.sync = true;
   RETURN_IF_ERROR(FromRocks(impl_->db->Write(wo, &batch), "deleting stream"));
@@ -385,7 +404,8 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
                                    " bytes exceeds the 5 MiB limit");
   }
   auto stream = impl_->FindByName(stream_name);
-  if (!stream) return Status::ResourceNotFound("stream '" + std::string(stream_name) + "' not found");
+  if (!stream)
+    return Status::ResourceNotFound("stream '" + std::string(stream_name) + "' not found");
 
   // Validate and route outside the write lock: MD5 is the costliest step per record.
   results->assign(entries.size(), PutResult{});
@@ -427,7 +447,8 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
   for (size_t i = 0; i < entries.size(); ++i) {
     ShardState* shard = route[i];
     if (!shard) continue;
-    auto [slot, fresh] = next.try_emplace(shard, shard->last_counter.load(), shard->last_arrival_ms.load());
+    auto [slot, fresh] =
+        next.try_emplace(shard, shard->last_counter.load(), shard->last_arrival_ms.load());
     uint64_t counter = ++slot->second.first;
     int64_t arrival = std::max(now, slot->second.second);
     slot->second.second = arrival;
@@ -437,11 +458,18 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
     PutVarint64(&header, entries[i].partition_key.size());
     header.append(entries[i].partition_key);
     rocksdb::Slice key_slice = key.slice();
-    rocksdb::Slice value_parts[2] = {header, rocksdb::Slice(entries[i].data.data(), entries[i].data.size())};
-    batch.Put(impl_->records_cf, rocksdb::SliceParts(&key_slice, 1), rocksdb::SliceParts(value_parts, 2));
+    rocksdb::Slice value_parts[2] = {
+        header, rocksdb::Slice(entries[i].data.data(), entries[i].data.size())};
+    batch.Put(impl_->records_cf, rocksdb::SliceParts(&key_slice, 1),
+              rocksdb::SliceParts(value_parts, 2));
     (*results)[i].sequence_number = SequenceNumber{shard->desc.index, counter};
   }
   if (next.empty()) return Status::OK();
+  for (const auto& [shard, state] : next) {
+    char counter[8];
+    EncodeFixed64BE(counter, state.first);
+    batch.Put(impl_->meta_cf, LastKey(stream->id, shard->desc.index), rocksdb::Slice(counter, 8));
+  }
   auto s = impl_->db->Write(impl_->write_options, &batch);
   if (!s.ok()) {
     impl_->write_error = FromRocks(s, "appending records");
@@ -460,7 +488,8 @@ Result<std::string> StreamStore::GetShardIterator(std::string_view stream_name,
                                                   std::string_view shard_id,
                                                   const IteratorPosition& position) const {
   auto stream = impl_->FindByName(stream_name);
-  if (!stream) return Status::ResourceNotFound("stream '" + std::string(stream_name) + "' not found");
+  if (!stream)
+    return Status::ResourceNotFound("stream '" + std::string(stream_name) + "' not found");
   ASSIGN_OR_RETURN(uint32_t index, ShardIndexFromId(shard_id));
   if (index >= stream->shards.size()) {
     return Status::ResourceNotFound("shard '" + std::string(shard_id) + "' not found in stream '" +
@@ -504,7 +533,8 @@ Result<std::string> StreamStore::GetShardIterator(std::string_view stream_name,
 Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int limit,
                                                  const RecordVisitor& visit) const {
   if (limit < 1 || limit > kMaxGetRecordsLimit) {
-    return Status::InvalidArgument("Limit must be between 1 and 10000, got " + std::to_string(limit));
+    return Status::InvalidArgument("Limit must be between 1 and 10000, got " +
+                                   std::to_string(limit));
   }
   ASSIGN_OR_RETURN(ShardIterator it, ShardIterator::Decode(token));
   const int64_t now = options_.clock->NowMillis();
@@ -514,7 +544,8 @@ Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int lim
   }
   auto stream = impl_->FindById(it.stream_id);
   if (!stream) return Status::ResourceNotFound("the iterator's stream no longer exists");
-  if (it.shard_index >= stream->shards.size()) return Status::InvalidArgument("invalid shard iterator");
+  if (it.shard_index >= stream->shards.size())
+    return Status::InvalidArgument("invalid shard iterator");
   const ShardState& shard = *stream->shards[it.shard_index];
 
   const uint64_t last = shard.last_counter.load(std::memory_order_acquire);
@@ -568,7 +599,8 @@ Status StreamStore::TrimExpired() {
       const uint64_t first = shard->first_counter.load();
       const uint64_t last = shard->last_counter.load(std::memory_order_acquire);
       if (first > last) continue;
-      uint64_t horizon = impl_->LowerBoundByTime(stream->id, shard->desc.index, first, last, cutoff);
+      uint64_t horizon =
+          impl_->LowerBoundByTime(stream->id, shard->desc.index, first, last, cutoff);
       if (horizon == first) continue;
       std::string value;
       PutFixed64BE(&value, horizon);

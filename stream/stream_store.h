@@ -28,10 +28,10 @@ namespace pinstream {
 class StreamStore {
  public:
   struct Options {
-    std::string path;                           // the RocksDB directory; created when missing
-    int64_t retention_ms = 24 * 3600 * 1000;    // records older than this are trimmed
-    bool sync = false;                          // fsync the WAL on every write
-    Clock* clock = Clock::Real();               // borrowed; must outlive the store
+    std::string path;                         // the RocksDB directory; created when missing
+    int64_t retention_ms = 24 * 3600 * 1000;  // records older than this are trimmed
+    bool sync = false;                        // fsync the WAL on every write
+    Clock* clock = Clock::Real();             // borrowed; must outlive the store
     size_t write_buffer_bytes = size_t{128} << 20;
   };
 

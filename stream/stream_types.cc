@@ -59,11 +59,16 @@ Result<IteratorType> ParseIteratorType(std::string_view name) {
 
 std::string_view IteratorTypeName(IteratorType type) {
   switch (type) {
-    case IteratorType::kTrimHorizon: return "TRIM_HORIZON";
-    case IteratorType::kLatest: return "LATEST";
-    case IteratorType::kAtSequenceNumber: return "AT_SEQUENCE_NUMBER";
-    case IteratorType::kAfterSequenceNumber: return "AFTER_SEQUENCE_NUMBER";
-    case IteratorType::kAtTimestamp: return "AT_TIMESTAMP";
+    case IteratorType::kTrimHorizon:
+      return "TRIM_HORIZON";
+    case IteratorType::kLatest:
+      return "LATEST";
+    case IteratorType::kAtSequenceNumber:
+      return "AT_SEQUENCE_NUMBER";
+    case IteratorType::kAfterSequenceNumber:
+      return "AFTER_SEQUENCE_NUMBER";
+    case IteratorType::kAtTimestamp:
+      return "AT_TIMESTAMP";
   }
   return "?";
 }

@@ -74,7 +74,13 @@ struct StreamDescription {
   std::vector<ShardDescription> shards;
 };
 
-enum class IteratorType { kTrimHorizon, kLatest, kAtSequenceNumber, kAfterSequenceNumber, kAtTimestamp };
+enum class IteratorType {
+  kTrimHorizon,
+  kLatest,
+  kAtSequenceNumber,
+  kAfterSequenceNumber,
+  kAtTimestamp
+};
 
 Result<IteratorType> ParseIteratorType(std::string_view name);
 std::string_view IteratorTypeName(IteratorType type);

@@ -27,7 +27,8 @@ Result<WireHeader> WireHeader::Decode(std::string_view bytes) {
   WireHeader h;
   h.version = static_cast<uint8_t>(bytes[0]);
   if (h.version != kWireVersion) {
-    return Status::InvalidArgument("unsupported wire protocol version " + std::to_string(h.version));
+    return Status::InvalidArgument("unsupported wire protocol version " +
+                                   std::to_string(h.version));
   }
   auto op = static_cast<uint8_t>(bytes[1]);
   if (op < 1 || op > 3) return Status::InvalidArgument("unknown operation " + std::to_string(op));
@@ -93,7 +94,9 @@ Status DecodePutRecordsReply(std::string_view body, std::vector<PutResult>* resu
     auto code = static_cast<Status::Code>(code_byte[0]);
     if (code == Status::Code::kOk) {
       uint64_t shard, counter;
-      if (!d.GetVarint64(&shard) || !d.GetVarint64(&counter)) return Malformed("PutRecords reply");
+      if (!d.GetVarint64(&shard) || !d.GetVarint64(&counter) || shard > UINT32_MAX) {
+        return Malformed("PutRecords reply");
+      }
       r.status = Status::OK();
       r.sequence_number = SequenceNumber{static_cast<uint32_t>(shard), counter};
     } else {
@@ -102,6 +105,7 @@ Status DecodePutRecordsReply(std::string_view body, std::vector<PutResult>* resu
       r.status = Status(code, std::string(msg));
     }
   }
+  if (!d.empty()) return Malformed("PutRecords reply");
   return Status::OK();
 }
 
@@ -130,7 +134,7 @@ Result<GetRecordsResult> DecodeGetRecordsMeta(std::string_view body) {
   std::string_view next;
   uint64_t behind, shard;
   if (!d.GetLengthPrefixed(&next) || !d.GetVarint64(&behind) || !d.GetVarint64(&shard) ||
-      !d.empty()) {
+      !d.empty() || shard > UINT32_MAX) {
     return Malformed("GetRecords reply");
   }
   meta.next_iterator = next;
@@ -146,7 +150,8 @@ void AppendRecord(const RecordView& record, std::string* out) {
   PutLengthPrefixed(out, record.data);
 }
 
-Status DecodeRecords(std::string_view body, uint32_t shard_index, std::vector<RecordView>* records) {
+Status DecodeRecords(std::string_view body, uint32_t shard_index,
+                     std::vector<RecordView>* records) {
   Decoder d(body);
   while (!d.empty()) {
     RecordView r;

@@ -21,9 +21,9 @@
     EXPECT_TRUE(_s.ok()) << #expr << ": " << _s.ToString(); \
   } while (0)
 
-#define PINSTREAM_ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, rexpr)                       \
-  auto tmp = (rexpr);                                                            \
-  ASSERT_TRUE(tmp.ok()) << #rexpr << ": " << tmp.status().ToString();            \
+#define PINSTREAM_ASSERT_OK_AND_ASSIGN_IMPL(tmp, lhs, rexpr)          \
+  auto tmp = (rexpr);                                                 \
+  ASSERT_TRUE(tmp.ok()) << #rexpr << ": " << tmp.status().ToString(); \
   lhs = std::move(tmp).value()
 
 #define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \

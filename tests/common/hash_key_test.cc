@@ -10,6 +10,12 @@
 namespace pinstream {
 namespace {
 
+// The error type of `r` ("OK" when it holds a value), printable in assertion failures.
+template <typename T>
+std::string ErrorOf(const Result<T>& r) {
+  return std::string(r.status().TypeName());
+}
+
 HashKey Make(uint64_t hi, uint64_t lo) { return (HashKey{hi} << 64) | lo; }
 uint64_t Hi(HashKey v) { return static_cast<uint64_t>(v >> 64); }
 uint64_t Lo(HashKey v) { return static_cast<uint64_t>(v); }
@@ -92,14 +98,14 @@ TEST(HashKeyTest, ParseRejectsOverflow) {
            "1000000000000000000000000000000000000000",  // 40 digits
        }) {
     SCOPED_TRACE(text);
-    EXPECT_EQ(ParseHashKey(text).status().TypeName(), "InvalidArgumentException");
+    EXPECT_EQ(ErrorOf(ParseHashKey(text)), "InvalidArgumentException");
   }
 }
 
 TEST(HashKeyTest, ParseRejectsNonDigitsAndEmpty) {
   for (const char* text : {"", "-1", "+1", "1a", "a1", " 1", "1 ", "1.0", "0x10", "1e5"}) {
     SCOPED_TRACE(text);
-    EXPECT_EQ(ParseHashKey(text).status().TypeName(), "InvalidArgumentException");
+    EXPECT_EQ(ErrorOf(ParseHashKey(text)), "InvalidArgumentException");
   }
 }
 

@@ -17,7 +17,9 @@ namespace pinstream::testing {
 // stopped by signalling its pid. Its stderr is appended to `<data dir>.stderr.log`, next to the
 // data directory, so that a failing test can show the broker's side.
 //
-// The destructor kills the process if it is still running. Not thread-safe.
+// The destructor kills the process if it is still running, and the kernel kills it when the
+// thread that started it exits (PR_SET_PDEATHSIG), so start brokers from the test's main thread.
+// Not thread-safe.
 class BrokerProcess {
  public:
   static constexpr std::chrono::milliseconds kReadyTimeout{20'000};

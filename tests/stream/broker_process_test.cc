@@ -422,7 +422,7 @@ TEST_F(BrokerProcessTest, CleanRestartKeepsRecordsAndContinuesSequenceNumbers) {
 TEST_F(BrokerProcessTest, KillNineLosesNoAcknowledgedRecord) {
   constexpr int kRounds = 3;
   constexpr int kProducers = 3;
-  constexpr size_t kAcksPerRound = 4000;
+  constexpr size_t kAcksPerRound = 10000;
   const std::string stream = "crash";
   struct Ack {
     std::string partition_key;
@@ -487,14 +487,16 @@ TEST_F(BrokerProcessTest, KillNineLosesNoAcknowledgedRecord) {
     }
     // The producers are still sending when the broker dies.
     EXPECT_OK(broker_->Kill());
-    // The Producer waits 10 s before it presumes a request lost; shutting the producers'
-    // contexts down makes their pending receive fail at once instead.
+    // The Producer presumes a request lost only after a fixed 10 s (it does not use the
+    // client's 2 s timeout), so a producer blocked in Put() would notice `stop` that late.
+    // Shutting the producers' contexts down makes their pending receives fail at once instead.
     stop = true;
-    // XX for (auto& ctx : contexts) ctx->shutdown();
+    for (auto& ctx : contexts) ctx->shutdown();
     for (auto& th : producers) th.join();
     contexts.clear();
     for (int t = 0; t < kProducers; ++t) {
-      EXPECT_NE(exit_status[t].code(), Status::Code::kInvalidArgument) << exit_status[t].ToString();
+      const Status& s = exit_status[t];
+      EXPECT_TRUE(s.ok() || s.code() == Status::Code::kUnavailable) << s.ToString();
     }
 
     ASSERT_NO_FATAL_FAILURE(StartBroker());
@@ -540,7 +542,6 @@ TEST_F(BrokerProcessTest, KillNineLosesNoAcknowledgedRecord) {
       if (!records.empty()) newest_read[records.back().seq.shard_index] = records.back().seq;
     }
     EXPECT_GE(CountRecords(shards), acks.size());
-    fprintf(stderr, "DEBUG round %d acks %zu stored %zu exit %s | %s | %s\n", round, acks.size(), CountRecords(shards), exit_status[0].ToString().c_str(), exit_status[1].ToString().c_str(), exit_status[2].ToString().c_str());
     if (HasFatalFailure()) return;
   }
   client_.reset();
@@ -649,7 +650,17 @@ TEST(BrokerProcessStartTest, ReportsABrokerThatCannotStart) {
   std::ofstream(data) << "not a directory";
   auto broker = BrokerProcess::Start(data);
   ASSERT_FALSE(broker.ok());
-  EXPECT_NE(broker.status().message().find("exited with status"), std::string::npos)
+  EXPECT_NE(broker.status().message().find("exited with status 1"), std::string::npos)
+      << broker.status().ToString();
+}
+
+TEST(BrokerProcessStartTest, GivesUpOnABrokerThatIsNotReadyInTime) {
+  TempDir dir;
+  // No broker opens its store and binds within a millisecond of fork().
+  auto broker = BrokerProcess::Start(dir.Sub("data"), {}, std::chrono::milliseconds(1));
+  ASSERT_FALSE(broker.ok());
+  EXPECT_EQ(broker.status().code(), Status::Code::kUnavailable) << broker.status().ToString();
+  EXPECT_NE(broker.status().message().find("no ready line"), std::string::npos)
       << broker.status().ToString();
 }
 

@@ -19,9 +19,10 @@ using json = nlohmann::json;
 constexpr int64_t kStartMs = 1'600'000'000'000;  // 2020-09-13T12:26:40Z
 constexpr char kArn[] = "arn:aws:kinesis:us-east-1:000000000000:stream/";
 
+// The error type of `r` ("OK" when it holds a value), printable in assertion failures.
 template <typename T>
-std::string_view ErrorOf(const Result<T>& r) {
-  return Status::TypeName(r.status().code());
+std::string ErrorOf(const Result<T>& r) {
+  return std::string(r.status().TypeName());
 }
 
 class KinesisApiTest : public ::testing::Test {
@@ -44,7 +45,7 @@ class KinesisApiTest : public ::testing::Test {
     return r.ok() ? *r : json();
   }
 
-  std::string_view CallError(std::string_view action, const json& request) {
+  std::string CallError(std::string_view action, const json& request) {
     auto r = api_->Call(action, request);
     EXPECT_FALSE(r.ok()) << action << " " << request.dump() << " returned " << r->dump();
     return ErrorOf(r);

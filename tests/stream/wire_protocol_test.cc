@@ -15,11 +15,12 @@
 namespace pinstream {
 namespace {
 
+// The error type of `r` ("OK" when it holds a value), printable in assertion failures.
 template <typename T>
-std::string_view ErrorOf(const Result<T>& r) {
-  return Status::TypeName(r.status().code());
+std::string ErrorOf(const Result<T>& r) {
+  return std::string(r.status().TypeName());
 }
-std::string_view ErrorOf(const Status& s) { return s.TypeName(); }
+std::string ErrorOf(const Status& s) { return std::string(s.TypeName()); }
 
 // True when `view` lies inside `buffer` (decoded views must borrow from the input).
 bool Within(std::string_view view, std::string_view buffer) {
