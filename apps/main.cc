@@ -1,4 +1,5 @@
 // pinstream's command line: parse flags, set up logging, run one command, report its Status.
+#include <malloc.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -8,6 +9,10 @@
 #include "apps/commands.h"
 
 int main(int argc, char** argv) {
+  // GetRecords replies are megabytes each. glibc would mmap and unmap every one, and the page
+  // faults of touching fresh pages cost more than copying the data; keep them on the heap.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   CLI::App app{"pinstream: a real-time stream processor with windowed state", "pinstream"};
   app.require_subcommand(1);
   app.fallthrough();  // global flags such as --log-level may follow the subcommand

@@ -5,6 +5,8 @@
 //     PutRecords batches of 500 with several in flight; records/s, MB/s, batch latency.
 //   stream_bench readback --broker EP --records 1000000 --record-bytes 700
 //     fills a one-shard stream, then reads it from TRIM_HORIZON with GetRecords; records/s.
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
@@ -181,6 +183,8 @@ Status RunReadback(const Flags& f) {
 }  // namespace pinstream::bench
 
 int main(int argc, char** argv) {
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);  // as the pinstream binary does; see apps/main.cc
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   using pinstream::bench::Flags;
   CLI::App app{"stream service benchmark driver"};
   app.require_subcommand(1);
