@@ -6,6 +6,7 @@
 #include "apps/commands.h"
 #include "common/time_format.h"
 #include "stream/broker.h"
+#include "stream/http_gateway.h"
 #include "stream/stream_store.h"
 
 namespace pinstream::cli {
@@ -18,6 +19,8 @@ struct BrokerFlags {
   std::string retention = "24h";
   int workers = 4;
   bool sync = false;
+  std::string http;  // HOST:PORT of the HTTP gateway; empty: none
+  std::string api_key;
 };
 
 Status RunBroker(const BrokerFlags& flags) {
@@ -36,13 +39,28 @@ Status RunBroker(const BrokerFlags& flags) {
   Broker::Options broker_options;
   broker_options.listen = flags.listen;
   broker_options.workers = flags.workers;
+  HttpGateway::Options http_options;
+  if (!flags.http.empty()) {
+    RETURN_IF_ERROR(ParseHttpAddress(flags.http, &http_options));
+    http_options.api_key = flags.api_key;
+  } else if (!flags.api_key.empty()) {
+    return Status::InvalidArgument("--api-key needs --http");
+  }
   ASSIGN_OR_RETURN(auto broker, Broker::Start(store.get(), broker_options));
-  // The ready line: scripts and tests wait for it and read the bound endpoint from it.
-  PrintJson({{"endpoint", broker->endpoint()}, {"pid", getpid()}, {"data", flags.data}});
+  std::unique_ptr<HttpGateway> gateway;
+  if (!flags.http.empty()) {
+    ASSIGN_OR_RETURN(gateway, HttpGateway::Start(store.get(), http_options));
+  }
+  // The ready line: scripts and tests wait for it and read the bound endpoints from it.
+  nlohmann::json ready = {
+      {"endpoint", broker->endpoint()}, {"pid", getpid()}, {"data", flags.data}};
+  if (gateway) ready["http"] = gateway->url();
+  PrintJson(ready);
 
   int sig = 0;
   sigwait(&signals, &sig);
   spdlog::info("broker stopping signal={}", sig);
+  if (gateway) gateway->Stop();
   broker->Stop();
   return Status::OK();
 }
@@ -63,6 +81,11 @@ void AddBrokerCommand(CLI::App& app, Action* action) {
   cmd->add_option("--workers", flags->workers, "request worker threads")->capture_default_str();
   cmd->add_flag("--sync", flags->sync,
                 "fsync the write-ahead log before acknowledging (survives power loss)");
+  cmd->add_option("--http", flags->http,
+                  "also serve the HTTP gateway (Kinesis JSON, REST and Kafka REST proxies) on "
+                  "HOST:PORT; port 0 picks a free one");
+  cmd->add_option("--api-key", flags->api_key,
+                  "require this value in the x-api-key header of every HTTP request");
   cmd->callback([flags, action] { *action = [flags] { return RunBroker(*flags); }; });
 }
 

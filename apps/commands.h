@@ -14,5 +14,10 @@ using Action = std::function<Status()>;
 void AddBrokerCommand(CLI::App& app, Action* action);
 void AddStreamCommands(CLI::App& app, Action* action);
 void AddDemoCommand(CLI::App& app, Action* action);
+void AddEmulateCommand(CLI::App& app, Action* action);
+void AddValidateCommand(CLI::App& app, Action* action);
+void AddRunCommand(CLI::App& app, Action* action);
+void AddTableCommands(CLI::App& app, Action* action);
+void AddOffsetsCommands(CLI::App& app, Action* action);
 
 }  // namespace pinstream::cli

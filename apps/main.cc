@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
   pinstream::cli::AddBrokerCommand(app, &action);
   pinstream::cli::AddStreamCommands(app, &action);
   pinstream::cli::AddDemoCommand(app, &action);
+  pinstream::cli::AddEmulateCommand(app, &action);
+  pinstream::cli::AddValidateCommand(app, &action);
+  pinstream::cli::AddRunCommand(app, &action);
+  pinstream::cli::AddTableCommands(app, &action);
+  pinstream::cli::AddOffsetsCommands(app, &action);
 
   try {
     app.parse(argc, argv);

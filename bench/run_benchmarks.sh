@@ -73,3 +73,6 @@ PY
 else
   echo "bench: redis-server/redis-benchmark not installed (./run bench installs them); skipping the comparison" >&2
 fi
+
+# The HTTP gateway: Kinesis JSON PutRecords against pinstream and kinesalite, with the ratio.
+BUILD="$BUILD" bench/run_gateway_bench.sh

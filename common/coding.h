@@ -79,6 +79,13 @@ class Decoder {
     return Fail();
   }
 
+  bool GetByte(uint8_t* v) {
+    if (in_.empty()) return Fail();
+    *v = static_cast<uint8_t>(in_.front());
+    in_.remove_prefix(1);
+    return true;
+  }
+
   bool GetFixed64BE(uint64_t* v) {
     if (in_.size() < 8) return Fail();
     *v = DecodeFixed64BE(in_.data());

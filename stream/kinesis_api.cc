@@ -1,5 +1,7 @@
 #include "stream/kinesis_api.h"
 
+#include <algorithm>
+
 #include "common/base64.h"
 #include "common/time_format.h"
 
@@ -59,6 +61,14 @@ json ShardToJson(const ShardDescription& shard) {
             {"EndingHashKey", HashKeyToString(shard.ending_hash_key)}}},
           {"SequenceNumberRange",
            {{"StartingSequenceNumber", SequenceNumber{shard.index, 0}.ToString()}}}};
+}
+
+bool KinesisApi::HasAction(std::string_view action) {
+  static constexpr std::string_view kActions[] = {
+      "PutRecords",   "GetRecords",   "PutRecord",      "GetShardIterator",
+      "CreateStream", "DeleteStream", "DescribeStream", "DescribeStreamSummary",
+      "ListStreams",  "ListShards"};
+  return std::find(std::begin(kActions), std::end(kActions), action) != std::end(kActions);
 }
 
 Result<json> KinesisApi::Call(std::string_view action, const json& request) const {

@@ -20,6 +20,9 @@ class KinesisApi {
   // Runs `action` (e.g. "PutRecords") on `request`; the response object or the error.
   Result<nlohmann::json> Call(std::string_view action, const nlohmann::json& request) const;
 
+  // Whether Call() knows `action`; adapters answer an unknown one in their own protocol's terms.
+  static bool HasAction(std::string_view action);
+
  private:
   Result<nlohmann::json> CreateStream(const nlohmann::json& req) const;
   Result<nlohmann::json> DeleteStream(const nlohmann::json& req) const;

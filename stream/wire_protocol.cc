@@ -85,13 +85,10 @@ Status DecodePutRecordsReply(std::string_view body, std::vector<PutResult>* resu
   if (!d.GetVarint64(&n) || n > body.size()) return Malformed("PutRecords reply");
   results->resize(n);
   for (auto& r : *results) {
-    std::string_view code_byte = d.rest().substr(0, 1);
-    if (code_byte.empty() || static_cast<uint8_t>(code_byte[0]) > Status::kMaxCode) {
+    uint8_t code_byte;
+    if (!d.GetByte(&code_byte) || code_byte > Status::kMaxCode)
       return Malformed("PutRecords reply");
-    }
-    Decoder rest(d.rest().substr(1));
-    d = rest;
-    auto code = static_cast<Status::Code>(code_byte[0]);
+    auto code = static_cast<Status::Code>(code_byte);
     if (code == Status::Code::kOk) {
       uint64_t shard, counter;
       if (!d.GetVarint64(&shard) || !d.GetVarint64(&counter) || shard > UINT32_MAX) {

@@ -1,0 +1,85 @@
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <thread>
+
+#include "apps/cli_common.h"
+#include "apps/commands.h"
+#include "operators/graph.h"
+#include "operators/processor.h"
+#include "sinks/processor_store.h"
+
+namespace pinstream::cli {
+
+namespace {
+
+struct RunFlags {
+  std::string topology;
+  std::string data;
+  bool once = false;
+};
+
+Result<std::unique_ptr<Graph>> BuildGraph(const std::string& path) {
+  BuildErrors errors;
+  auto topology = Topology::Load(path, &errors);
+  std::unique_ptr<Graph> graph;
+  if (topology) graph = Graph::Build(topology, &errors);
+  if (!errors.empty()) {
+    std::cerr << FormatErrors(path, errors);
+    return Status::InvalidArgument(path + ": " + std::to_string(errors.errors().size()) +
+                                   " problem(s)");
+  }
+  return graph;
+}
+
+Status Run(const RunFlags& flags) {
+  // SIGINT/SIGTERM finish the current batch, commit it and exit 0.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::stop_source stop;
+  std::jthread waiter([&signals, &stop](std::stop_token st) {
+    while (!st.stop_requested()) {
+      timespec timeout{0, 100'000'000};
+      int sig = sigtimedwait(&signals, nullptr, &timeout);
+      if (sig == SIGINT || sig == SIGTERM) {
+        spdlog::info("processor stopping signal={}", sig);
+        stop.request_stop();
+        return;
+      }
+    }
+  });
+
+  ASSIGN_OR_RETURN(auto graph, BuildGraph(flags.topology));
+  ASSIGN_OR_RETURN(auto store, ProcessorStore::Open(flags.data, /*read_only=*/false));
+  Processor::Options options;
+  options.once = flags.once;
+  Processor processor(std::move(graph), store.get(), options);
+  Status s = processor.Run(stop.get_token());
+  const auto& st = processor.stats();
+  PrintJson({{"records", st.records_in},
+             {"rows", st.rows_out},
+             {"dead_letters", st.dead_letters},
+             {"batches", st.batches},
+             {"millis_behind", st.millis_behind}});
+  return s;
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, Action* action) {
+  auto flags = std::make_shared<RunFlags>();
+  auto* cmd = app.add_subcommand(
+      "run", "run the processor on a topology (until SIGINT/SIGTERM, or --once)");
+  cmd->add_option("topology", flags->topology, "topology file")->required();
+  cmd->add_option("--data", flags->data, "the processor's store (tables, state, offsets)")
+      ->required();
+  cmd->add_flag("--once", flags->once,
+                "process everything available now, then exit (Spark's availableNow)");
+  cmd->callback([flags, action] { *action = [flags] { return Run(*flags); }; });
+}
+
+}  // namespace pinstream::cli

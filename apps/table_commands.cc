@@ -1,0 +1,220 @@
+// `pinstream table list|describe|history|scan|export`: reads a processor's tables (SPEC §7)
+// through a read-only ProcessorStore, so it works while the processor runs.
+#include <cstdio>
+#include <iostream>
+#include <optional>
+
+#include "apps/cli_common.h"
+#include "apps/commands.h"
+#include "common/time_format.h"
+#include "sinks/processor_store.h"
+
+namespace pinstream::cli {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+struct TableFlags {
+  std::string data;
+  std::string name;
+  int64_t version = -1;  // -1: the newest
+  int64_t limit = -1;    // -1: no limit
+  std::string format = "jsonl";
+};
+
+// Writes output lines through one buffer: scans print millions of rows.
+class LineWriter {
+ public:
+  ~LineWriter() { Flush(); }
+  std::string& buffer() { return buf_; }
+  void EndLine() {
+    buf_.push_back('\n');
+    if (buf_.size() >= (1 << 16)) Flush();
+  }
+  void Flush() {
+    std::fwrite(buf_.data(), 1, buf_.size(), stdout);
+    std::fflush(stdout);
+    buf_.clear();
+  }
+
+ private:
+  std::string buf_;
+};
+
+std::string Dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
+
+void Print(const ojson& j) {
+  std::cout << Dump(j) << "\n";
+  std::cout.flush();
+}
+
+const char* Kind(const Table& t) { return t.upsert() ? "upsert" : "append"; }
+
+Result<std::unique_ptr<ProcessorStore>> OpenStore(const TableFlags& f) {
+  if (f.data.empty()) return Status::InvalidArgument("--data DIR is required");
+  return ProcessorStore::Open(f.data, /*read_only=*/true);
+}
+
+Result<Table*> FindTable(ProcessorStore* store, const std::string& name) {
+  Table* table = store->tables()->Find(name);
+  if (!table) return Status::ResourceNotFound("table '" + name + "' not found");
+  return table;
+}
+
+std::optional<int64_t> VersionFlag(const TableFlags& f) {
+  return f.version >= 0 ? std::optional<int64_t>(f.version) : std::nullopt;
+}
+
+Status List(const TableFlags& f) {
+  ASSIGN_OR_RETURN(auto store, OpenStore(f));
+  ojson tables = ojson::array();
+  for (const Table* t : store->tables()->List()) {
+    tables.push_back({{"name", t->spec().name},
+                      {"version", t->version()},
+                      {"kind", Kind(*t)},
+                      {"key", t->spec().key_columns}});
+  }
+  Print(ojson{{"tables", std::move(tables)}});
+  return Status::OK();
+}
+
+Status Describe(const TableFlags& f) {
+  ASSIGN_OR_RETURN(auto store, OpenStore(f));
+  ASSIGN_OR_RETURN(Table * t, FindTable(store.get(), f.name));
+  Print(ojson{{"name", t->spec().name},
+              {"kind", Kind(*t)},
+              {"key", t->spec().key_columns},
+              {"version", t->version()},
+              {"schema", t->spec().schema.ToJson()}});
+  return Status::OK();
+}
+
+Status History(const TableFlags& f) {
+  ASSIGN_OR_RETURN(auto store, OpenStore(f));
+  ASSIGN_OR_RETURN(Table * t, FindTable(store.get(), f.name));
+  ASSIGN_OR_RETURN(std::vector<TableCommit> history, t->History());
+  LineWriter out;
+  int64_t printed = 0;
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {  // newest first, as Delta's
+    if (f.limit >= 0 && printed++ >= f.limit) break;
+    out.buffer() += Dump(it->ToJson());
+    out.EndLine();
+  }
+  return Status::OK();
+}
+
+// RFC 4180: a field holding a comma, a quote or a line break is quoted, quotes doubled. An
+// empty string is quoted too ("") so that it differs from null (nothing), as Spark writes it.
+void AppendCsvField(std::string_view text, bool quote_if_empty, std::string* out) {
+  const bool quote =
+      (text.empty() && quote_if_empty) || text.find_first_of(",\"\r\n") != std::string_view::npos;
+  if (!quote) {
+    out->append(text);
+    return;
+  }
+  out->push_back('"');
+  for (char c : text) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+void AppendCsvValue(const Value& v, std::string* out) {
+  switch (v.type()) {
+    case Type::kNull:
+      return;
+    case Type::kString:
+      AppendCsvField(v.as_string(), /*quote_if_empty=*/true, out);
+      return;
+    case Type::kTimestamp:
+      out->append(FormatIso8601(v.as_timestamp_ms()));
+      return;
+    default:  // numbers and booleans as JSON writes them; arrays as JSON text
+      AppendCsvField(v.ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                     false, out);
+      return;
+  }
+}
+
+Status Scan(const TableFlags& f, bool csv) {
+  ASSIGN_OR_RETURN(auto store, OpenStore(f));
+  ASSIGN_OR_RETURN(Table * t, FindTable(store.get(), f.name));
+  const Schema& schema = t->spec().schema;
+  LineWriter out;
+  if (csv) {
+    for (size_t i = 0; i < schema.size(); ++i) {
+      if (i > 0) out.buffer().push_back(',');
+      AppendCsvField(schema.column(i).name, true, &out.buffer());
+    }
+    out.buffer().push_back('\r');
+    out.EndLine();
+  }
+  int64_t printed = 0;
+  Status limit_reached = Status::ResourceInUse("limit");  // a sentinel that ends the scan early
+  Status s = t->Scan(VersionFlag(f), [&](const Row& row) -> Status {
+    if (f.limit >= 0 && printed >= f.limit) return limit_reached;
+    ++printed;
+    if (csv) {
+      for (size_t i = 0; i < row.size(); ++i) {
+        if (i > 0) out.buffer().push_back(',');
+        AppendCsvValue(row[i], &out.buffer());
+      }
+      out.buffer().push_back('\r');
+    } else {
+      out.buffer() += Dump(RowToJson(schema, row));
+    }
+    out.EndLine();
+    return Status::OK();
+  });
+  if (s == limit_reached) return Status::OK();
+  return s;
+}
+
+}  // namespace
+
+void AddTableCommands(CLI::App& app, Action* action) {
+  auto f = std::make_shared<TableFlags>();
+  auto* table = app.add_subcommand("table", "inspect a processor's delta tables");
+  table->require_subcommand(1);
+  auto add = [&](const char* name, const char* help, bool named) {
+    auto* cmd = table->add_subcommand(name, help);
+    if (named) cmd->add_option("name", f->name, "table name")->required();
+    cmd->add_option("--data", f->data, "the processor's data directory")->required();
+    return cmd;
+  };
+  auto add_version = [&](CLI::App* cmd) {
+    cmd->add_option("--version", f->version, "read the table as of this version (time travel)")
+        ->check(CLI::NonNegativeNumber);
+  };
+  auto add_limit = [&](CLI::App* cmd, const char* help) {
+    cmd->add_option("--limit", f->limit, help)->check(CLI::NonNegativeNumber);
+  };
+
+  auto* list = add("list", "the tables with their newest version, kind and key", false);
+  list->callback([=] { *action = [f] { return List(*f); }; });
+
+  auto* describe = add("describe", "a table's schema, kind, key and newest version", true);
+  describe->callback([=] { *action = [f] { return Describe(*f); }; });
+
+  auto* history =
+      add("history", "a table's versions, one JSON line each, newest first (as Delta's)", true);
+  add_limit(history, "print only the newest N versions");
+  history->callback([=] { *action = [f] { return History(*f); }; });
+
+  auto* scan = add("scan", "a table's rows as JSON Lines, columns in schema order", true);
+  add_version(scan);
+  add_limit(scan, "print at most N rows");
+  scan->callback([=] { *action = [f] { return Scan(*f, false); }; });
+
+  auto* exp = add("export", "a table's rows as JSON Lines or CSV (RFC 4180, with a header)", true);
+  add_version(exp);
+  add_limit(exp, "export at most N rows");
+  exp->add_option("--format", f->format, "jsonl or csv")
+      ->check(CLI::IsMember({"jsonl", "csv"}))
+      ->capture_default_str();
+  exp->callback([=] { *action = [f] { return Scan(*f, f->format == "csv"); }; });
+}
+
+}  // namespace pinstream::cli

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "common/value.h"
+
+namespace pinstream {
+
+// The narrow interface through which the processor persists a micro-batch. The sinks library
+// implements it over RocksDB; every call between Begin() and Commit() lands in one atomic write:
+// table rows, dead letters, operator state and source offsets together, or none of them.
+
+// Source positions: stream -> shard id -> the last sequence number processed.
+using Offsets = std::map<std::string, std::map<std::string, std::string>>;
+
+// A table a topology writes: no key columns means append; key columns mean upsert by key.
+struct TableDef {
+  std::string name;
+  Schema schema;
+  std::vector<std::string> key_columns;
+};
+
+// Operator state: byte keys and values in the operator's own namespace. Reads see the writes
+// staged in the current batch (read-your-writes), then the committed state.
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+  virtual Result<std::optional<std::string>> Get(std::string_view key) = 0;
+  virtual Status Put(std::string_view key, std::string_view value) = 0;
+  virtual Status Delete(std::string_view key) = 0;
+};
+
+class TableWriter {
+ public:
+  virtual ~TableWriter() = default;
+  // Stages `row` for the current batch. A row that breaks the table's schema is refused
+  // (InvalidArgument) and not staged; the caller sends its record to the dead letters.
+  virtual Status Write(const Row& row) = 0;
+};
+
+// A dead letter: a record that could not be processed, with where it came from and why.
+struct DeadLetter {
+  std::string stream;
+  std::string shard_id;
+  std::string sequence_number;
+  int64_t arrival_ms = 0;
+  std::string partition_key;
+  std::string data;   // the raw record data
+  std::string op;     // the operator (or sink) that refused it, e.g. "pin/parse_json"
+  std::string error;  // Status::ToString()
+};
+
+class CommitStore {
+ public:
+  virtual ~CommitStore() = default;
+
+  // Declares the topology's tables (creating missing ones) and returns their writers, valid
+  // for the store's lifetime. An existing table with another schema is an InvalidArgument.
+  virtual Result<TableWriter*> OpenTable(const TableDef& def) = 0;
+
+  // The state namespace of one operator (prefix-isolated), valid for the store's lifetime.
+  virtual StateStore* State(std::string_view op_id) = 0;
+
+  // The offsets of the newest committed batch of `topology`, empty when it never committed.
+  virtual Result<Offsets> LoadOffsets(std::string_view topology) = 0;
+
+  // Stages a dead letter (into the `dead_letters` table) for the current batch.
+  virtual Status WriteDeadLetter(const DeadLetter& letter) = 0;
+
+  // Atomically writes everything staged since the last Commit/Abort, a new version of every
+  // table that received rows, and `offsets` as the topology's position. Returns the batch id.
+  // On failure nothing was written and the store refuses further commits (sticky error).
+  virtual Result<int64_t> Commit(std::string_view topology, const Offsets& offsets) = 0;
+
+  // Drops everything staged since the last Commit.
+  virtual void Abort() = 0;
+};
+
+}  // namespace pinstream

@@ -1,0 +1,87 @@
+#include "operators/operator_config.h"
+
+#include <algorithm>
+
+namespace pinstream {
+
+std::optional<std::string> StringField(const OperatorArgs& args, const char* field) {
+  auto it = args.config.find(field);
+  if (it == args.config.end()) {
+    args.Error("", std::string("missing option '") + field + "'");
+    return std::nullopt;
+  }
+  if (!it->is_string()) {
+    args.Error(field, "must be a string");
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+std::optional<std::string> OptionalStringField(const OperatorArgs& args, const char* field,
+                                               std::string fallback) {
+  if (!args.config.contains(field)) return fallback;
+  return StringField(args, field);
+}
+
+std::optional<std::vector<std::string>> StringListField(const OperatorArgs& args,
+                                                        const char* field) {
+  auto it = args.config.find(field);
+  if (it == args.config.end()) {
+    args.Error("", std::string("missing option '") + field + "'");
+    return std::nullopt;
+  }
+  if (it->is_string()) return std::vector<std::string>{it->get<std::string>()};
+  if (!it->is_array()) {
+    args.Error(field, "must be a list of strings");
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (size_t i = 0; i < it->size(); ++i) {
+    if (!(*it)[i].is_string()) {
+      args.Error(std::string(field) + "/" + std::to_string(i), "must be a string");
+      return std::nullopt;
+    }
+    out.push_back((*it)[i].get<std::string>());
+  }
+  return out;
+}
+
+std::optional<int> InputColumn(const OperatorArgs& args, const char* field) {
+  auto name = StringField(args, field);
+  if (!name) return std::nullopt;
+  int i = args.input.Find(*name);
+  if (i < 0) {
+    args.Error(field, "unknown column '" + *name + "'");
+    return std::nullopt;
+  }
+  return i;
+}
+
+std::optional<std::vector<int>> InputColumns(const OperatorArgs& args, const char* field) {
+  auto names = StringListField(args, field);
+  if (!names) return std::nullopt;
+  std::vector<int> out;
+  bool ok = true;
+  for (size_t k = 0; k < names->size(); ++k) {
+    int i = args.input.Find((*names)[k]);
+    if (i < 0) {
+      args.Error(std::string(field) + "/" + std::to_string(k),
+                 "unknown column '" + (*names)[k] + "'");
+      ok = false;
+    }
+    out.push_back(i);
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+void CheckKnownFields(const OperatorArgs& args, std::initializer_list<const char*> known) {
+  for (const auto& [key, _] : args.config.items()) {
+    if (key == "op") continue;
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
+      args.Error(key, "unknown option '" + key + "'");
+    }
+  }
+}
+
+}  // namespace pinstream

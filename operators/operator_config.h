@@ -1,0 +1,28 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "operators/operator.h"
+
+namespace pinstream {
+
+// Readers of a step's configuration fields. Each reports a problem to args.errors (with the
+// field's JSON pointer) and returns nullopt when the field is missing or malformed.
+
+std::optional<std::string> StringField(const OperatorArgs& args, const char* field);
+std::optional<std::string> OptionalStringField(const OperatorArgs& args, const char* field,
+                                               std::string fallback);
+std::optional<std::vector<std::string>> StringListField(const OperatorArgs& args,
+                                                        const char* field);
+
+// A field naming one column of the input schema; its position.
+std::optional<int> InputColumn(const OperatorArgs& args, const char* field);
+// A field naming several input columns (a list, or one name); their positions.
+std::optional<std::vector<int>> InputColumns(const OperatorArgs& args, const char* field);
+
+// Reports every config key that is not one of `known` (typos must not pass silently).
+void CheckKnownFields(const OperatorArgs& args, std::initializer_list<const char*> known);
+
+}  // namespace pinstream

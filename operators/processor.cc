@@ -1,0 +1,194 @@
+#include "operators/processor.h"
+
+#include <simdjson.h>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+#include <zmq.hpp>
+
+#include "common/clock.h"
+#include "stream/shard_reader.h"
+#include "stream/stream_client.h"
+
+namespace pinstream {
+
+// One shard being read: its own connection (a ShardReader keeps requests in flight on it).
+struct Processor::Input {
+  size_t source = 0;
+  std::string stream;
+  std::string shard_id;
+  std::unique_ptr<StreamClient> client;
+  std::unique_ptr<ShardReader> reader;
+  bool caught_up = false;
+  int64_t millis_behind = 0;
+};
+
+namespace {
+zmq::context_t& Context() {
+  static zmq::context_t* ctx = new zmq::context_t(1);
+  return *ctx;
+}
+}  // namespace
+
+Processor::Processor(std::unique_ptr<Graph> graph, CommitStore* store, const Options& options)
+    : graph_(std::move(graph)), store_(store), options_(options) {}
+
+Processor::~Processor() = default;
+
+Status Processor::Open() {
+  const Topology& t = graph_->topology();
+  for (const auto& def : graph_->tables()) {
+    ASSIGN_OR_RETURN(TableWriter * w, store_->OpenTable(def));
+    writers_.push_back(w);
+  }
+  graph_->BindState(store_);
+  ASSIGN_OR_RETURN(offsets_, store_->LoadOffsets(t.name));
+  for (size_t s = 0; s < t.sources.size(); ++s) {
+    const auto& src = t.sources[s];
+    ASSIGN_OR_RETURN(auto control, StreamClient::Connect(&Context(), src.broker));
+    auto shards = control->ListShardIds(src.stream);
+    if (!shards.ok()) return shards.status().WithContext("source '" + src.name + "'");
+    for (const auto& shard : *shards) {
+      auto in = std::make_unique<Input>();
+      in->source = s;
+      in->stream = src.stream;
+      in->shard_id = shard;
+      IteratorPosition pos = src.start;
+      if (auto st = offsets_.find(src.stream); st != offsets_.end()) {
+        if (auto sh = st->second.find(shard); sh != st->second.end()) {
+          pos = IteratorPosition{IteratorType::kAfterSequenceNumber, sh->second, 0};
+        }
+      }
+      ASSIGN_OR_RETURN(std::string iterator, control->GetShardIterator(src.stream, shard, pos));
+      ASSIGN_OR_RETURN(in->client, StreamClient::Connect(&Context(), src.broker));
+      in->reader = std::make_unique<ShardReader>(in->client.get(), std::move(iterator));
+      spdlog::info("reading stream={} shard={} from={}", src.stream, shard,
+                   pos.type == IteratorType::kAfterSequenceNumber
+                       ? "seq " + pos.sequence_number
+                       : std::string(IteratorTypeName(pos.type)));
+      inputs_.push_back(std::move(in));
+    }
+  }
+  return Status::OK();
+}
+
+Status Processor::ReadInto(Input& in, bool* got_records) {
+  ASSIGN_OR_RETURN(GetRecordsReply reply, in.reader->Next());
+  in.millis_behind = reply.meta.millis_behind_latest;
+  in.caught_up = reply.records.empty();
+  *got_records = !reply.records.empty();
+  auto& stream_offsets = offsets_[in.stream];
+  const RecordView* current = nullptr;
+  auto emit = [&](size_t table, const Row& row) {
+    RETURN_IF_ERROR(writers_[table]->Write(row));
+    ++stats_.rows_out;
+    return Status::OK();
+  };
+  auto fail = [&](const std::string& op, const Status& why) {
+    DeadLetter letter{in.stream,
+                      in.shard_id,
+                      current->sequence_number.ToString(),
+                      current->arrival_ms,
+                      std::string(current->partition_key),
+                      std::string(current->data),
+                      op,
+                      why.ToString()};
+    ++stats_.dead_letters;
+    ++batch_dead_letters_;
+    return store_->WriteDeadLetter(letter);
+  };
+  for (const RecordView& r : reply.records) {
+    current = &r;
+    std::string data;
+    data.reserve(r.data.size() + simdjson::SIMDJSON_PADDING);  // parse_json parses in place
+    data.append(r.data);
+    Row row{Value::String(std::move(data)), Value::String(std::string(r.partition_key)),
+            Value::TimestampMs(r.arrival_ms)};
+    RETURN_IF_ERROR(graph_->Process(in.source, std::move(row), emit, fail));
+    ++stats_.records_in;
+    ++batch_records_;
+  }
+  if (!reply.records.empty())
+    stream_offsets[in.shard_id] = reply.records.back().sequence_number.ToString();
+  return Status::OK();
+}
+
+Status Processor::CommitBatch() {
+  if (batch_records_ == 0) return Status::OK();
+  ASSIGN_OR_RETURN(int64_t batch_id, store_->Commit(graph_->topology().name, offsets_));
+  ++stats_.batches;
+  SPDLOG_DEBUG("committed batch={} records={}", batch_id, batch_records_);
+  (void)batch_id;
+  batch_records_ = 0;
+  batch_dead_letters_ = 0;
+  return Status::OK();
+}
+
+void Processor::LogProgress(bool final) {
+  const int64_t now = Clock::Real()->NowMillis();
+  stats_.millis_behind = 0;
+  for (const auto& in : inputs_)
+    stats_.millis_behind = std::max(stats_.millis_behind, in->millis_behind);
+  if (final) {
+    double secs = std::max<double>(1e-3, static_cast<double>(now - started_ms_) / 1000.0);
+    spdlog::info(
+        "processor done records={} rows={} dead_letters={} batches={} seconds={:.2f} "
+        "records_per_s={:.0f}",
+        stats_.records_in, stats_.rows_out, stats_.dead_letters, stats_.batches, secs,
+        static_cast<double>(stats_.records_in) / secs);
+    return;
+  }
+  if (now - last_progress_ms_ < options_.progress_interval_ms) return;
+  double secs = std::max<double>(1e-3, static_cast<double>(now - last_progress_ms_) / 1000.0);
+  spdlog::info(
+      "progress records_in_per_s={:.0f} rows_out_per_s={:.0f} records={} dead_letters={} "
+      "millis_behind={}",
+      static_cast<double>(stats_.records_in - last_progress_stats_.records_in) / secs,
+      static_cast<double>(stats_.rows_out - last_progress_stats_.rows_out) / secs,
+      stats_.records_in, stats_.dead_letters, stats_.millis_behind);
+  last_progress_ms_ = now;
+  last_progress_stats_ = stats_;
+}
+
+Status Processor::Run(std::stop_token stop) {
+  RETURN_IF_ERROR(Open());
+  started_ms_ = last_progress_ms_ = Clock::Real()->NowMillis();
+  const Topology& t = graph_->topology();
+  int64_t idle_ms = 1;
+  while (true) {
+    const int64_t deadline = Clock::Real()->NowMillis() + t.commit_interval_ms;
+    bool all_caught_up = false;
+    while (!stop.stop_requested() && static_cast<int64_t>(batch_records_) < t.max_batch_records &&
+           Clock::Real()->NowMillis() < deadline) {
+      bool any = false;
+      for (auto& in : inputs_) {
+        bool got = false;
+        Status s = ReadInto(*in, &got);
+        if (!s.ok()) {
+          // Nothing of this batch is committed yet: the records read so far are read again
+          // after a restart, so giving up here loses and duplicates nothing.
+          return s.WithContext("reading stream " + in->stream + " " + in->shard_id);
+        }
+        any |= got;
+      }
+      all_caught_up =
+          std::all_of(inputs_.begin(), inputs_.end(), [](const auto& in) { return in->caught_up; });
+      if (options_.once && all_caught_up) break;
+      if (any) {
+        idle_ms = 1;
+      } else {
+        // Idle: back off exponentially up to 200 ms, but never past the batch deadline.
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(
+            idle_ms, std::max<int64_t>(0, deadline - Clock::Real()->NowMillis()))));
+        idle_ms = std::min<int64_t>(idle_ms * 2, 200);
+      }
+    }
+    RETURN_IF_ERROR(CommitBatch());
+    LogProgress(false);
+    if (stop.stop_requested() || (options_.once && all_caught_up)) break;
+  }
+  LogProgress(true);
+  return Status::OK();
+}
+
+}  // namespace pinstream

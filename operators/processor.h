@@ -1,0 +1,65 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stop_token>
+
+#include "common/result.h"
+#include "operators/commit_store.h"
+#include "operators/graph.h"
+
+namespace pinstream {
+
+// The long-running processor: reads every shard of every source of a topology, runs each
+// record through the operator graph, and commits micro-batches (rows, dead letters, operator
+// state and offsets in one atomic write) every commit_interval_ms or max_batch_records.
+// Restarted after a crash, it resumes after the last committed offsets, so every record lands
+// in every table exactly once.
+//
+// Borrows the store, which must outlive the processor. Run() is called from one thread.
+class Processor {
+ public:
+  struct Options {
+    bool once = false;  // stop when every shard is caught up (Spark's availableNow)
+    int64_t progress_interval_ms = 5000;
+  };
+
+  struct Stats {
+    uint64_t records_in = 0;
+    uint64_t rows_out = 0;
+    uint64_t dead_letters = 0;
+    uint64_t batches = 0;
+    int64_t millis_behind = 0;  // the largest lag of any shard at the last read
+  };
+
+  Processor(std::unique_ptr<Graph> graph, CommitStore* store, const Options& options);
+  ~Processor();
+
+  // Runs until `stop` is requested (then finishes and commits the current batch) or, with
+  // `once`, until caught up. Returns the first error that stops processing.
+  Status Run(std::stop_token stop);
+
+  const Stats& stats() const { return stats_; }
+
+ private:
+  struct Input;
+  Status Open();
+  Status ReadInto(Input& input, bool* got_records);
+  Status CommitBatch();
+  void LogProgress(bool final);
+
+  std::unique_ptr<Graph> graph_;
+  CommitStore* store_;
+  Options options_;
+  Offsets offsets_;
+  std::vector<TableWriter*> writers_;
+  std::vector<std::unique_ptr<Input>> inputs_;
+  Stats stats_;
+  uint64_t batch_records_ = 0;
+  uint64_t batch_dead_letters_ = 0;
+  int64_t started_ms_ = 0;
+  int64_t last_progress_ms_ = 0;
+  Stats last_progress_stats_;
+};
+
+}  // namespace pinstream

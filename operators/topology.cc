@@ -1,0 +1,277 @@
+#include "operators/topology.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "common/time_format.h"
+
+namespace pinstream {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+// Replaces ${VAR} and ${VAR:-default} in `s`; false (with `missing` set) for an unset
+// variable without a default.
+bool Substitute(std::string* s, std::string* missing) {
+  std::string out;
+  size_t i = 0;
+  while (i < s->size()) {
+    size_t start = s->find("${", i);
+    if (start == std::string::npos) break;
+    size_t end = s->find('}', start);
+    if (end == std::string::npos) break;
+    out.append(*s, i, start - i);
+    std::string expr = s->substr(start + 2, end - start - 2);
+    std::string name = expr, fallback;
+    bool has_default = false;
+    if (auto d = expr.find(":-"); d != std::string::npos) {
+      name = expr.substr(0, d);
+      fallback = expr.substr(d + 2);
+      has_default = true;
+    }
+    const char* v = std::getenv(name.c_str());
+    if (v && *v) {
+      out += v;
+    } else if (has_default) {
+      out += fallback;
+    } else {
+      *missing = name;
+      return false;
+    }
+    i = end + 1;
+  }
+  out.append(*s, i, std::string::npos);
+  *s = std::move(out);
+  return true;
+}
+
+void SubstituteAll(ojson& j, const std::string& pointer, BuildErrors* errors) {
+  if (j.is_string()) {
+    std::string s = j.get<std::string>(), missing;
+    if (!Substitute(&s, &missing)) {
+      errors->Add(pointer, "environment variable '" + missing + "' is not set and has no default");
+    }
+    j = s;
+  } else if (j.is_object()) {
+    for (auto& [k, v] : j.items()) SubstituteAll(v, pointer + "/" + k, errors);
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i)
+      SubstituteAll(j[i], pointer + "/" + std::to_string(i), errors);
+  }
+}
+
+void CheckKeys(const ojson& j, const std::string& pointer, std::initializer_list<const char*> known,
+               BuildErrors* errors) {
+  for (const auto& [key, _] : j.items()) {
+    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
+      errors->Add(pointer + "/" + key, "unknown field '" + key + "'");
+    }
+  }
+}
+
+std::vector<std::string> NameList(const ojson& j, const std::string& pointer, BuildErrors* errors) {
+  std::vector<std::string> out;
+  if (j.is_string()) return {j.get<std::string>()};
+  if (!j.is_array()) {
+    errors->Add(pointer, "must be a name or a list of names");
+    return out;
+  }
+  for (size_t i = 0; i < j.size(); ++i) {
+    if (j[i].is_string())
+      out.push_back(j[i].get<std::string>());
+    else
+      errors->Add(pointer + "/" + std::to_string(i), "must be a string");
+  }
+  return out;
+}
+
+Result<IteratorPosition> ParseStart(const std::string& text) {
+  IteratorPosition pos;
+  auto colon = text.find(':');
+  ASSIGN_OR_RETURN(pos.type, ParseIteratorType(text.substr(0, colon)));
+  if (pos.type == IteratorType::kAtTimestamp) {
+    if (colon == std::string::npos)
+      return Status::InvalidArgument("AT_TIMESTAMP needs a time: AT_TIMESTAMP:ISO8601");
+    ASSIGN_OR_RETURN(pos.timestamp_ms, ParseTimestampMillis(text.substr(colon + 1)));
+  } else if (pos.type != IteratorType::kTrimHorizon && pos.type != IteratorType::kLatest) {
+    return Status::InvalidArgument(
+        "a source starts at TRIM_HORIZON, LATEST or AT_TIMESTAMP:ISO8601");
+  } else if (colon != std::string::npos) {
+    return Status::InvalidArgument(text.substr(0, colon) + " takes no argument");
+  }
+  return pos;
+}
+
+}  // namespace
+
+const Schema& SourceSchema() {
+  static const Schema* schema = new Schema({{"data", Type::kString, Type::kNull, false},
+                                            {"partition_key", Type::kString, Type::kNull, false},
+                                            {"arrival", Type::kTimestamp, Type::kNull, false}});
+  return *schema;
+}
+
+std::string FormatErrors(const std::string& file, const BuildErrors& errors) {
+  std::string out;
+  for (const auto& e : errors.errors()) {
+    out += file + ": " + (e.pointer.empty() ? "/" : e.pointer) + ": " + e.message + "\n";
+  }
+  return out;
+}
+
+std::shared_ptr<const Topology> Topology::Load(const std::string& path, BuildErrors* errors) {
+  std::ifstream in(path);
+  if (!in) {
+    errors->Add("", "cannot read the file");
+    return nullptr;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return Parse(ss.str(), path, errors);
+}
+
+std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const std::string& file,
+                                                BuildErrors* errors) {
+  ojson j;
+  try {
+    j = ojson::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const ojson::parse_error& e) {
+    errors->Add("", std::string("not valid JSON: ") + e.what());
+    return nullptr;
+  }
+  if (!j.is_object()) {
+    errors->Add("", "a topology is a JSON object");
+    return nullptr;
+  }
+  SubstituteAll(j, "", errors);
+  CheckKeys(j, "",
+            {"name", "broker", "commit_interval_ms", "max_batch_records", "sources", "pipelines",
+             "tables"},
+            errors);
+
+  auto topo = std::make_shared<Topology>();
+  topo->file = file;
+  if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty()) {
+    errors->Add("/name", "a topology needs a name (its offsets are checkpointed under it)");
+  } else {
+    topo->name = j["name"].get<std::string>();
+  }
+  std::string broker = "tcp://127.0.0.1:7400";
+  if (j.contains("broker")) {
+    if (j["broker"].is_string())
+      broker = j["broker"].get<std::string>();
+    else
+      errors->Add("/broker", "must be a ZeroMQ endpoint string");
+  }
+  auto positive = [&](const char* key, int64_t* out) {
+    if (!j.contains(key)) return;
+    if (!j[key].is_number_integer() || j[key].get<int64_t>() <= 0) {
+      errors->Add(std::string("/") + key, "must be a positive integer");
+    } else {
+      *out = j[key].get<int64_t>();
+    }
+  };
+  positive("commit_interval_ms", &topo->commit_interval_ms);
+  positive("max_batch_records", &topo->max_batch_records);
+
+  if (!j.contains("sources") || !j["sources"].is_object() || j["sources"].empty()) {
+    errors->Add("/sources", "a topology needs at least one source: {\"name\": {\"stream\": ...}}");
+  } else {
+    for (const auto& [name, s] : j["sources"].items()) {
+      const std::string p = "/sources/" + name;
+      if (!s.is_object()) {
+        errors->Add(p, "a source is an object with a \"stream\"");
+        continue;
+      }
+      CheckKeys(s, p, {"stream", "broker", "start"}, errors);
+      Source src{name, "", broker, {}};
+      if (!s.contains("stream") || !s["stream"].is_string()) {
+        errors->Add(p + (s.contains("stream") ? "/stream" : ""),
+                    "missing the stream name (\"stream\")");
+      } else {
+        src.stream = s["stream"].get<std::string>();
+        // A name still holding "${" had a variable that could not be replaced: reported above.
+        if (auto st = ValidateStreamName(src.stream);
+            !st.ok() && src.stream.find("${") == std::string::npos) {
+          errors->Add(p + "/stream", st.message());
+        }
+      }
+      if (s.contains("broker")) {
+        if (s["broker"].is_string())
+          src.broker = s["broker"].get<std::string>();
+        else
+          errors->Add(p + "/broker", "must be a ZeroMQ endpoint string");
+      }
+      if (s.contains("start")) {
+        auto pos = s["start"].is_string()
+                       ? ParseStart(s["start"].get<std::string>())
+                       : Result<IteratorPosition>(Status::InvalidArgument("must be a string"));
+        if (pos.ok())
+          src.start = *pos;
+        else
+          errors->Add(p + "/start", pos.status().message());
+      }
+      topo->sources.push_back(std::move(src));
+    }
+  }
+
+  if (j.contains("tables")) {
+    if (!j["tables"].is_object()) {
+      errors->Add("/tables", "must map table names to {\"key\": [...]}");
+    } else {
+      for (const auto& [name, t] : j["tables"].items()) {
+        const std::string p = "/tables/" + name;
+        if (!t.is_object()) {
+          errors->Add(p, "a table is an object, e.g. {\"key\": [\"ind\"]} or {}");
+          continue;
+        }
+        CheckKeys(t, p, {"key"}, errors);
+        Table table{name, {}};
+        if (t.contains("key")) table.key = NameList(t["key"], p + "/key", errors);
+        if (name == "dead_letters")
+          errors->Add(p, "'dead_letters' is written by the processor itself");
+        topo->tables[name] = std::move(table);
+      }
+    }
+  }
+
+  if (!j.contains("pipelines") || !j["pipelines"].is_object() || j["pipelines"].empty()) {
+    errors->Add("/pipelines", "a topology needs at least one pipeline");
+  } else {
+    for (const auto& [name, pl] : j["pipelines"].items()) {
+      const std::string p = "/pipelines/" + name;
+      if (!pl.is_object()) {
+        errors->Add(p, "a pipeline is an object with \"from\", \"steps\" and \"to\"");
+        continue;
+      }
+      CheckKeys(pl, p, {"from", "steps", "to"}, errors);
+      Pipeline pipe{name, "", ojson::array(), {}};
+      if (!pl.contains("from") || !pl["from"].is_string())
+        errors->Add(p + "/from", "must name a source or a pipeline");
+      else
+        pipe.from = pl["from"].get<std::string>();
+      if (pl.contains("steps")) {
+        if (pl["steps"].is_array())
+          pipe.steps = pl["steps"];
+        else
+          errors->Add(p + "/steps", "must be a list of steps");
+      }
+      if (pl.contains("to")) {
+        pipe.to = NameList(pl["to"], p + "/to", errors);
+        for (const auto& t : pipe.to) {
+          if (t == "dead_letters")
+            errors->Add(p + "/to", "'dead_letters' is written by the processor itself");
+          if (!topo->tables.contains(t)) topo->tables[t] = Table{t, {}};  // an append table
+        }
+      }
+      if (name.empty()) errors->Add(p, "a pipeline needs a name");
+      topo->pipelines.push_back(std::move(pipe));
+    }
+  }
+  // Returned even when there were problems, so that the graph can report its own as well.
+  return topo;
+}
+
+}  // namespace pinstream

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "operators/operator.h"
+#include "stream/stream_types.h"
+
+namespace pinstream {
+
+// A topology file, parsed: sources (streams on a broker and where to start reading), pipelines
+// (named chains of operator steps, each reading a source or another pipeline, writing tables),
+// and tables. The format is documented in topologies/README.md. Immutable once loaded.
+struct Topology {
+  struct Source {
+    std::string name;
+    std::string stream;
+    std::string broker;
+    IteratorPosition start;  // for shards without a checkpoint
+  };
+  struct Pipeline {
+    std::string name;
+    std::string from;  // a source or another pipeline
+    nlohmann::ordered_json steps;
+    std::vector<std::string> to;  // tables
+  };
+  struct Table {
+    std::string name;
+    std::vector<std::string> key;  // empty: append
+  };
+
+  std::string file;
+  std::string name;
+  int64_t commit_interval_ms = 200;
+  int64_t max_batch_records = 10000;
+  std::vector<Source> sources;
+  std::vector<Pipeline> pipelines;  // in file order
+  std::map<std::string, Table> tables;
+
+  // Reads `path` (JSON with // and /* */ comments), replaces ${VAR} and ${VAR:-default} in
+  // strings from the environment, and checks the structure. Every problem found is added to
+  // `errors` as a JSON pointer and a message. Returns null only when the file is not a JSON
+  // object; otherwise what could be read, for Graph::Build to check further.
+  static std::shared_ptr<const Topology> Load(const std::string& path, BuildErrors* errors);
+  static std::shared_ptr<const Topology> Parse(const std::string& text, const std::string& file,
+                                               BuildErrors* errors);
+};
+
+// The columns of the rows a source produces: the record's data, its partition key and its
+// ApproximateArrivalTimestamp.
+const Schema& SourceSchema();
+
+// "file: /json/pointer: message" lines, as `pinstream validate` prints them.
+std::string FormatErrors(const std::string& file, const BuildErrors& errors);
+
+}  // namespace pinstream

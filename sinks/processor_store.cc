@@ -1,0 +1,489 @@
+#include "sinks/processor_store.h"
+
+#include <rocksdb/convenience.h>
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdarg>
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "common/coding.h"
+#include "common/time_format.h"
+
+namespace pinstream {
+
+namespace {
+
+constexpr char kMetaFamily[] = "meta";
+constexpr char kRowsFamily[] = "rows";
+constexpr char kStateFamily[] = "state";
+constexpr char kBatchPrefix[] = "batch/";
+constexpr char kOffsetsPrefix[] = "offsets/";
+// A read-only open can race with the writer deleting a WAL or table file it just listed, or
+// with a flush it did not see; the next attempt sees the new file set.
+constexpr int kReadOnlyOpenAttempts = 30;
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::OK();
+  if (s.IsCorruption()) return Status::Corruption(std::string(what) + ": " + s.ToString());
+  return Status::IOError(std::string(what) + ": " + s.ToString());
+}
+
+std::string OffsetsKey(std::string_view topology) {
+  return std::string(kOffsetsPrefix) + std::string(topology);
+}
+
+std::string BatchPrefix(std::string_view topology) {
+  return std::string(kBatchPrefix) + std::string(topology) + "/";
+}
+
+// The write-ahead log files in `path`. RocksDB deletes a WAL only after the MANIFEST records
+// that its contents were flushed; a read-only open during which no WAL disappeared therefore
+// replayed every WAL that its MANIFEST needs. (One that did not may have read the MANIFEST before
+// a flush and listed the WALs after it: the flushed rows would be missing from its view.)
+std::set<std::string> WalFiles(const std::string& path) {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(path, ec)) {
+    if (entry.path().extension() == ".log") out.insert(entry.path().filename().string());
+  }
+  return out;
+}
+
+bool AnyMissing(const std::set<std::string>& before, const std::set<std::string>& after) {
+  return !std::includes(after.begin(), after.end(), before.begin(), before.end());
+}
+
+// `type` when this RocksDB build has it, else none.
+rocksdb::CompressionType Supported(rocksdb::CompressionType type) {
+  auto all = rocksdb::GetSupportedCompressions();
+  return std::find(all.begin(), all.end(), type) != all.end() ? type : rocksdb::kNoCompression;
+}
+
+// A read-only instance must not rotate the writer's info log (RocksDB's LOG file).
+class NullLogger final : public rocksdb::Logger {
+ public:
+  using rocksdb::Logger::Logv;
+  void Logv(const char* /*format*/, va_list /*ap*/) override {}
+};
+
+Result<BatchRecord> ParseBatchRecord(std::string_view topology, rocksdb::Slice value) {
+  auto j = nlohmann::json::parse(value.ToStringView(), nullptr, false);
+  if (j.is_discarded()) {
+    return Status::Corruption("malformed batch record of topology '" + std::string(topology) + "'");
+  }
+  return BatchRecord::FromJson(topology, j);
+}
+
+}  // namespace
+
+TableSpec DeadLettersSpec() {
+  TableSpec spec;
+  spec.name = kDeadLettersTable;
+  for (const char* name : {"stream", "shard_id", "sequence_number", "arrival", "partition_key",
+                           "data", "operator", "error"}) {
+    Column c;
+    c.name = name;
+    c.type = std::string_view(name) == "arrival" ? Type::kTimestamp : Type::kString;
+    spec.schema.Add(std::move(c));
+  }
+  return spec;
+}
+
+nlohmann::json OffsetsToJson(const Offsets& offsets) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [stream, shards] : offsets) j[stream] = shards;
+  return j;
+}
+
+Result<Offsets> OffsetsFromJson(const nlohmann::json& j) {
+  try {
+    return j.get<Offsets>();
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption(std::string("malformed offsets: ") + e.what());
+  }
+}
+
+nlohmann::ordered_json BatchRecord::ToJson() const {
+  nlohmann::ordered_json j;
+  j["batch_id"] = batch_id;
+  j["time"] = FormatIso8601(time_ms);
+  j["offsets"] = OffsetsToJson(offsets);
+  j["tables"] = tables;
+  return j;
+}
+
+Result<BatchRecord> BatchRecord::FromJson(std::string_view topology, const nlohmann::json& j) {
+  BatchRecord r;
+  r.topology = topology;
+  try {
+    r.batch_id = j.at("batch_id").get<int64_t>();
+    ASSIGN_OR_RETURN(r.time_ms, ParseTimestampMillis(j.at("time").get<std::string>()));
+    ASSIGN_OR_RETURN(r.offsets, OffsetsFromJson(j.at("offsets")));
+    r.tables = j.at("tables").get<std::map<std::string, int64_t>>();
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption("malformed batch record of topology '" + std::string(topology) +
+                              "': " + e.what());
+  }
+  return r;
+}
+
+// Stages rows of one table into the store's current batch.
+class ProcessorStore::Writer final : public TableWriter {
+ public:
+  Writer(ProcessorStore* store, Table* table) : store_(store), table_(table) {}
+
+  Status Write(const Row& row) override {
+    RETURN_IF_ERROR(store_->CheckWritable());
+    return table_->Stage(row, store_->batch_.get());
+  }
+
+  Table* table() const { return table_; }
+
+ private:
+  ProcessorStore* store_;  // owns this writer
+  Table* table_;           // owned by the store's TableStore
+};
+
+// One operator's keys in the state family, behind the prefix [varint length][operator id].
+class ProcessorStore::StateNamespace final : public StateStore {
+ public:
+  StateNamespace(ProcessorStore* store, std::string_view op_id) : store_(store) {
+    PutLengthPrefixed(&prefix_, op_id);
+  }
+
+  Result<std::optional<std::string>> Get(std::string_view key) override {
+    const std::string& k = Key(key);
+    auto staged = store_->staged_state_.find(std::string_view(k));
+    if (staged != store_->staged_state_.end()) return staged->second;
+    std::string value;
+    auto s = store_->db_->Get(rocksdb::ReadOptions(), store_->state_, k, &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    RETURN_IF_ERROR(FromRocks(s, "reading operator state"));
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Status Put(std::string_view key, std::string_view value) override {
+    RETURN_IF_ERROR(store_->CheckWritable());
+    Stage(key).emplace(value);
+    return Status::OK();
+  }
+
+  Status Delete(std::string_view key) override {
+    RETURN_IF_ERROR(store_->CheckWritable());
+    Stage(key).reset();
+    return Status::OK();
+  }
+
+ private:
+  // The staged slot of `key`, created (copying the key) only when it is new to this batch.
+  std::optional<std::string>& Stage(std::string_view key) {
+    const std::string& k = Key(key);
+    auto it = store_->staged_state_.find(std::string_view(k));
+    if (it == store_->staged_state_.end())
+      it = store_->staged_state_.emplace(k, std::nullopt).first;
+    return it->second;
+  }
+
+  const std::string& Key(std::string_view key) {
+    key_.assign(prefix_);
+    key_.append(key);
+    return key_;
+  }
+
+  ProcessorStore* store_;  // owns this namespace
+  std::string prefix_;
+  std::string key_;  // reused
+};
+
+ProcessorStore::ProcessorStore(const Options& options) : options_(options) {}
+
+ProcessorStore::~ProcessorStore() {
+  writers_.clear();
+  states_.clear();
+  tables_.reset();
+  batch_.reset();
+  if (db_) {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_.reset();
+  }
+}
+
+Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const std::string& path,
+                                                             bool read_only) {
+  Options options;
+  options.path = path;
+  options.read_only = read_only;
+  return Open(options);
+}
+
+Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& options) {
+  std::error_code ec;
+  if (options.read_only) {
+    if (!std::filesystem::exists(std::filesystem::path(options.path) / "CURRENT", ec)) {
+      return Status::ResourceNotFound("no processor store at '" + options.path + "'");
+    }
+  } else {
+    std::filesystem::create_directories(options.path, ec);
+    if (ec) return Status::IOError("creating " + options.path + ": " + ec.message());
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = !options.read_only;
+  db_options.create_missing_column_families = !options.read_only;
+  db_options.max_background_jobs = 2;
+  db_options.max_total_wal_size = 256 << 20;
+  if (options.env) db_options.env = options.env;
+  if (options.read_only) {
+    // Open every table file up front: the writer may delete files after compactions, and an
+    // open descriptor keeps a deleted file readable.
+    db_options.max_open_files = -1;
+    db_options.info_log = std::make_shared<NullLogger>();
+  }
+
+  rocksdb::ColumnFamilyOptions meta_options;
+  rocksdb::ColumnFamilyOptions rows_options;
+  rows_options.write_buffer_size = options.write_buffer_bytes;
+  // Rows are written once and read by scans: spend no CPU compressing the young levels,
+  // compress the rest.
+  const auto lz4 = Supported(rocksdb::kLZ4Compression);
+  rows_options.compression_per_level = {
+      rocksdb::kNoCompression,  rocksdb::kNoCompression, lz4, lz4, lz4, lz4,
+      Supported(rocksdb::kZSTD)};
+  rocksdb::ColumnFamilyOptions state_options;
+  state_options.write_buffer_size = options.write_buffer_bytes / 2;
+  // Operator state is read by point lookups, most of which miss (a dedup's new keys): Bloom
+  // filters answer them, in the memtable as in the table files.
+  state_options.memtable_whole_key_filtering = true;
+  state_options.memtable_prefix_bloom_size_ratio = 0.05;
+  rocksdb::BlockBasedTableOptions state_table;
+  state_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  state_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(state_table));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {kMetaFamily, meta_options},
+      {kRowsFamily, rows_options},
+      {kStateFamily, state_options}};
+
+  std::unique_ptr<ProcessorStore> store(new ProcessorStore(options));
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options.read_only) {
+    for (int attempt = 1; attempt <= kReadOnlyOpenAttempts; ++attempt) {
+      store->handles_.clear();
+      const std::set<std::string> wals = WalFiles(options.path);
+      s = rocksdb::DB::OpenForReadOnly(db_options, options.path, families, &store->handles_, &raw);
+      if (s.ok() && AnyMissing(wals, WalFiles(options.path))) {
+        // The writer flushed meanwhile: this instance may have missed the flushed rows.
+        for (auto* h : store->handles_) raw->DestroyColumnFamilyHandle(h);
+        store->handles_.clear();
+        delete raw;
+        raw = nullptr;
+        s = rocksdb::Status::Busy("the store changed while it was being opened");
+      }
+      if (s.ok() || s.IsInvalidArgument() || s.IsNotSupported()) break;
+      spdlog::debug("read-only open failed path={} attempt={} error={}", options.path, attempt,
+                    s.ToString());
+      // Let the writer finish the flush or compaction that moved the files.
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::min(2 * attempt, 50)));
+    }
+    if (s.IsInvalidArgument()) {
+      return Status::Corruption("'" + options.path + "' is not a processor store: " + s.ToString());
+    }
+  } else {
+    s = rocksdb::DB::Open(db_options, options.path, families, &store->handles_, &raw);
+  }
+  if (!s.ok()) return FromRocks(s, "opening processor store at " + options.path);
+  store->db_.reset(raw);
+  store->meta_ = store->handles_[1];
+  store->rows_ = store->handles_[2];
+  store->state_ = store->handles_[3];
+  if (!options.read_only) {
+    store->batch_ = std::make_unique<rocksdb::WriteBatch>();
+  }
+  store->tables_ =
+      std::make_unique<TableStore>(store->db_.get(), store->meta_, store->rows_, options.clock);
+  RETURN_IF_ERROR(store->tables_->Load());
+  store->dead_letters_ = store->tables_->Find(kDeadLettersTable);
+  if (!options.read_only) {
+    // Every processor writes dead letters (SPEC §6): the table exists, empty, from the start.
+    ASSIGN_OR_RETURN(store->dead_letters_, store->tables_->Declare(DeadLettersSpec()));
+  }
+  spdlog::info("processor store opened path={} read_only={} tables={}", options.path,
+               options.read_only, store->tables_->List().size());
+  return store;
+}
+
+Status ProcessorStore::CheckWritable() const {
+  if (options_.read_only) [[unlikely]] {
+    return Status::InvalidArgument("the processor store at '" + options_.path +
+                                   "' is open read-only");
+  }
+  return error_;
+}
+
+Result<TableWriter*> ProcessorStore::OpenTable(const TableDef& def) {
+  RETURN_IF_ERROR(CheckWritable());
+  ASSIGN_OR_RETURN(Table * table,
+                   tables_->Declare(TableSpec{def.name, def.schema, def.key_columns}));
+  auto& writer = writers_[def.name];
+  if (!writer) writer = std::make_unique<Writer>(this, table);
+  return writer.get();
+}
+
+StateStore* ProcessorStore::State(std::string_view op_id) {
+  auto it = states_.find(op_id);
+  if (it == states_.end()) {
+    it = states_.emplace(std::string(op_id), std::make_unique<StateNamespace>(this, op_id)).first;
+  }
+  return it->second.get();
+}
+
+Result<Offsets> ProcessorStore::LoadOffsets(std::string_view topology) {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), meta_, OffsetsKey(topology), &value);
+  if (s.IsNotFound()) return Offsets();
+  RETURN_IF_ERROR(FromRocks(s, "reading the offsets of topology '" + std::string(topology) + "'"));
+  ASSIGN_OR_RETURN(BatchRecord record, ParseBatchRecord(topology, value));
+  last_batch_ids_[std::string(topology)] = record.batch_id;
+  return std::move(record.offsets);
+}
+
+Result<int64_t> ProcessorStore::LastBatchId(std::string_view topology) {
+  auto it = last_batch_ids_.find(topology);
+  if (it != last_batch_ids_.end()) return it->second;
+  RETURN_IF_ERROR(LoadOffsets(topology).status());
+  it = last_batch_ids_.find(topology);
+  return it == last_batch_ids_.end() ? 0 : it->second;
+}
+
+Result<Table*> ProcessorStore::DeadLetters() {
+  if (!dead_letters_) {
+    ASSIGN_OR_RETURN(dead_letters_, tables_->Declare(DeadLettersSpec()));
+  }
+  return dead_letters_;
+}
+
+Status ProcessorStore::WriteDeadLetter(const DeadLetter& letter) {
+  RETURN_IF_ERROR(CheckWritable());
+  ASSIGN_OR_RETURN(Table * table, DeadLetters());
+  Row& row = dead_letter_row_;
+  row.clear();
+  row.push_back(Value::String(letter.stream));
+  row.push_back(Value::String(letter.shard_id));
+  row.push_back(Value::String(letter.sequence_number));
+  row.push_back(Value::TimestampMs(letter.arrival_ms));
+  row.push_back(Value::String(letter.partition_key));
+  row.push_back(Value::String(letter.data));
+  row.push_back(Value::String(letter.op));
+  row.push_back(Value::String(letter.error));
+  return table->Stage(row, batch_.get());
+}
+
+Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Offsets& offsets) {
+  RETURN_IF_ERROR(CheckWritable());
+  ASSIGN_OR_RETURN(const int64_t last_batch_id, LastBatchId(topology));
+  BatchRecord record;
+  record.topology = topology;
+  record.batch_id = last_batch_id + 1;
+  record.time_ms = options_.clock->NowMillis();
+  record.offsets = offsets;
+
+  TableCommit commit;
+  commit.time_ms = record.time_ms;
+  commit.operation = "STREAMING UPDATE";
+  commit.offsets = OffsetsToJson(offsets);
+  commit.batch_id = record.batch_id;
+  const std::vector<Table*> tables = tables_->List();
+  for (Table* table : tables) {
+    auto version = table->StageCommit(commit, batch_.get());
+    if (!version.ok()) {
+      Abort();
+      return version.status();
+    }
+    const bool mine = writers_.contains(table->spec().name) || table == dead_letters_;
+    if (mine) record.tables[table->spec().name] = version->value_or(table->version());
+  }
+  const std::string json = record.ToJson().dump();
+  Status st;
+  // In key order: the memtable's skip list inserts a sorted run far faster than random keys.
+  sorted_state_.clear();
+  for (const auto& entry : staged_state_) sorted_state_.push_back(&entry);
+  std::sort(sorted_state_.begin(), sorted_state_.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* entry : sorted_state_) {
+    const auto& [key, value] = *entry;
+    st = FromRocks(value ? batch_->Put(state_, key, *value) : batch_->Delete(state_, key),
+                   "staging operator state");
+    if (!st.ok()) break;
+  }
+  std::string batch_key = BatchPrefix(topology);
+  PutFixed64BE(&batch_key, static_cast<uint64_t>(record.batch_id));
+  if (st.ok()) st = FromRocks(batch_->Put(meta_, batch_key, json), "staging the batch record");
+  if (st.ok()) st = FromRocks(batch_->Put(meta_, OffsetsKey(topology), json), "staging offsets");
+  if (st.ok()) {
+    rocksdb::WriteOptions write_options;
+    write_options.sync = options_.sync;
+    st = FromRocks(db_->Write(write_options, batch_.get()),
+                   "committing batch " + std::to_string(record.batch_id) + " of topology '" +
+                       std::string(topology) + "'");
+    if (!st.ok()) {
+      // What reached the DB is unknown: stop writing until a reopen recovers the truth.
+      spdlog::error("commit failed topology={} batch={} error={}", topology, record.batch_id,
+                    st.ToString());
+      error_ = st;
+    }
+  }
+  if (!st.ok()) {
+    Abort();
+    return st;
+  }
+  for (Table* table : tables) table->Committed();
+  batch_->Clear();
+  staged_state_.clear();
+  last_batch_ids_[std::string(topology)] = record.batch_id;
+  return record.batch_id;
+}
+
+void ProcessorStore::Abort() {
+  if (batch_) batch_->Clear();
+  staged_state_.clear();
+  for (Table* table : tables_->List()) table->Aborted();
+}
+
+Result<std::vector<BatchRecord>> ProcessorStore::ListOffsets() const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  std::vector<BatchRecord> out;
+  for (it->Seek(kOffsetsPrefix); it->Valid() && it->key().starts_with(kOffsetsPrefix); it->Next()) {
+    std::string topology = it->key().ToString().substr(sizeof(kOffsetsPrefix) - 1);
+    ASSIGN_OR_RETURN(BatchRecord record, ParseBatchRecord(topology, it->value()));
+    out.push_back(std::move(record));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading offsets"));
+  return out;
+}
+
+Result<std::vector<BatchRecord>> ProcessorStore::ListBatches(std::string_view topology) const {
+  const std::string prefix = BatchPrefix(topology);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  std::vector<BatchRecord> out;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    // Another topology's name may extend this one's ("a" and "a/b"); its keys are longer.
+    if (it->key().size() != prefix.size() + 8) continue;
+    ASSIGN_OR_RETURN(BatchRecord record, ParseBatchRecord(topology, it->value()));
+    out.push_back(std::move(record));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading batches"));
+  return out;
+}
+
+}  // namespace pinstream

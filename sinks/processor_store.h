@@ -1,0 +1,146 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/result.h"
+#include "operators/commit_store.h"
+#include "sinks/table_store.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Env;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace pinstream {
+
+inline constexpr char kDeadLettersTable[] = "dead_letters";
+
+// The fixed spec of the `dead_letters` table (append): stream, shard_id, sequence_number,
+// arrival (timestamp), partition_key, data, operator, error.
+TableSpec DeadLettersSpec();
+
+// Offsets as JSON: {"stream": {"shardId-000000000000": "<sequence number>"}}.
+nlohmann::json OffsetsToJson(const Offsets& offsets);
+Result<Offsets> OffsetsFromJson(const nlohmann::json& j);
+
+// One committed micro-batch of a topology, as `offsets show` prints it.
+struct BatchRecord {
+  std::string topology;
+  int64_t batch_id = 0;
+  int64_t time_ms = 0;
+  Offsets offsets;
+  std::map<std::string, int64_t> tables;  // the topology's tables -> their versions after it
+
+  // {"batch_id","time" (ISO-8601 UTC),"offsets":{stream:{shard:seq}},"tables":{name:version}}
+  nlohmann::ordered_json ToJson() const;
+  static Result<BatchRecord> FromJson(std::string_view topology, const nlohmann::json& j);
+};
+
+// A processor's durable store: one RocksDB at a directory holding the tables (TableStore), the
+// operators' state and the topologies' offsets, committed together one micro-batch at a time.
+//
+// Column families: `meta` (table catalog and commit logs, batch records, offsets), `rows`
+// (table rows), `state` (operator state). Meta keys besides the tables':
+//   "batch/<topology>/" [batch id:8]  -> BatchRecord JSON   (one per committed batch)
+//   "offsets/<topology>"              -> BatchRecord JSON   (the newest batch)
+// State keys: [varint length][operator id][key], so one operator's keys are one prefix range.
+//
+// The current batch is a plain rocksdb::WriteBatch for rows (appended without any per-row
+// index), beside an in-memory map of the operator state staged since the last commit: state
+// reads see the batch's own writes (read-your-writes) from the map first, then the DB, and a key
+// written many times in one batch reaches the WriteBatch once, at Commit. Commit writes it all
+// in one DB::Write; a failed write makes the store refuse every later write and commit (sticky
+// error) until it is reopened.
+//
+// Thread-safety: the CommitStore methods and the writers and state stores they return are for
+// one thread (the processor's commit thread). tables() may be read from other threads once the
+// topology's tables are opened; they see committed versions only.
+//
+// A read-only store (for the CLI) may be opened while another process holds the same directory
+// open for writing: it sees the batches committed before it opened, and refuses writes.
+class ProcessorStore final : public CommitStore {
+ public:
+  struct Options {
+    std::string path;              // the RocksDB directory; created when missing (unless read_only)
+    bool read_only = false;        // NotFound when there is no store at `path`
+    bool sync = false;             // fsync the WAL on every commit (power loss, not only kill -9)
+    Clock* clock = Clock::Real();  // borrowed; must outlive the store
+    rocksdb::Env* env = nullptr;   // borrowed when set (tests inject faults); default: the OS
+    size_t write_buffer_bytes = size_t{64} << 20;  // of the rows family (state: half)
+  };
+
+  static Result<std::unique_ptr<ProcessorStore>> Open(const Options& options);
+  static Result<std::unique_ptr<ProcessorStore>> Open(const std::string& path, bool read_only);
+  ~ProcessorStore() override;
+
+  ProcessorStore(const ProcessorStore&) = delete;
+  ProcessorStore& operator=(const ProcessorStore&) = delete;
+
+  // CommitStore.
+  Result<TableWriter*> OpenTable(const TableDef& def) override;
+  StateStore* State(std::string_view op_id) override;
+  Result<Offsets> LoadOffsets(std::string_view topology) override;
+  Status WriteDeadLetter(const DeadLetter& letter) override;
+  Result<int64_t> Commit(std::string_view topology, const Offsets& offsets) override;
+  void Abort() override;
+
+  // The tables, for reading (scans, history) and for tools that stage their own versions.
+  TableStore* tables() { return tables_.get(); }
+  const TableStore* tables() const { return tables_.get(); }
+
+  // The newest batch of every topology that committed, by topology name.
+  Result<std::vector<BatchRecord>> ListOffsets() const;
+  // Every batch of `topology` still recorded, oldest first.
+  Result<std::vector<BatchRecord>> ListBatches(std::string_view topology) const;
+
+  // OK, or the error of the write that failed (then every write is refused).
+  const Status& error() const { return error_; }
+  bool read_only() const { return options_.read_only; }
+
+ private:
+  class Writer;
+  class StateNamespace;
+
+  explicit ProcessorStore(const Options& options);
+  Status CheckWritable() const;
+  Result<Table*> DeadLetters();
+  Result<int64_t> LastBatchId(std::string_view topology);
+
+  Options options_;
+  std::unique_ptr<rocksdb::DB> db_;
+  rocksdb::ColumnFamilyHandle* meta_ = nullptr;  // owned by db_
+  rocksdb::ColumnFamilyHandle* rows_ = nullptr;
+  rocksdb::ColumnFamilyHandle* state_ = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // all of them, destroyed before db_
+  // Hashes std::string and std::string_view alike, so that lookups need no key copy.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+
+  std::unique_ptr<rocksdb::WriteBatch> batch_;
+  // Operator state staged for the current batch: full state key -> value, nullopt = deleted.
+  std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>
+      staged_state_;
+  std::vector<const decltype(staged_state_)::value_type*> sorted_state_;  // reused at Commit
+  std::unique_ptr<TableStore> tables_;
+  std::map<std::string, std::unique_ptr<Writer>, std::less<>> writers_;
+  std::map<std::string, std::unique_ptr<StateNamespace>, std::less<>> states_;
+  std::map<std::string, int64_t, std::less<>> last_batch_ids_;
+  Table* dead_letters_ = nullptr;
+  Row dead_letter_row_;  // reused
+  Status error_;
+};
+
+}  // namespace pinstream

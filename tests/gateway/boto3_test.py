@@ -1,0 +1,341 @@
+#!/usr/bin/python3
+"""boto3 (Debian's python3-boto3) and the seeds' posting scripts against a real broker.
+
+Starts `pinstream broker --http 127.0.0.1:0` on free loopback ports, reads its ready line from a
+pipe with a deadline, drives every Kinesis action of SPEC section 3 through boto3 with
+endpoint_url, posts the way the original scripts did (REST proxy with `requests`-style JSON, the
+Kafka REST proxy's produce call), checks the API key, and stops the broker by its pid.
+
+    /usr/bin/python3 tests/gateway/boto3_test.py build/pinstream
+"""
+
+import base64
+import datetime
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import boto3
+import botocore.config
+import botocore.exceptions
+
+PINSTREAM = None  # set from argv in main
+
+READY_TIMEOUT_S = 30
+EXIT_TIMEOUT_S = 30
+
+
+class Broker:
+    """A `pinstream broker` child process with its HTTP gateway."""
+
+    def __init__(self, extra_args=()):
+        self.dir = tempfile.mkdtemp(prefix="pinstream-boto3-")
+        self.stderr = open(os.path.join(self.dir, "broker.err"), "wb")
+        self.proc = subprocess.Popen(
+            [PINSTREAM, "broker", "--data", os.path.join(self.dir, "data"), "--listen",
+             "tcp://127.0.0.1:*", "--http", "127.0.0.1:0", *extra_args],
+            stdout=subprocess.PIPE, stderr=self.stderr, stdin=subprocess.DEVNULL)
+        line = b""
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, left))
+            if not ready:
+                self.kill()
+                raise RuntimeError("no ready line within %d s: %s" % (READY_TIMEOUT_S, self.log()))
+            chunk = os.read(self.proc.stdout.fileno(), 4096)
+            if not chunk:
+                self.proc.wait(EXIT_TIMEOUT_S)
+                raise RuntimeError("broker exited with %s before it was ready: %s" %
+                                   (self.proc.returncode, self.log()))
+            line += chunk
+        self.ready = json.loads(line.decode().splitlines()[0])
+        if self.ready["pid"] != self.proc.pid:
+            raise RuntimeError("ready line names pid %s, not %s" %
+                               (self.ready["pid"], self.proc.pid))
+        self.url = self.ready["http"]
+
+    def log(self):
+        self.stderr.flush()
+        with open(self.stderr.name, "rb") as f:
+            return f.read().decode(errors="replace")[-2000:]
+
+    def terminate(self):
+        """SIGTERM by pid; the exit status (0 expected)."""
+        os.kill(self.proc.pid, signal.SIGTERM)
+        return self.proc.wait(EXIT_TIMEOUT_S)
+
+    def kill(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(EXIT_TIMEOUT_S)
+
+    def close(self):
+        self.kill()
+        self.proc.stdout.close()
+        self.stderr.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def kinesis_client(url, **kwargs):
+    return boto3.session.Session().client(
+        "kinesis", endpoint_url=url, region_name="us-east-1",
+        aws_access_key_id="pinstream-test", aws_secret_access_key="pinstream-test",
+        config=botocore.config.Config(retries={"max_attempts": 2, "mode": "standard"}),
+        **kwargs)
+
+
+def http(method, url, body=None, content_type="application/json", headers=None):
+    """One HTTP request; (status, parsed JSON body, content type)."""
+    data = body
+    if body is not None and not isinstance(body, bytes):
+        data = json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        req.add_header("Content-Type", content_type)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"null"), r.headers.get("Content-Type")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null"), e.headers.get("Content-Type")
+
+
+class GatewayTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.broker = Broker()
+        cls.kinesis = kinesis_client(cls.broker.url)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.kinesis.close()
+        try:
+            status = cls.broker.terminate()
+            if status != 0:
+                raise AssertionError("broker exited with %s: %s" % (status, cls.broker.log()))
+        finally:
+            cls.broker.close()
+
+    def create(self, name, shards):
+        self.kinesis.create_stream(StreamName=name, ShardCount=shards)
+        self.kinesis.get_waiter("stream_exists").wait(StreamName=name)
+
+    def read_shard(self, stream, shard_id, **position):
+        position.setdefault("ShardIteratorType", "TRIM_HORIZON")
+        it = self.kinesis.get_shard_iterator(StreamName=stream, ShardId=shard_id,
+                                             **position)["ShardIterator"]
+        return self.kinesis.get_records(ShardIterator=it, Limit=10000)["Records"]
+
+    def read_all(self, stream):
+        out = []
+        for shard in self.kinesis.list_shards(StreamName=stream)["Shards"]:
+            out += self.read_shard(stream, shard["ShardId"])
+        return out
+
+    # --- Kinesis through boto3 ----------------------------------------------------------------
+
+    def test_control_plane(self):
+        self.create("boto-control", 3)
+        self.assertIn("boto-control", self.kinesis.list_streams()["StreamNames"])
+        desc = self.kinesis.describe_stream(StreamName="boto-control")["StreamDescription"]
+        self.assertEqual(desc["StreamStatus"], "ACTIVE")
+        self.assertEqual(len(desc["Shards"]), 3)
+        self.assertEqual(desc["Shards"][0]["HashKeyRange"]["StartingHashKey"], "0")
+        self.assertEqual(desc["Shards"][2]["HashKeyRange"]["EndingHashKey"], str(2**128 - 1))
+        self.assertIsInstance(desc["StreamCreationTimestamp"], datetime.datetime)
+        summary = self.kinesis.describe_stream_summary(StreamName="boto-control")
+        self.assertEqual(summary["StreamDescriptionSummary"]["OpenShardCount"], 3)
+        self.assertEqual(len(self.kinesis.list_shards(StreamName="boto-control")["Shards"]), 3)
+        with self.assertRaises(self.kinesis.exceptions.ResourceInUseException):
+            self.kinesis.create_stream(StreamName="boto-control", ShardCount=1)
+        self.kinesis.delete_stream(StreamName="boto-control")
+        self.kinesis.get_waiter("stream_not_exists").wait(StreamName="boto-control")
+        self.assertNotIn("boto-control", self.kinesis.list_streams()["StreamNames"])
+        with self.assertRaises(self.kinesis.exceptions.ResourceNotFoundException):
+            self.kinesis.describe_stream(StreamName="boto-control")
+
+    def test_put_and_get_round_trip(self):
+        self.create("boto-data", 2)
+        payload = bytes(range(256))
+        put = self.kinesis.put_record(StreamName="boto-data", PartitionKey="k", Data=payload)
+        records = self.read_shard("boto-data", put["ShardId"])
+        self.assertEqual(len(records), 1)
+        self.assertEqual(records[0]["Data"], payload)
+        self.assertEqual(records[0]["PartitionKey"], "k")
+        self.assertEqual(records[0]["SequenceNumber"], put["SequenceNumber"])
+        self.assertIsInstance(records[0]["ApproximateArrivalTimestamp"], datetime.datetime)
+
+    def test_put_records_partial_failure(self):
+        self.create("boto-batch", 4)
+        entries = [{"Data": ("record %d" % i).encode(), "PartitionKey": "key-%d" % i}
+                   for i in range(10)]
+        # botocore checks only minimum lengths: the 300-character key reaches the server.
+        entries[4]["PartitionKey"] = "k" * 300
+        r = self.kinesis.put_records(StreamName="boto-batch", Records=entries)
+        self.assertEqual(r["FailedRecordCount"], 1)
+        self.assertEqual(r["Records"][4]["ErrorCode"], "InvalidArgumentException")
+        self.assertIn("ErrorMessage", r["Records"][4])
+        for i in range(10):
+            if i != 4:
+                self.assertIn("SequenceNumber", r["Records"][i])
+                self.assertIn("ShardId", r["Records"][i])
+        stored = sorted(rec["Data"] for rec in self.read_all("boto-batch"))
+        self.assertEqual(stored, sorted(("record %d" % i).encode() for i in range(10) if i != 4))
+
+    def test_every_iterator_type(self):
+        self.create("boto-iter", 1)
+        shard = "shardId-000000000000"
+        seqs = [self.kinesis.put_record(StreamName="boto-iter", PartitionKey="k",
+                                        Data=b"r%d" % i)["SequenceNumber"] for i in range(3)]
+
+        def data(**position):
+            return [r["Data"] for r in self.read_shard("boto-iter", shard, **position)]
+
+        self.assertEqual(data(ShardIteratorType="TRIM_HORIZON"), [b"r0", b"r1", b"r2"])
+        self.assertEqual(data(ShardIteratorType="LATEST"), [])
+        self.assertEqual(data(ShardIteratorType="AT_SEQUENCE_NUMBER",
+                              StartingSequenceNumber=seqs[1]), [b"r1", b"r2"])
+        self.assertEqual(data(ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                              StartingSequenceNumber=seqs[1]), [b"r2"])
+        self.assertEqual(data(ShardIteratorType="AT_TIMESTAMP",
+                              Timestamp=datetime.datetime(2020, 1, 1,
+                                                          tzinfo=datetime.timezone.utc)),
+                         [b"r0", b"r1", b"r2"])
+        future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+        self.assertEqual(data(ShardIteratorType="AT_TIMESTAMP", Timestamp=future), [])
+
+        # LATEST sees what comes after it; NextShardIterator continues from there.
+        it = self.kinesis.get_shard_iterator(StreamName="boto-iter", ShardId=shard,
+                                             ShardIteratorType="LATEST")["ShardIterator"]
+        self.kinesis.put_record(StreamName="boto-iter", PartitionKey="k", Data=b"r3")
+        got = self.kinesis.get_records(ShardIterator=it)
+        self.assertEqual([r["Data"] for r in got["Records"]], [b"r3"])
+        self.assertEqual(self.kinesis.get_records(
+            ShardIterator=got["NextShardIterator"])["Records"], [])
+        self.assertIn("MillisBehindLatest", got)
+
+    def test_errors(self):
+        with self.assertRaises(self.kinesis.exceptions.ResourceNotFoundException):
+            self.kinesis.put_record(StreamName="boto-missing", PartitionKey="k", Data=b"x")
+        with self.assertRaises(self.kinesis.exceptions.InvalidArgumentException):
+            self.kinesis.get_records(ShardIterator="not-an-iterator")
+        with self.assertRaises(self.kinesis.exceptions.LimitExceededException):
+            self.kinesis.create_stream(StreamName="boto-huge", ShardCount=100000)
+
+    # --- the seeds' posting scripts ---------------------------------------------------------
+
+    def test_seed_rest_proxy_script(self):
+        # user_posting_emulation_streaming.py: PUT /streams/{name}/record, a row under Data.
+        base = self.broker.url
+        status, _, _ = http("POST", base + "/streams/0a1b2c.pin", {"ShardCount": 2})
+        self.assertEqual(status, 200)
+        status, body, _ = http("GET", base + "/streams")
+        self.assertIn("0a1b2c.pin", body["StreamNames"])
+        row = {"index": 7528, "unique_id": "fbe53c66", "title": "No Title Data Available",
+               "follower_count": "12k", "downloaded": 1}
+        payload = json.dumps({"StreamName": "0a1b2c.pin", "Data": row,
+                              "PartitionKey": "partition-1"})
+        status, body, ctype = http("PUT", base + "/streams/0a1b2c.pin/record", payload.encode())
+        self.assertEqual(status, 200, body)
+        self.assertEqual(ctype, "application/json")
+        self.assertIn("SequenceNumber", body)
+        stored = self.read_all("0a1b2c.pin")
+        self.assertEqual(len(stored), 1)
+        self.assertEqual(json.loads(stored[0]["Data"]), row)
+        self.assertEqual(stored[0]["PartitionKey"], "partition-1")
+
+        status, body, _ = http("PUT", base + "/streams/0a1b2c.pin/records",
+                               {"records": [{"data": "a", "partition-key": "p"},
+                                            {"data": {"x": 1}, "partition-key": "q"}]})
+        self.assertEqual((status, body["FailedRecordCount"]), (200, 0))
+        status, body, _ = http("GET", base + "/streams/0a1b2c.pin")
+        self.assertEqual(len(body["StreamDescription"]["Shards"]), 2)
+        status, body, _ = http("PUT", base + "/streams/nope/record", payload.encode())
+        self.assertEqual((status, body["__type"]), (404, "ResourceNotFoundException"))
+        status, body, _ = http("PUT", base + "/streams/0a1b2c.pin/record", b"{not json")
+        self.assertEqual(status, 400)
+        status, _, _ = http("DELETE", base + "/streams/0a1b2c.pin")
+        self.assertEqual(status, 200)
+
+    def test_seed_kafka_rest_proxy_script(self):
+        # user_posting_emulation.py: POST /topics/{name}, {"records":[{"value": row}]}.
+        self.create("0a1b2c.geo", 2)
+        rows = [{"ind": i, "timestamp": "2020-08-28 03:52:47", "latitude": -89.9787,
+                 "longitude": -173.293, "country": "Antarctica (the territory South of 60 deg S)"}
+                for i in range(5)]
+        payload = json.dumps({"records": [{"value": r} for r in rows]}, default=str)
+        status, body, ctype = http("POST", self.broker.url + "/topics/0a1b2c.geo",
+                                   payload.encode(), "application/vnd.kafka.json.v2+json")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(ctype, "application/vnd.kafka.v2+json")
+        self.assertEqual(len(body["offsets"]), 5)
+        for o in body["offsets"]:
+            self.assertIn(o["partition"], (0, 1))
+            self.assertIsInstance(o["offset"], int)
+            self.assertIsNone(o["error_code"])
+        self.assertIsNone(body["key_schema_id"])
+        stored = sorted((json.loads(r["Data"]) for r in self.read_all("0a1b2c.geo")),
+                        key=lambda r: r["ind"])
+        self.assertEqual(stored, rows)
+        status, body, _ = http("POST", self.broker.url + "/topics/missing", payload.encode(),
+                               "application/vnd.kafka.json.v2+json")
+        self.assertEqual((status, body["error_code"]), (404, 40401))
+
+
+class ApiKeyTest(unittest.TestCase):
+
+    def test_api_key(self):
+        broker = Broker(["--api-key", "sekrit"])
+        try:
+            plain = kinesis_client(broker.url)
+            with self.assertRaises(botocore.exceptions.ClientError) as caught:
+                plain.list_streams()
+            self.assertEqual(caught.exception.response["ResponseMetadata"]["HTTPStatusCode"], 403)
+            self.assertEqual(caught.exception.response["Error"]["Code"], "AccessDeniedException")
+            plain.close()
+
+            keyed = kinesis_client(broker.url)
+
+            def add_key(request, **_):
+                request.headers["x-api-key"] = "sekrit"
+
+            keyed.meta.events.register("before-sign.kinesis.*", add_key)
+            keyed.create_stream(StreamName="keyed", ShardCount=1)
+            self.assertEqual(keyed.list_streams()["StreamNames"], ["keyed"])
+            keyed.close()
+
+            status, body, _ = http("GET", broker.url + "/streams")
+            self.assertEqual(status, 403)
+            status, body, _ = http("GET", broker.url + "/streams", headers={"x-api-key": "wrong"})
+            self.assertEqual(status, 403)
+            status, body, _ = http("GET", broker.url + "/streams", headers={"x-api-key": "sekrit"})
+            self.assertEqual((status, body["StreamNames"]), (200, ["keyed"]))
+            self.assertEqual(broker.terminate(), 0, broker.log())
+        finally:
+            broker.close()
+
+
+def main():
+    global PINSTREAM
+    if len(sys.argv) < 2:
+        print("usage: boto3_test.py PINSTREAM_BINARY [unittest args]", file=sys.stderr)
+        return 2
+    PINSTREAM = os.path.abspath(sys.argv.pop(1))
+    result = unittest.main(verbosity=2, exit=False).result
+    return 0 if result.wasSuccessful() and result.testsRun > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

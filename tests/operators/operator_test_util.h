@@ -1,0 +1,73 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/value.h"
+#include "operators/operator.h"
+
+namespace pinstream::testing {
+
+using ojson = nlohmann::ordered_json;
+
+// One operator built through the registry, as Graph::Build builds a step: the operator (null
+// when the factory refused the config), the output schema it declared, and the problems it
+// reported, as "pointer: message" lines with the step at pointer "/step".
+struct BuiltOperator {
+  std::unique_ptr<Operator> op;
+  Schema output;
+  std::vector<std::string> errors;
+
+  bool ok() const { return op != nullptr && errors.empty(); }
+};
+
+inline BuiltOperator BuildOperator(const ojson& config, const Schema& input) {
+  BuiltOperator built;
+  const std::string name = config.at("op").get<std::string>();
+  const OperatorFactory* factory = OperatorRegistry::Default().Find(name);
+  if (factory == nullptr) {
+    built.errors.push_back("/step/op: no operator '" + name + "' in the registry");
+    return built;
+  }
+  BuildErrors errors;
+  built.op = (*factory)(OperatorArgs{config, "/step", input, &built.output, &errors});
+  for (const auto& e : errors.errors()) built.errors.push_back(e.pointer + ": " + e.message);
+  return built;
+}
+
+// Applies `op` to `row`: the output row, nullopt when the operator dropped it, or its error.
+inline Result<std::optional<Row>> ApplyOperator(Operator& op, Row row) {
+  bool keep = true;
+  RETURN_IF_ERROR(op.Apply(row, &keep));
+  if (!keep) return std::optional<Row>();
+  return std::optional<Row>(std::move(row));
+}
+
+// A nullable column of a scalar type.
+inline Column Col(std::string name, Type type) {
+  return Column{std::move(name), type, Type::kNull, true};
+}
+
+inline Column ArrayCol(std::string name, Type element) {
+  return Column{std::move(name), Type::kArray, element, true};
+}
+
+inline Value Str(std::string s) { return Value::String(std::move(s)); }
+inline Value Int(int64_t i) { return Value::Int(i); }
+inline Value Dbl(double d) { return Value::Double(d); }
+inline Value Null() { return Value(); }
+
+// A row as a JSON array, for readable failure messages.
+inline std::string RowText(const Row& row) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& v : row) a.push_back(v.ToJson());
+  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace pinstream::testing

@@ -1,0 +1,453 @@
+// ProcessorStore: the commit protocol (tables, state, dead letters and offsets in one write),
+// read-your-writes state, the sticky error after a failed write, and read-only opens beside a
+// writer.
+#include "sinks/processor_store.h"
+
+#include <gtest/gtest.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/test_util.h"
+
+namespace pinstream {
+namespace {
+
+using testing::TempDir;
+
+Column Col(std::string name, Type type, bool nullable = true) {
+  Column c;
+  c.name = std::move(name);
+  c.type = type;
+  c.nullable = nullable;
+  return c;
+}
+
+TableDef PinDef() {
+  return TableDef{"pin", Schema({Col("ind", Type::kInt, false), Col("title", Type::kString)}), {}};
+}
+
+TableDef CountDef() {
+  return TableDef{
+      "counts", Schema({Col("country", Type::kString, false), Col("n", Type::kInt)}), {"country"}};
+}
+
+Row Pin(int64_t ind, std::string title) {
+  return Row{Value::Int(ind), Value::String(std::move(title))};
+}
+
+Row Count(std::string country, int64_t n) {
+  return Row{Value::String(std::move(country)), Value::Int(n)};
+}
+
+Offsets MakeOffsets(const std::string& seq) {
+  return {{"demo-pin", {{"shardId-000000000000", seq}, {"shardId-000000000001", seq + "1"}}},
+          {"demo-geo", {{"shardId-000000000000", seq + "2"}}}};
+}
+
+std::vector<Row> ScanAll(const Table* t, std::optional<int64_t> version = {}) {
+  std::vector<Row> rows;
+  Status s = t->Scan(version, [&](const Row& r) {
+    rows.push_back(r);
+    return Status::OK();
+  });
+  EXPECT_OK(s);
+  return rows;
+}
+
+std::optional<std::string> GetState(StateStore* state, std::string_view key) {
+  auto r = state->Get(key);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : std::nullopt;
+}
+
+class ProcessorStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(); }
+
+  void Open() {
+    ProcessorStore::Options options;
+    options.path = dir_.Sub("data");
+    options.clock = &clock_;
+    ASSERT_OK_AND_ASSIGN(store_, ProcessorStore::Open(options));
+  }
+
+  void Reopen() {
+    store_.reset();
+    Open();
+  }
+
+  TempDir dir_;
+  ManualClock clock_{1618853823000};
+  std::unique_ptr<ProcessorStore> store_;
+};
+
+TEST_F(ProcessorStoreTest, CommitWritesRowsStateDeadLettersAndOffsetsTogether) {
+  ASSERT_OK_AND_ASSIGN(TableWriter * pin, store_->OpenTable(PinDef()));
+  ASSERT_OK_AND_ASSIGN(TableWriter * counts, store_->OpenTable(CountDef()));
+  ASSERT_OK_AND_ASSIGN(Offsets none, store_->LoadOffsets("pinterest"));
+  EXPECT_TRUE(none.empty());
+
+  ASSERT_OK(pin->Write(Pin(1, "a")));
+  ASSERT_OK(pin->Write(Pin(2, "b")));
+  ASSERT_OK(counts->Write(Count("fr", 1)));
+  ASSERT_OK(store_->State("pin/dedup")->Put("1", "seen"));
+  DeadLetter letter{"demo-pin",
+                    "shardId-000000000000",
+                    "4711",
+                    1618853823000,
+                    "pk",
+                    "{not json",
+                    "pin/parse_json",
+                    "InvalidArgumentException: bad JSON"};
+  ASSERT_OK(store_->WriteDeadLetter(letter));
+  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("pinterest", MakeOffsets("100")));
+  EXPECT_EQ(batch, 1);
+
+  // A second batch touching only one table: the other keeps its version.
+  ASSERT_OK(pin->Write(Pin(3, "c")));
+  clock_.Advance(5000);
+  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("pinterest", MakeOffsets("200")));
+  EXPECT_EQ(batch, 2);
+
+  Reopen();  // everything committed is durable
+  ASSERT_OK_AND_ASSIGN(Offsets offsets, store_->LoadOffsets("pinterest"));
+  EXPECT_EQ(offsets, MakeOffsets("200"));
+  Table* pin_table = store_->tables()->Find("pin");
+  Table* count_table = store_->tables()->Find("counts");
+  Table* dead = store_->tables()->Find(kDeadLettersTable);
+  ASSERT_TRUE(pin_table && count_table && dead);
+  EXPECT_EQ(pin_table->version(), 2);
+  EXPECT_EQ(count_table->version(), 1);
+  EXPECT_EQ(dead->version(), 1);
+  EXPECT_EQ(ScanAll(pin_table), (std::vector<Row>{Pin(1, "a"), Pin(2, "b"), Pin(3, "c")}));
+  EXPECT_EQ(ScanAll(count_table), (std::vector<Row>{Count("fr", 1)}));
+  EXPECT_EQ(GetState(store_->State("pin/dedup"), "1"), "seen");
+
+  EXPECT_EQ(dead->spec(), DeadLettersSpec());
+  auto letters = ScanAll(dead);
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(
+      letters[0],
+      (Row{Value::String("demo-pin"), Value::String("shardId-000000000000"), Value::String("4711"),
+           Value::TimestampMs(1618853823000), Value::String("pk"), Value::String("{not json"),
+           Value::String("pin/parse_json"), Value::String("InvalidArgumentException: bad JSON")}));
+
+  // Each version records the batch and offsets it covers; the batch records name the versions.
+  ASSERT_OK_AND_ASSIGN(auto history, pin_table->History());
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[2].operation, "STREAMING UPDATE");
+  EXPECT_EQ(history[2].batch_id, 2);
+  EXPECT_EQ(history[2].rows_added, 1);
+  EXPECT_EQ(history[2].time_ms, 1618853823000 + 5000);
+  EXPECT_EQ(history[2].offsets, OffsetsToJson(MakeOffsets("200")));
+  ASSERT_OK_AND_ASSIGN(auto all, store_->ListOffsets());
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].topology, "pinterest");
+  EXPECT_EQ(all[0].batch_id, 2);
+  EXPECT_EQ(all[0].time_ms, 1618853823000 + 5000);
+  EXPECT_EQ(all[0].offsets, MakeOffsets("200"));
+  EXPECT_EQ(all[0].tables,
+            (std::map<std::string, int64_t>{{"counts", 1}, {"dead_letters", 1}, {"pin", 2}}));
+  ASSERT_OK_AND_ASSIGN(auto batches, store_->ListBatches("pinterest"));
+  ASSERT_EQ(batches.size(), 2u);
+  EXPECT_EQ(batches[0].batch_id, 1);
+  EXPECT_EQ(batches[0].offsets, MakeOffsets("100"));
+  EXPECT_EQ(batches[0].tables.at("pin"), 1);
+  auto j = all[0].ToJson();
+  EXPECT_EQ(j["time"], "2021-04-19T17:37:08Z");
+  EXPECT_EQ(j["offsets"]["demo-pin"]["shardId-000000000001"], "2001");
+
+  // Batch ids continue after a reopen; topologies are independent.
+  ASSERT_OK(store_->OpenTable(PinDef()).status());
+  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("pinterest", MakeOffsets("300")));
+  EXPECT_EQ(batch, 3);
+  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("other", {}));
+  EXPECT_EQ(batch, 1);
+  ASSERT_OK_AND_ASSIGN(all, store_->ListOffsets());
+  EXPECT_EQ(all.size(), 2u);
+}
+
+TEST_F(ProcessorStoreTest, AbortAndCrashBeforeCommitLeaveNothing) {
+  ASSERT_OK_AND_ASSIGN(TableWriter * pin, store_->OpenTable(PinDef()));
+  ASSERT_OK_AND_ASSIGN(TableWriter * counts, store_->OpenTable(CountDef()));
+  ASSERT_OK(pin->Write(Pin(1, "kept")));
+  ASSERT_OK(store_->State("op")->Put("k", "committed"));
+  ASSERT_OK(store_->Commit("t", MakeOffsets("1")).status());
+
+  ASSERT_OK(pin->Write(Pin(2, "aborted")));
+  ASSERT_OK(counts->Write(Count("fr", 9)));
+  ASSERT_OK(store_->State("op")->Put("k", "aborted"));
+  ASSERT_OK(store_->State("op")->Put("k2", "aborted"));
+  ASSERT_OK(store_->WriteDeadLetter({"s", "shard", "1", 0, "pk", "x", "op", "error"}));
+  store_->Abort();
+  EXPECT_EQ(GetState(store_->State("op"), "k"), "committed");
+  EXPECT_EQ(GetState(store_->State("op"), "k2"), std::nullopt);
+
+  // The next commit carries only what was staged after the abort.
+  ASSERT_OK(pin->Write(Pin(3, "kept")));
+  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("t", MakeOffsets("2")));
+  EXPECT_EQ(batch, 2);
+  Table* pin_table = store_->tables()->Find("pin");
+  EXPECT_EQ(pin_table->version(), 2);
+  EXPECT_EQ(ScanAll(pin_table), (std::vector<Row>{Pin(1, "kept"), Pin(3, "kept")}));
+  EXPECT_EQ(store_->tables()->Find("counts")->version(), 0);
+  // The dead-letter table was created (a catalog change), but holds no row.
+  ASSERT_NE(store_->tables()->Find(kDeadLettersTable), nullptr);
+  EXPECT_EQ(store_->tables()->Find(kDeadLettersTable)->version(), 0);
+
+  // Staged but never committed (the process dies): gone after a reopen.
+  ASSERT_OK(pin->Write(Pin(4, "lost")));
+  ASSERT_OK(store_->State("op")->Put("k", "lost"));
+  Reopen();
+  pin_table = store_->tables()->Find("pin");
+  EXPECT_EQ(ScanAll(pin_table), (std::vector<Row>{Pin(1, "kept"), Pin(3, "kept")}));
+  EXPECT_EQ(GetState(store_->State("op"), "k"), "committed");
+  ASSERT_OK_AND_ASSIGN(Offsets offsets, store_->LoadOffsets("t"));
+  EXPECT_EQ(offsets, MakeOffsets("2"));
+}
+
+TEST_F(ProcessorStoreTest, StateReadsItsOwnWritesInItsOwnNamespace) {
+  StateStore* a = store_->State("a");
+  StateStore* ab = store_->State("ab");
+  EXPECT_EQ(store_->State("a"), a);
+  ASSERT_OK(a->Put("bk", "from a"));
+  ASSERT_OK(ab->Put("k", "from ab"));
+  ASSERT_OK(a->Put("", "empty key"));
+  // Read-your-writes before the commit; no namespace sees another's keys, even when the
+  // operator id and key concatenate to the same bytes ("a"+"bk" and "ab"+"k").
+  EXPECT_EQ(GetState(a, "bk"), "from a");
+  EXPECT_EQ(GetState(ab, "k"), "from ab");
+  EXPECT_EQ(GetState(ab, "bk"), std::nullopt);
+  EXPECT_EQ(GetState(a, "k"), std::nullopt);
+  EXPECT_EQ(GetState(a, ""), "empty key");
+  EXPECT_EQ(GetState(ab, ""), std::nullopt);
+  ASSERT_OK(store_->Commit("t", {}).status());
+
+  // Overwrite and delete after the commit: the batch shadows the DB.
+  ASSERT_OK(a->Put("bk", "newer"));
+  EXPECT_EQ(GetState(a, "bk"), "newer");
+  ASSERT_OK(ab->Delete("k"));
+  EXPECT_EQ(GetState(ab, "k"), std::nullopt);
+  ASSERT_OK(a->Put("bk", "newest"));
+  EXPECT_EQ(GetState(a, "bk"), "newest");
+  std::string binary("\0\xff\x01", 3);
+  ASSERT_OK(a->Put(binary, binary));
+  EXPECT_EQ(GetState(a, binary), binary);
+  ASSERT_OK(store_->Commit("t", {}).status());
+  Reopen();
+  EXPECT_EQ(GetState(store_->State("a"), "bk"), "newest");
+  EXPECT_EQ(GetState(store_->State("ab"), "k"), std::nullopt);
+  EXPECT_EQ(GetState(store_->State("a"), binary), binary);
+}
+
+TEST_F(ProcessorStoreTest, TablesRefuseBadRowsAndChangedSchemas) {
+  ASSERT_OK_AND_ASSIGN(TableWriter * pin, store_->OpenTable(PinDef()));
+  ASSERT_OK_AND_ASSIGN(TableWriter * again, store_->OpenTable(PinDef()));
+  EXPECT_EQ(pin, again);
+  Status s = pin->Write(Row{Value::String("x"), Value()});
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << s.ToString();
+  ASSERT_OK(pin->Write(Pin(1, "ok")));
+  ASSERT_OK(store_->Commit("t", {}).status());
+  EXPECT_EQ(ScanAll(store_->tables()->Find("pin")), (std::vector<Row>{Pin(1, "ok")}));
+
+  TableDef changed = PinDef();
+  changed.schema.Add(Col("extra", Type::kBool));
+  auto r = store_->OpenTable(changed);
+  EXPECT_EQ(r.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(r.status().message().find("extra"), std::string::npos) << r.status().ToString();
+  // A topology may not redefine the dead letters either.
+  TableDef dead{kDeadLettersTable, Schema({Col("x", Type::kInt)}), {}};
+  ASSERT_OK(store_->WriteDeadLetter({}));
+  EXPECT_FALSE(store_->OpenTable(dead).ok());
+}
+
+// Fails every WAL append while `fail` is set: LevelDB's ErrorEnv, for RocksDB's FileSystem.
+class FailingFileSystem final : public rocksdb::FileSystemWrapper {
+ public:
+  explicit FailingFileSystem(std::shared_ptr<rocksdb::FileSystem> target)
+      : FileSystemWrapper(std::move(target)) {}
+  const char* Name() const override { return "FailingFileSystem"; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
+                                    rocksdb::IODebugContext* dbg) override {
+    auto s = target()->NewWritableFile(name, options, file, dbg);
+    if (s.ok() && name.ends_with(".log")) {
+      *file = std::make_unique<FailingFile>(std::move(*file), &fail);
+    }
+    return s;
+  }
+
+  std::atomic<bool> fail{false};
+
+ private:
+  class FailingFile final : public rocksdb::FSWritableFileOwnerWrapper {
+   public:
+    FailingFile(std::unique_ptr<rocksdb::FSWritableFile> target, std::atomic<bool>* fail)
+        : FSWritableFileOwnerWrapper(std::move(target)), fail_(fail) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* dbg) override {
+      if (*fail_) return rocksdb::IOStatus::IOError("injected WAL failure");
+      return target()->Append(data, options, dbg);
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             const rocksdb::DataVerificationInfo& info,
+                             rocksdb::IODebugContext* dbg) override {
+      if (*fail_) return rocksdb::IOStatus::IOError("injected WAL failure");
+      return target()->Append(data, options, info, dbg);
+    }
+
+   private:
+    std::atomic<bool>* fail_;
+  };
+};
+
+TEST(ProcessorStoreFaultTest, AFailedCommitIsStickyAndWritesNothing) {
+  TempDir dir;
+  auto fs = std::make_shared<FailingFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  ProcessorStore::Options options;
+  options.path = dir.Sub("data");
+  options.env = env.get();
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, ProcessorStore::Open(options));
+    ASSERT_OK_AND_ASSIGN(TableWriter * pin, store->OpenTable(PinDef()));
+    ASSERT_OK(pin->Write(Pin(1, "committed")));
+    ASSERT_OK(store->Commit("t", MakeOffsets("1")).status());
+
+    ASSERT_OK(pin->Write(Pin(2, "failed")));
+    ASSERT_OK(store->State("op")->Put("k", "failed"));
+    fs->fail = true;
+    auto failed = store->Commit("t", MakeOffsets("2"));
+    ASSERT_FALSE(failed.ok());
+    EXPECT_EQ(failed.status().code(), Status::Code::kIOError) << failed.status().ToString();
+    EXPECT_EQ(store->error(), failed.status());
+    fs->fail = false;
+
+    // Sticky: nothing more is accepted, even though the file system works again.
+    EXPECT_EQ(pin->Write(Pin(3, "refused")), failed.status());
+    EXPECT_EQ(store->State("op")->Put("k", "refused"), failed.status());
+    EXPECT_EQ(store->WriteDeadLetter({}), failed.status());
+    EXPECT_EQ(store->Commit("t", MakeOffsets("3")).status(), failed.status());
+    EXPECT_EQ(store->OpenTable(PinDef()).status(), failed.status());
+    // Readers still see the last committed version.
+    EXPECT_EQ(ScanAll(store->tables()->Find("pin")), (std::vector<Row>{Pin(1, "committed")}));
+  }
+  options.env = nullptr;
+  ASSERT_OK_AND_ASSIGN(auto store, ProcessorStore::Open(options));
+  EXPECT_EQ(ScanAll(store->tables()->Find("pin")), (std::vector<Row>{Pin(1, "committed")}));
+  ASSERT_OK_AND_ASSIGN(Offsets offsets, store->LoadOffsets("t"));
+  EXPECT_EQ(offsets, MakeOffsets("1"));
+  EXPECT_EQ(GetState(store->State("op"), "k"), std::nullopt);
+  ASSERT_OK_AND_ASSIGN(TableWriter * pin, store->OpenTable(PinDef()));
+  ASSERT_OK(pin->Write(Pin(2, "retried")));
+  ASSERT_OK_AND_ASSIGN(int64_t batch, store->Commit("t", MakeOffsets("2")));
+  EXPECT_EQ(batch, 2);
+}
+
+TEST_F(ProcessorStoreTest, ReadOnlyOpenBesideAWriter) {
+  ASSERT_OK_AND_ASSIGN(TableWriter * pin, store_->OpenTable(PinDef()));
+  ASSERT_OK(pin->Write(Pin(1, "a")));
+  ASSERT_OK(store_->Commit("t", MakeOffsets("1")).status());
+
+  // A second handle on the same directory while the writer holds it open.
+  ASSERT_OK_AND_ASSIGN(auto reader, ProcessorStore::Open(dir_.Sub("data"), /*read_only=*/true));
+  EXPECT_TRUE(reader->read_only());
+  EXPECT_EQ(ScanAll(reader->tables()->Find("pin")), (std::vector<Row>{Pin(1, "a")}));
+  ASSERT_OK_AND_ASSIGN(auto records, reader->ListOffsets());
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].offsets, MakeOffsets("1"));
+  EXPECT_EQ(reader->State("x")->Get("k").status(), Status::OK());
+
+  // It refuses writes.
+  EXPECT_EQ(reader->OpenTable(PinDef()).status().code(), Status::Code::kInvalidArgument);
+  EXPECT_FALSE(reader->Commit("t", {}).ok());
+  EXPECT_FALSE(reader->WriteDeadLetter({}).ok());
+  EXPECT_FALSE(reader->State("x")->Put("k", "v").ok());
+
+  // The writer goes on; the reader keeps its view, a new reader sees the new batch.
+  ASSERT_OK(pin->Write(Pin(2, "b")));
+  ASSERT_OK(store_->Commit("t", MakeOffsets("2")).status());
+  EXPECT_EQ(reader->tables()->Find("pin")->version(), 1);
+  ASSERT_OK_AND_ASSIGN(auto reader2, ProcessorStore::Open(dir_.Sub("data"), true));
+  EXPECT_EQ(ScanAll(reader2->tables()->Find("pin")), (std::vector<Row>{Pin(1, "a"), Pin(2, "b")}));
+
+  auto missing = ProcessorStore::Open(dir_.Sub("nope"), true);
+  EXPECT_EQ(missing.status().code(), Status::Code::kResourceNotFound);
+}
+
+// Readers open while the writer commits without pause (and flushes, since its write buffers are
+// small here): every reader must see one whole committed batch, never a torn one.
+TEST_F(ProcessorStoreTest, ReadOnlyOpensSeeWholeBatchesWhileTheWriterCommits) {
+  constexpr int kRowsPerBatch = 5;
+  store_.reset();
+  ProcessorStore::Options options;
+  options.path = dir_.Sub("data");
+  options.write_buffer_bytes = 256 << 10;  // flush every few dozen batches
+  ASSERT_OK_AND_ASSIGN(store_, ProcessorStore::Open(options));
+  ASSERT_OK_AND_ASSIGN(TableWriter * pin, store_->OpenTable(PinDef()));
+  ASSERT_OK_AND_ASSIGN(TableWriter * counts, store_->OpenTable(CountDef()));
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> committed{0};
+  Status writer_status;
+  std::thread writer([&] {
+    const std::string filler(200, 'x');
+    for (int64_t b = 1; !stop && b <= 20000; ++b) {
+      for (int i = 0; i < kRowsPerBatch; ++i) {
+        writer_status = pin->Write(Pin(b * kRowsPerBatch + i, filler));
+        if (!writer_status.ok()) return;
+      }
+      writer_status = counts->Write(Count("all", b));
+      if (!writer_status.ok()) return;
+      writer_status = store_->State("op")->Put("last", std::to_string(b));
+      if (!writer_status.ok()) return;
+      auto r = store_->Commit("t", MakeOffsets(std::to_string(b)));
+      if (!r.ok()) {
+        writer_status = r.status();
+        return;
+      }
+      committed = *r;
+    }
+  });
+  struct Joiner {
+    std::atomic<bool>* stop;
+    std::thread* thread;
+    ~Joiner() {
+      *stop = true;
+      if (thread) thread->join();
+    }
+  } joiner{&stop, &writer};
+  for (int opens = 0; opens < 12; ++opens) {
+    auto reader = ProcessorStore::Open(dir_.Sub("data"), true);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    ASSERT_OK_AND_ASSIGN(auto records, (*reader)->ListOffsets());
+    if (records.empty()) continue;
+    const int64_t b = records[0].batch_id;
+    EXPECT_EQ(records[0].offsets, MakeOffsets(std::to_string(b)));
+    Table* p = (*reader)->tables()->Find("pin");
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(p->version(), b);
+    int64_t rows = 0;
+    ASSERT_OK(p->Scan({}, [&](const Row&) {
+      ++rows;
+      return Status::OK();
+    }));
+    EXPECT_EQ(rows, b * kRowsPerBatch) << "batch " << b;
+    EXPECT_EQ(ScanAll((*reader)->tables()->Find("counts")), (std::vector<Row>{Count("all", b)}));
+    EXPECT_EQ(GetState((*reader)->State("op"), "last"), std::to_string(b));
+  }
+  stop = true;
+  writer.join();
+  joiner.thread = nullptr;
+  ASSERT_OK(writer_status);
+  EXPECT_GT(committed.load(), 0);
+}
+
+}  // namespace
+}  // namespace pinstream

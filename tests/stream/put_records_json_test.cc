@@ -1,0 +1,116 @@
+#include "stream/put_records_json.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "common/base64.h"
+#include "common/clock.h"
+#include "stream/kinesis_api.h"
+#include "stream/stream_store.h"
+#include "tests/test_util.h"
+
+namespace pinstream {
+namespace {
+
+using json = nlohmann::json;
+
+json Entry(const std::string& key, const std::string& data) {
+  return {{"PartitionKey", key}, {"Data", Base64Encode(data)}};
+}
+
+TEST(DecodePutRecordsJsonTest, DecodesAPlainRequest) {
+  json request = {
+      {"StreamName", "s"},
+      {"Records",
+       {Entry("k1", std::string("a\0b", 3)),
+        {{"PartitionKey", "k2"}, {"Data", Base64Encode("xyz")}, {"ExplicitHashKey", "7"}}}},
+      {"Ignored", 1}};
+  auto batch = DecodePutRecordsJson(request.dump());
+  ASSERT_TRUE(batch.has_value());
+  EXPECT_EQ(batch->stream, "s");
+  ASSERT_EQ(batch->entries.size(), 2u);
+  EXPECT_EQ(batch->entries[0].partition_key, "k1");
+  EXPECT_EQ(batch->entries[0].data, std::string("a\0b", 3));
+  EXPECT_FALSE(batch->entries[0].explicit_hash_key.has_value());
+  EXPECT_EQ(batch->entries[1].partition_key, "k2");
+  EXPECT_EQ(batch->entries[1].data, "xyz");
+  ASSERT_TRUE(batch->entries[1].explicit_hash_key.has_value());
+  EXPECT_EQ(*batch->entries[1].explicit_hash_key, "7");
+
+  // The views stay valid when the batch moves.
+  PutRecordsJson moved = std::move(*batch);
+  EXPECT_EQ(moved.entries[1].data, "xyz");
+}
+
+// Everything but the plain case is left to the general path, which reports it.
+TEST(DecodePutRecordsJsonTest, LeavesEverythingElseToTheGeneralPath) {
+  json five_hundred_and_one = json::array();
+  for (int i = 0; i < 501; ++i) five_hundred_and_one.push_back(Entry("k", "d"));
+  const std::string cases[] = {
+      "",
+      "{",
+      "[]",
+      R"({"Records":[{"PartitionKey":"k","Data":"ZA=="}]})",
+      R"({"StreamARN":"arn:aws:kinesis:us-east-1:0:stream/s","Records":[]})",
+      R"({"StreamName":7,"Records":[{"PartitionKey":"k","Data":"ZA=="}]})",
+      R"({"StreamName":"s"})",
+      R"({"StreamName":"s","Records":{}})",
+      R"({"StreamName":"s","Records":[]})",
+      json{{"StreamName", "s"}, {"Records", five_hundred_and_one}}.dump(),
+      R"({"StreamName":"s","Records":[1]})",
+      R"({"StreamName":"s","Records":[{"Data":"ZA=="}]})",
+      R"({"StreamName":"s","Records":[{"PartitionKey":"k"}]})",
+      R"({"StreamName":"s","Records":[{"PartitionKey":5,"Data":"ZA=="}]})",
+      R"({"StreamName":"s","Records":[{"PartitionKey":"k","Data":null}]})",
+      R"({"StreamName":"s","Records":[{"PartitionKey":"k","Data":"not base64!"}]})",
+      R"({"StreamName":"s","Records":[{"PartitionKey":"k","Data":"ZA==","ExplicitHashKey":1}]})",
+      R"({"StreamName":"s","Records":[{"PartitionKey":"k","PartitionKey":"j","Data":"ZA=="}]})",
+      R"({"StreamName":"s","StreamName":"t","Records":[{"PartitionKey":"k","Data":"ZA=="}]})",
+      "{\"StreamName\":\"s\",\"Records\":[{\"PartitionKey\":\"\xff\",\"Data\":\"ZA==\"}]}",
+  };
+  for (const auto& body : cases) {
+    EXPECT_FALSE(DecodePutRecordsJson(body).has_value()) << body.substr(0, 120);
+  }
+}
+
+// The hand-written response is KinesisApi's, successes and per-record failures alike.
+TEST(EncodePutRecordsResponseTest, MatchesKinesisApi) {
+  testing::TempDir dir;
+  ManualClock clock(1'600'000'000'000);
+  auto open = [&](const std::string& name) {
+    StreamStore::Options options;
+    options.path = dir.Sub(name);
+    options.clock = &clock;
+    options.write_buffer_bytes = size_t{8} << 20;
+    auto store = StreamStore::Open(options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    EXPECT_OK((*store)->CreateStream("s", 3));
+    return std::move(store).value();
+  };
+  auto general = open("general");
+  auto fast = open("fast");
+
+  json records = json::array();
+  for (int i = 0; i < 20; ++i) records.push_back(Entry("key-" + std::to_string(i), "r"));
+  records[3]["PartitionKey"] = std::string(300, 'k');                            // too long
+  records[7]["Data"] = Base64Encode(std::string(kMaxRecordDataBytes + 1, 'x'));  // too big
+  records[9]["ExplicitHashKey"] = "not a number \"quoted\"";
+  const json request = {{"StreamName", "s"}, {"Records", records}};
+
+  auto expected = KinesisApi(general.get()).Call("PutRecords", request);
+  ASSERT_TRUE(expected.ok()) << expected.status().ToString();
+  auto batch = DecodePutRecordsJson(request.dump());
+  ASSERT_TRUE(batch.has_value());
+  std::vector<PutResult> results;
+  ASSERT_OK(fast->PutRecords(batch->stream, batch->entries, &results));
+  const std::string text = EncodePutRecordsResponse(results);
+  json actual = json::parse(text);
+  EXPECT_EQ(actual, *expected) << text;
+  EXPECT_EQ(actual["FailedRecordCount"], 3);
+}
+
+}  // namespace
+}  // namespace pinstream
