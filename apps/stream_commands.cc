@@ -4,7 +4,6 @@
 #include "apps/cli_common.h"
 #include "apps/commands.h"
 #include "common/base64.h"
-#include "common/time_format.h"
 
 namespace pinstream::cli {
 
@@ -23,28 +22,6 @@ struct StreamFlags {
   std::string iterator = "TRIM_HORIZON";
   int limit = kMaxGetRecordsLimit;
 };
-
-// "TYPE" or "TYPE:ARG", e.g. "AT_TIMESTAMP:2024-01-01T00:00:00Z" (the argument may hold colons).
-Result<IteratorPosition> ParsePosition(const std::string& text) {
-  auto colon = text.find(':');
-  std::string type = text.substr(0, colon);
-  std::string arg = colon == std::string::npos ? "" : text.substr(colon + 1);
-  IteratorPosition pos;
-  ASSIGN_OR_RETURN(pos.type, ParseIteratorType(type));
-  if (pos.type == IteratorType::kAtSequenceNumber ||
-      pos.type == IteratorType::kAfterSequenceNumber) {
-    if (arg.empty())
-      return Status::InvalidArgument(type + " needs a sequence number: " + type + ":SEQ");
-    pos.sequence_number = arg;
-  } else if (pos.type == IteratorType::kAtTimestamp) {
-    if (arg.empty())
-      return Status::InvalidArgument("AT_TIMESTAMP needs a time: AT_TIMESTAMP:ISO8601");
-    ASSIGN_OR_RETURN(pos.timestamp_ms, ParseTimestampMillis(arg));
-  } else if (!arg.empty()) {
-    return Status::InvalidArgument(type + " takes no argument");
-  }
-  return pos;
-}
 
 Status Create(const StreamFlags& f) {
   ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker));
@@ -129,7 +106,7 @@ Status PutRecordsFile(const StreamFlags& f) {
 }
 
 Status Get(const StreamFlags& f) {
-  ASSIGN_OR_RETURN(IteratorPosition pos, ParsePosition(f.iterator));
+  ASSIGN_OR_RETURN(IteratorPosition pos, ParseIteratorPosition(f.iterator));
   ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker));
   ASSIGN_OR_RETURN(std::string iterator, conn->client->GetShardIterator(f.name, f.shard, pos));
   ASSIGN_OR_RETURN(json res, conn->client->Call("GetRecords",

@@ -76,3 +76,7 @@ fi
 
 # The HTTP gateway: Kinesis JSON PutRecords against pinstream and kinesalite, with the ratio.
 BUILD="$BUILD" bench/run_gateway_bench.sh
+
+# The processor (issue 3): p50/p99 latency from PutRecords ack to the row being committed, at a
+# steady 20,000 records/s through topologies/pinterest.json (its own broker and processor).
+BUILD="$BUILD" BENCH_SECONDS="$SECS" bench/run_processor_latency_bench.sh

@@ -32,16 +32,16 @@ int64_t MicrosSince(SteadyClock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start).count();
 }
 
-std::string Dump(const Row& row) {
+std::string Dump(const JsonRow& row) {
   // Replace rather than throw on invalid UTF-8 from a dump.
   return row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-// A post's rows as JSON text, kept since draws repeat; the geo row stays a Row when its
+// A post's rows as JSON text, kept since draws repeat; the geo row stays a JsonRow when its
 // timestamp is restamped per send.
 struct CachedPost {
   std::array<std::optional<std::string>, 3> text;
-  std::optional<Row> geo;
+  std::optional<JsonRow> geo;
 };
 
 Status Validate(const EmulatorOptions& o) {

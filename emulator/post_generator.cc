@@ -335,14 +335,14 @@ PostRows PostGenerator::Rows(int64_t ind) const {
 
   PostRows rows;
   rows.pin = MakePin(ind);
-  Row geo = Row::object();
+  JsonRow geo = JsonRow::object();
   geo["ind"] = ind;
   geo["timestamp"] = FormatSqlDatetime(timestamp);
   geo["latitude"] = person.latitude;
   geo["longitude"] = person.longitude;
   geo["country"] = person.country;
   rows.geo = std::move(geo);
-  Row user = Row::object();
+  JsonRow user = JsonRow::object();
   user["ind"] = ind;
   user["first_name"] = person.first_name;
   user["last_name"] = person.last_name;
@@ -367,7 +367,7 @@ PostGenerator::Person PostGenerator::MakePerson(int64_t id) const {
   return p;
 }
 
-Row PostGenerator::MakePin(int64_t ind) const {
+JsonRow PostGenerator::MakePin(int64_t ind) const {
   PythonRandom rng = KeyedRandom(options_.seed, Kind::kPin, ind);
   // The original table is sorted by category: contiguous ind ranges share one.
   const int64_t slot = ((ind % options_.pool_size) + options_.pool_size) % options_.pool_size;
@@ -414,7 +414,7 @@ Row PostGenerator::MakePin(int64_t ind) const {
     image_src = kImageSrcError;
   }
 
-  Row pin = Row::object();
+  JsonRow pin = JsonRow::object();
   pin["index"] = ind;
   pin["unique_id"] = unique_id;
   pin["title"] = title;

@@ -44,7 +44,7 @@ class PostGenerator final : public PostSource {
     double latitude = 0, longitude = 0;
   };
 
-  Row MakePin(int64_t ind) const;
+  JsonRow MakePin(int64_t ind) const;
   Person MakePerson(int64_t id) const;
 
   Options options_;

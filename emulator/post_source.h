@@ -7,14 +7,14 @@
 namespace pinstream {
 
 // A row as the original database sent it: columns in table order.
-using Row = nlohmann::ordered_json;
+using JsonRow = nlohmann::ordered_json;
 
 // The three rows of one post, sharing its ind (`index` in pin). A row the source does not have
 // (a dump missing that ind) is nullopt.
 struct PostRows {
-  std::optional<Row> pin;
-  std::optional<Row> geo;
-  std::optional<Row> user;
+  std::optional<JsonRow> pin;
+  std::optional<JsonRow> geo;
+  std::optional<JsonRow> user;
 };
 
 // Where the emulator takes the rows of the posts it draws: generated (PostGenerator) or

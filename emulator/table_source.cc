@@ -30,7 +30,7 @@ bool IsIntColumn(std::string_view name) {
 bool IsFloatColumn(std::string_view name) { return name == "latitude" || name == "longitude"; }
 
 // A CSV value as the database would have sent it in a JSON row.
-Row TypedValue(std::string_view column, const std::string& text) {
+JsonRow TypedValue(std::string_view column, const std::string& text) {
   if (IsIntColumn(column) || IsFloatColumn(column)) {
     if (text.empty()) return nullptr;
     const char* end = text.data() + text.size();
@@ -51,7 +51,7 @@ Row TypedValue(std::string_view column, const std::string& text) {
 }
 
 // A row's ind: an integer, or a string or float holding one.
-std::optional<int64_t> IndOf(const Row& row, std::string_view key) {
+std::optional<int64_t> IndOf(const JsonRow& row, std::string_view key) {
   auto it = row.find(key);
   if (it == row.end()) return std::nullopt;
   if (it->is_number_integer()) return it->get<int64_t>();
@@ -75,8 +75,8 @@ class TableLoader {
   TableLoader(std::string key, std::string fallback_key)
       : key_(std::move(key)), fallback_key_(std::move(fallback_key)) {}
 
-  Status Add(Row&& row, const std::string& file, int64_t line,
-             std::unordered_map<int64_t, Row>* t) {
+  Status Add(JsonRow&& row, const std::string& file, int64_t line,
+             std::unordered_map<int64_t, JsonRow>* t) {
     if (!row.is_object()) {
       return Status::Corruption(file + ":" + std::to_string(line) + ": not a JSON object");
     }
@@ -95,10 +95,10 @@ class TableLoader {
 };
 
 Status LoadJson(const std::string& text, const std::string& file, TableLoader& loader,
-                std::unordered_map<int64_t, Row>* table) {
+                std::unordered_map<int64_t, JsonRow>* table) {
   const size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '[') {
-    Row all = Row::parse(text, nullptr, /*allow_exceptions=*/false);
+    JsonRow all = JsonRow::parse(text, nullptr, /*allow_exceptions=*/false);
     if (all.is_discarded()) return Status::Corruption(file + ": malformed JSON");
     int64_t i = 0;
     for (auto& row : all) RETURN_IF_ERROR(loader.Add(std::move(row), file, ++i, table));
@@ -110,7 +110,7 @@ Status LoadJson(const std::string& text, const std::string& file, TableLoader& l
   while (std::getline(in, line)) {
     ++line_no;
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    Row row = Row::parse(line, nullptr, /*allow_exceptions=*/false);
+    JsonRow row = JsonRow::parse(line, nullptr, /*allow_exceptions=*/false);
     if (row.is_discarded()) {
       return Status::Corruption(file + ":" + std::to_string(line_no) + ": malformed JSON");
     }
@@ -120,7 +120,7 @@ Status LoadJson(const std::string& text, const std::string& file, TableLoader& l
 }
 
 Status LoadCsv(const std::string& text, const std::string& file, TableLoader& loader,
-               std::unordered_map<int64_t, Row>* table) {
+               std::unordered_map<int64_t, JsonRow>* table) {
   auto records = ParseCsv(text);
   if (!records.ok()) return records.status().WithContext(file);
   if (records->empty()) return Status::OK();
@@ -132,7 +132,7 @@ Status LoadCsv(const std::string& text, const std::string& file, TableLoader& lo
                                 std::to_string(rec.fields.size()) + " fields, the header has " +
                                 std::to_string(header.size()));
     }
-    Row row = Row::object();
+    JsonRow row = JsonRow::object();
     for (size_t i = 0; i < header.size(); ++i) {
       if (header[i].empty() || header[i] == "Unnamed: 0") continue;  // pandas' index column
       row[header[i]] = TypedValue(header[i], rec.fields[i]);
@@ -143,7 +143,7 @@ Status LoadCsv(const std::string& text, const std::string& file, TableLoader& lo
 }
 
 Status LoadTable(const fs::path& dir, const std::string& name, TableLoader loader,
-                 std::unordered_map<int64_t, Row>* table) {
+                 std::unordered_map<int64_t, JsonRow>* table) {
   for (const char* ext : {".jsonl", ".json", ".csv"}) {
     const fs::path path = dir / (name + ext);
     std::error_code ec;

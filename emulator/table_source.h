@@ -40,7 +40,7 @@ class TableSource final : public PostSource {
   size_t user_rows() const { return user_.size(); }
 
  private:
-  using Table = std::unordered_map<int64_t, Row>;
+  using Table = std::unordered_map<int64_t, JsonRow>;
   TableSource() = default;
 
   Table pin_, geo_, user_;

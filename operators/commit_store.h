@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "common/result.h"
 #include "common/value.h"
+#include "stream/stream_types.h"
 
 namespace pinstream {
 
@@ -16,8 +18,29 @@ namespace pinstream {
 // implements it over RocksDB; every call between Begin() and Commit() lands in one atomic write:
 // table rows, dead letters, operator state and source offsets together, or none of them.
 
-// Source positions: stream -> shard id -> the last sequence number processed.
+// Source positions: stream -> shard id -> where the topology stands in that shard. Normally
+// the last sequence number processed (reading resumes after it); after `offsets reset`, an
+// iterator position as ParseIteratorPosition reads it ("TRIM_HORIZON", "LATEST",
+// "AT_SEQUENCE_NUMBER:<seq>", "AT_TIMESTAMP:<ISO-8601>"), where reading resumes.
 using Offsets = std::map<std::string, std::map<std::string, std::string>>;
+
+// stream -> shard id -> ApproximateArrivalTimestamp (ms) of the record at that shard's offset,
+// so that a reset to a time knows which batches processed records that arrived after it.
+using ArrivalTimes = std::map<std::string, std::map<std::string, int64_t>>;
+
+// A topology's position in its sources, as each micro-batch commits it.
+struct Checkpoint {
+  Offsets offsets;
+  ArrivalTimes arrivals;  // where known
+};
+
+// Where to resume reading a shard whose offset is `offset`.
+inline Result<IteratorPosition> ResumePosition(std::string_view offset) {
+  if (!offset.empty() && offset.front() >= '0' && offset.front() <= '9') {
+    return IteratorPosition{IteratorType::kAfterSequenceNumber, std::string(offset), 0};
+  }
+  return ParseIteratorPosition(offset);
+}
 
 // A table a topology writes: no key columns means append; key columns mean upsert by key.
 struct TableDef {
@@ -34,6 +57,14 @@ class StateStore {
   virtual Result<std::optional<std::string>> Get(std::string_view key) = 0;
   virtual Status Put(std::string_view key, std::string_view value) = 0;
   virtual Status Delete(std::string_view key) = 0;
+
+  // Calls `visit` for every key in [begin, end) of this namespace, in bytewise key order, with
+  // its value: the committed state merged with this batch's staged writes (deleted keys are
+  // skipped). An empty `end` means to the end of the namespace. Stops early when `visit`
+  // returns false. The views are valid during the call only; `visit` must not write to this
+  // store.
+  using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
+  virtual Status Scan(std::string_view begin, std::string_view end, const ScanVisitor& visit) = 0;
 };
 
 class TableWriter {
@@ -67,16 +98,16 @@ class CommitStore {
   // The state namespace of one operator (prefix-isolated), valid for the store's lifetime.
   virtual StateStore* State(std::string_view op_id) = 0;
 
-  // The offsets of the newest committed batch of `topology`, empty when it never committed.
-  virtual Result<Offsets> LoadOffsets(std::string_view topology) = 0;
+  // The checkpoint of the newest committed batch of `topology`, empty when it never committed.
+  virtual Result<Checkpoint> LoadCheckpoint(std::string_view topology) = 0;
 
   // Stages a dead letter (into the `dead_letters` table) for the current batch.
   virtual Status WriteDeadLetter(const DeadLetter& letter) = 0;
 
   // Atomically writes everything staged since the last Commit/Abort, a new version of every
-  // table that received rows, and `offsets` as the topology's position. Returns the batch id.
-  // On failure nothing was written and the store refuses further commits (sticky error).
-  virtual Result<int64_t> Commit(std::string_view topology, const Offsets& offsets) = 0;
+  // table that received rows, and `checkpoint` as the topology's position. Returns the batch
+  // id. On failure nothing was written and the store refuses further commits (sticky error).
+  virtual Result<int64_t> Commit(std::string_view topology, const Checkpoint& checkpoint) = 0;
 
   // Drops everything staged since the last Commit.
   virtual void Abort() = 0;

@@ -2,16 +2,78 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 
 namespace pinstream {
 
+namespace {
+
+// The channel of rows that a stream operator emits at a batch's end: they come from no shard.
+constexpr uint32_t kFlushSource = 0xffffffff;
+
+std::string RowText(const Row& row) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& v : row) a.push_back(v.ToJson());
+  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace
+
+struct Graph::Step {
+  std::unique_ptr<Operator> op;
+  StreamOperator* stream = nullptr;  // op, when it is a stream operator
+  std::string name;                  // "pipeline/step:op" for dead letters
+  std::vector<SideOutput> sides;
+  std::vector<size_t> side_tables;  // indexes into tables_, by side output
+};
+
 struct Graph::Pipeline {
   std::string name;
-  std::vector<std::unique_ptr<Operator>> ops;
-  std::vector<std::string> op_names;  // "pipeline/step:op" for dead letters
+  std::vector<Step> steps;
   Schema output;
   std::vector<size_t> tables;      // indexes into tables_
   std::vector<size_t> downstream;  // pipelines reading this one
+  bool emits_updates = false;      // its rows update earlier rows (tables must upsert)
+  std::string updates_from;        // the step that makes them updates, for the error message
+};
+
+// What one run through the graph reports to.
+struct Graph::Run {
+  const RecordContext* ctx;
+  const Emit* emit;
+  const Fail* fail;
+  bool flushing;  // rows from a Flush: failures carry the row
+};
+
+// Continues a stream operator's rows through the rest of its pipeline.
+class Graph::StepOutput final : public Output {
+ public:
+  StepOutput(Graph* graph, size_t pipeline, size_t step, const Run& run)
+      : graph_(graph), pipeline_(pipeline), step_(step), run_(run) {}
+
+  Status Emit(Row row) override {
+    Status s = graph_->RunFrom(pipeline_, step_ + 1, std::move(row), run_);
+    if (!s.ok()) fatal_ = s;
+    return s;
+  }
+
+  Status EmitSide(size_t side, Row row) override {
+    const Step& step = graph_->pipelines_[pipeline_]->steps[step_];
+    if (side >= step.side_tables.size()) return Status::Internal("no such side output");
+    Status s = graph_->WriteTable(step.side_tables[side], row, run_);
+    if (!s.ok()) fatal_ = s;
+    return s;
+  }
+
+  // The first error of an emit: the batch cannot commit.
+  const Status& fatal() const { return fatal_; }
+
+ private:
+  Graph* graph_;
+  size_t pipeline_;
+  size_t step_;
+  const Run& run_;
+  Status fatal_;
 };
 
 Graph::~Graph() = default;
@@ -45,6 +107,8 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
     if (state[i] >= 2) return state[i] == 2;
     state[i] = 1;
     Schema input;
+    bool updates = false;
+    std::string updates_from;
     if (auto s = source_index.find(spec.from); s != source_index.end()) {
       input = SourceSchema();
       g->source_pipelines_[s->second].push_back(i);
@@ -53,7 +117,10 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
         state[i] = 3;
         return false;
       }
-      input = g->pipelines_[pl->second]->output;
+      const Pipeline& parent = *g->pipelines_[pl->second];
+      input = parent.output;
+      updates = parent.emits_updates;
+      updates_from = parent.updates_from;
       g->pipelines_[pl->second]->downstream.push_back(i);
     } else {
       if (!spec.from.empty())
@@ -83,46 +150,79 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
         break;
       }
       Schema output;
+      std::vector<SideOutput> sides;
       size_t before = errors->errors().size();
-      auto instance = (*factory)(OperatorArgs{step, sp, input, &output, errors});
+      auto instance = (*factory)(OperatorArgs{step, sp, input, &output, errors, &sides});
       if (!instance || errors->errors().size() != before) {
         ok = false;  // later steps would only report follow-on errors about missing columns
         break;
       }
-      pipe->ops.push_back(std::move(instance));
-      pipe->op_names.push_back(spec.name + "/" + std::to_string(k) + ":" + op);
+      Step s;
+      s.stream = instance->stream();
+      s.op = std::move(instance);
+      s.name = spec.name + "/" + std::to_string(k) + ":" + op;
+      s.sides = std::move(sides);
+      if (s.stream) {
+        updates = s.stream->emits_updates();
+        updates_from = "step " + std::to_string(k) + " (" + op + ")";
+      }
+      pipe->steps.push_back(std::move(s));
       input = std::move(output);
     }
     pipe->output = input;
+    pipe->emits_updates = updates;
+    pipe->updates_from = updates_from;
     g->pipelines_[i] = std::move(pipe);
     state[i] = ok ? 2 : 3;
+    if (ok) g->order_.push_back(i);
     return ok;
   };
   for (size_t i = 0; i < t.pipelines.size(); ++i) build(i);
 
-  // Tables take the schema of the pipelines that write them; all writers must agree.
+  // Tables take the schema of the pipelines (and side outputs) that write them; all writers
+  // must agree.
   std::map<std::string, size_t> table_index;
+  auto declare = [&](const std::string& name, const Schema& schema, const std::string& pointer,
+                     const std::string& writer) -> size_t {
+    auto [it, fresh] = table_index.try_emplace(name, g->tables_.size());
+    if (fresh) {
+      std::vector<std::string> key;
+      if (auto decl = t.tables.find(name); decl != t.tables.end()) key = decl->second.key;
+      for (const auto& k : key) {
+        if (schema.Find(k) < 0) {
+          errors->Add("/tables/" + name + "/key",
+                      "key column '" + k + "' is not in the rows of " + writer);
+        }
+      }
+      g->tables_.push_back(TableDef{name, schema, key});
+    } else if (!(g->tables_[it->second].schema == schema)) {
+      errors->Add(pointer, writer + " writes rows of another schema into table '" + name + "'");
+    }
+    return it->second;
+  };
   for (size_t i = 0; i < t.pipelines.size(); ++i) {
     if (state[i] != 2) continue;
     const auto& spec = t.pipelines[i];
+    Pipeline& pipe = *g->pipelines_[i];
+    const std::string p = "/pipelines/" + spec.name;
     for (const auto& name : spec.to) {
-      const std::string p = "/pipelines/" + spec.name + "/to";
-      auto [it, fresh] = table_index.try_emplace(name, g->tables_.size());
-      if (fresh) {
-        const Topology::Table& decl = t.tables.at(name);
-        for (const auto& k : decl.key) {
-          if (g->pipelines_[i]->output.Find(k) < 0) {
-            errors->Add(
-                "/tables/" + name + "/key",
-                "key column '" + k + "' is not in the rows of pipeline '" + spec.name + "'");
-          }
-        }
-        g->tables_.push_back(TableDef{name, g->pipelines_[i]->output, decl.key});
-      } else if (!(g->tables_[it->second].schema == g->pipelines_[i]->output)) {
-        errors->Add(p, "pipeline '" + spec.name + "' writes rows of another schema into table '" +
-                           name + "'");
+      const size_t table = declare(name, pipe.output, p + "/to", "pipeline '" + spec.name + "'");
+      pipe.tables.push_back(table);
+      if (pipe.emits_updates && g->tables_[table].key_columns.empty()) {
+        errors->Add(p + "/to", "pipeline '" + spec.name + "' emits updates of earlier rows (" +
+                                   pipe.updates_from + "): table '" + name +
+                                   "' needs a key to upsert them, e.g. \"tables\": {\"" + name +
+                                   "\": {\"key\": [...]}}");
       }
-      g->pipelines_[i]->tables.push_back(it->second);
+    }
+    for (size_t k = 0; k < pipe.steps.size(); ++k) {
+      Step& step = pipe.steps[k];
+      for (const auto& side : step.sides) {
+        const std::string sp = p + "/steps/" + std::to_string(k) + "/" + side.field;
+        step.side_tables.push_back(declare(side.table, side.schema, sp,
+                                           "step " + std::to_string(k) + " of pipeline '" +
+                                               spec.name + "' (its " + side.field + " rows)"));
+      }
     }
   }
   for (const auto& [name, decl] : t.tables) {
@@ -139,41 +239,123 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
 
 void Graph::BindState(CommitStore* store) {
   for (auto& p : pipelines_) {
-    for (size_t k = 0; k < p->ops.size(); ++k) {
-      if (p->ops[k]->stateful()) p->ops[k]->Bind(store->State(p->name + "/" + std::to_string(k)));
+    for (size_t k = 0; k < p->steps.size(); ++k) {
+      Operator& op = *p->steps[k].op;
+      if (op.stateful()) op.Bind(store->State(p->name + "/" + std::to_string(k)));
     }
   }
 }
 
-Status Graph::Process(size_t source, Row row, const Emit& emit, const Fail& fail) {
-  const auto& readers = source_pipelines_[source];
+void Graph::AddChannel(const Channel& channel) {
+  if (channel.source >= source_pipelines_.size()) return;
+  // Only the first stream step on each path from the source reads the source's records; the
+  // steps after it read what it emits (at batch ends, on a channel of its own).
+  std::vector<size_t> todo = source_pipelines_[channel.source];
+  std::vector<bool> seen(pipelines_.size(), false);
+  while (!todo.empty()) {
+    const size_t i = todo.back();
+    todo.pop_back();
+    if (seen[i]) continue;
+    seen[i] = true;
+    bool reached_stream_step = false;
+    for (auto& s : pipelines_[i]->steps) {
+      if (!s.stream) continue;
+      s.stream->AddChannel(channel);
+      reached_stream_step = true;
+      break;
+    }
+    if (!reached_stream_step) {
+      todo.insert(todo.end(), pipelines_[i]->downstream.begin(), pipelines_[i]->downstream.end());
+    }
+  }
+}
+
+Status Graph::Process(const RecordContext& ctx, Row row, const Emit& emit, const Fail& fail) {
+  const Run run{&ctx, &emit, &fail, false};
+  const auto& readers = source_pipelines_[ctx.channel.source];
   for (size_t r = 0; r < readers.size(); ++r) {
     // The last reader takes the row; the others get copies (fan-out).
-    RETURN_IF_ERROR(
-        RunPipeline(readers[r], r + 1 == readers.size() ? std::move(row) : row, emit, fail));
+    RETURN_IF_ERROR(RunFrom(readers[r], 0, r + 1 == readers.size() ? std::move(row) : row, run));
   }
   return Status::OK();
 }
 
-Status Graph::RunPipeline(size_t index, Row row, const Emit& emit, const Fail& fail) {
-  Pipeline& p = *pipelines_[index];
-  for (size_t k = 0; k < p.ops.size(); ++k) {
-    bool keep = true;
-    Status s = p.ops[k]->Apply(row, &keep);
-    if (!s.ok()) return fail(p.op_names[k], s);
-    if (!keep) return Status::OK();
-  }
-  for (size_t t : p.tables) {
-    Status s = emit(t, row);
-    if (s.code() == Status::Code::kInvalidArgument) {
-      RETURN_IF_ERROR(fail("table:" + tables_[t].name, s));
-    } else {
-      RETURN_IF_ERROR(s);
+Status Graph::Flush(const BatchContext& batch, const Emit& emit, const Fail& fail) {
+  for (size_t i : order_) {
+    Pipeline& p = *pipelines_[i];
+    for (size_t k = 0; k < p.steps.size(); ++k) {
+      StreamOperator* op = p.steps[k].stream;
+      if (!op) continue;
+      const RecordContext ctx{Channel{kFlushSource, static_cast<uint32_t>(i)}, batch.now_ms};
+      const Run run{&ctx, &emit, &fail, true};
+      StepOutput out(this, i, k, run);
+      Status s = op->Flush(batch, out);
+      if (!out.fatal().ok()) return out.fatal();
+      if (!s.ok()) return s.WithContext("flushing " + p.steps[k].name);
     }
   }
+  return Status::OK();
+}
+
+StateStats Graph::state_stats() const {
+  StateStats total;
+  for (const auto& p : pipelines_) {
+    if (!p) continue;
+    for (const auto& s : p->steps) {
+      if (s.stream) total += s.stream->state_stats();
+    }
+  }
+  return total;
+}
+
+void Graph::DiscardCaches() {
+  for (auto& p : pipelines_) {
+    if (!p) continue;
+    for (auto& s : p->steps) {
+      if (s.stream) s.stream->DiscardCache();
+    }
+  }
+}
+
+Status Graph::Failed(const Run& run, const std::string& op, const Status& why, const Row& row) {
+  return (*run.fail)(op, run.flushing ? why.WithContext("row " + RowText(row)) : why);
+}
+
+Status Graph::RunFrom(size_t index, size_t first, Row row, const Run& run) {
+  Pipeline& p = *pipelines_[index];
+  for (size_t k = first; k < p.steps.size(); ++k) {
+    Step& step = p.steps[k];
+    if (step.stream) {
+      StepOutput out(this, index, k, run);
+      Row copy;
+      if (run.flushing) copy = row;  // for the failure message; rare (only downstream of a flush)
+      Status s = step.stream->Process(*run.ctx, std::move(row), out);
+      if (!out.fatal().ok()) return out.fatal();
+      if (!s.ok()) return Failed(run, step.name, s, copy);
+      return Status::OK();
+    }
+    bool keep = true;
+    Status s = step.op->Apply(row, &keep);
+    if (!s.ok()) return Failed(run, step.name, s, row);
+    if (!keep) return Status::OK();
+  }
+  return Deliver(index, std::move(row), run);
+}
+
+Status Graph::WriteTable(size_t table, const Row& row, const Run& run) {
+  Status s = (*run.emit)(table, row);
+  if (s.code() == Status::Code::kInvalidArgument) {
+    return Failed(run, "table:" + tables_[table].name, s, row);
+  }
+  return s;
+}
+
+Status Graph::Deliver(size_t index, Row row, const Run& run) {
+  Pipeline& p = *pipelines_[index];
+  for (size_t t : p.tables) RETURN_IF_ERROR(WriteTable(t, row, run));
   for (size_t r = 0; r < p.downstream.size(); ++r) {
-    RETURN_IF_ERROR(RunPipeline(p.downstream[r],
-                                r + 1 == p.downstream.size() ? std::move(row) : row, emit, fail));
+    RETURN_IF_ERROR(
+        RunFrom(p.downstream[r], 0, r + 1 == p.downstream.size() ? std::move(row) : row, run));
   }
   return Status::OK();
 }

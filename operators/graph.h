@@ -7,6 +7,7 @@
 
 #include "operators/commit_store.h"
 #include "operators/operator.h"
+#include "operators/stream_operator.h"
 #include "operators/topology.h"
 
 namespace pinstream {
@@ -15,6 +16,11 @@ namespace pinstream {
 // pipeline's operators, and the tables it writes (with schemas derived from the pipelines).
 // Owns the operators; shares the immutable topology. Not thread-safe: one processor thread
 // runs records through it.
+//
+// Steps are either row operators (Operator::Apply: one row in, at most one out) or stream
+// operators (StreamOperator: Process per row, Flush per batch, any number of rows out, side
+// outputs straight to a table). Rows a stream operator emits continue through the later steps
+// of its pipeline, then to the pipeline's tables and downstream pipelines.
 class Graph {
  public:
   // Builds every pipeline, checking column names and types, table schemas and keys, and that
@@ -28,25 +34,52 @@ class Graph {
   // Binds every stateful operator to its state namespace ("pipeline/step") in `store`.
   void BindState(CommitStore* store);
 
+  // Declares an input channel (a shard of a source) before the first record: the watermarks of
+  // the stream operators that read its records (the first on each path from the source) wait
+  // for it until it turns idle. Rows a stream operator emits at a batch's end reach the steps
+  // after it on a channel of their own (source 0xffffffff, shard = pipeline index).
+  void AddChannel(const Channel& channel);
+
   // Where rows go: `table` indexes tables(). A failure of the sink refuses that row only.
   using Emit = std::function<Status(size_t table, const Row& row)>;
   // Where failures go: the operator ("pipeline/step:op", or "table:name") and why.
   using Fail = std::function<Status(const std::string& op, const Status& why)>;
 
-  // Runs one source record (a row of SourceSchema()) through every pipeline downstream of
-  // source `source`. A failing step sends the record to `fail` and stops that pipeline only.
-  // Returns non-OK only when emit/fail themselves fail (the batch cannot be committed).
-  Status Process(size_t source, Row row, const Emit& emit, const Fail& fail);
+  // Runs one source record (a row of SourceSchema()) from ctx.channel.source through every
+  // pipeline downstream of that source. A failing step sends the record to `fail` and stops that
+  // pipeline only. Returns non-OK only when emit/fail themselves fail (the batch cannot be
+  // committed).
+  Status Process(const RecordContext& ctx, Row row, const Emit& emit, const Fail& fail);
+
+  // The end of a micro-batch, before it commits: flushes every stream operator, upstream
+  // pipelines first, so that the rows they emit (updated aggregates, closed windows) reach the
+  // tables in this batch. A row that fails a later step or a table goes to `fail` with the row
+  // in the message (no source record is at hand). Non-OK: the batch cannot be committed.
+  Status Flush(const BatchContext& ctx, const Emit& emit, const Fail& fail);
+
+  // The state held by the stream operators (for progress reports).
+  StateStats state_stats() const;
+
+  // After an aborted batch: the stream operators forget their caches and read their state
+  // from the store again.
+  void DiscardCaches();
 
   ~Graph();
 
  private:
+  struct Step;
   struct Pipeline;
+  struct Run;
+  class StepOutput;
   Graph() = default;
-  Status RunPipeline(size_t index, Row row, const Emit& emit, const Fail& fail);
+  Status RunFrom(size_t pipeline, size_t step, Row row, const Run& run);
+  Status Deliver(size_t pipeline, Row row, const Run& run);
+  Status WriteTable(size_t table, const Row& row, const Run& run);
+  Status Failed(const Run& run, const std::string& op, const Status& why, const Row& row);
 
   std::shared_ptr<const Topology> topology_;
   std::vector<std::unique_ptr<Pipeline>> pipelines_;
+  std::vector<size_t> order_;                          // pipelines, upstream first
   std::vector<std::vector<size_t>> source_pipelines_;  // by source index
   std::vector<TableDef> tables_;
 };

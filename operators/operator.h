@@ -13,6 +13,8 @@
 
 namespace pinstream {
 
+class StreamOperator;
+
 // A record-at-a-time transformation of rows. Its configuration and schemas are fixed when the
 // topology is built; a stateful operator keeps its state in the StateStore it is bound to, so
 // that state commits with the rows and offsets of the same micro-batch.
@@ -27,6 +29,9 @@ class Operator {
   // Stateful operators get their store before the first Apply(); the store outlives them.
   virtual void Bind(StateStore* /*state*/) {}
   virtual bool stateful() const { return false; }
+  // Non-null for the operators that run through StreamOperator's Process()/Flush() instead of
+  // Apply() (several rows out per row, rows at the end of a batch): see stream_operator.h.
+  virtual StreamOperator* stream() { return nullptr; }
 };
 
 // Collects build problems as (JSON pointer, message), so that `validate` reports them all.
@@ -46,15 +51,24 @@ class BuildErrors {
   std::vector<Error> errors_;
 };
 
+// A second stream of rows that a step writes straight to a table, bypassing the later steps:
+// e.g. a window's late records. The step's config names the table in `field`.
+struct SideOutput {
+  std::string field;  // the config field naming the table, for error pointers ("late")
+  std::string table;
+  Schema schema;
+};
+
 // What a factory gets: the step's configuration, where it sits in the file, and the schema of
-// the rows it will receive. It sets `output` and returns the operator, or reports problems to
-// `errors` and returns null.
+// the rows it will receive. It sets `output` (and appends its side outputs, if any, to
+// `side_outputs`) and returns the operator, or reports problems to `errors` and returns null.
 struct OperatorArgs {
   const nlohmann::ordered_json& config;
   std::string pointer;  // e.g. "/pipelines/pin/steps/3"
   const Schema& input;
   Schema* output;
   BuildErrors* errors;
+  std::vector<SideOutput>* side_outputs;
 
   void Error(std::string_view field, std::string message) const {
     errors->Add(field.empty() ? pointer : pointer + "/" + std::string(field), std::move(message));
@@ -81,5 +95,8 @@ class OperatorRegistry {
 void RegisterColumnOperators(OperatorRegistry* registry);
 void RegisterJsonOperators(OperatorRegistry* registry);
 void RegisterDedupOperator(OperatorRegistry* registry);
+void RegisterDerivedColumnOperators(OperatorRegistry* registry);
+void RegisterAggregateOperator(OperatorRegistry* registry);
+void RegisterWindowOperator(OperatorRegistry* registry);
 
 }  // namespace pinstream

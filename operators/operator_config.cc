@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/time_format.h"
+
 namespace pinstream {
 
 std::optional<std::string> StringField(const OperatorArgs& args, const char* field) {
@@ -73,6 +75,22 @@ std::optional<std::vector<int>> InputColumns(const OperatorArgs& args, const cha
   }
   if (!ok) return std::nullopt;
   return out;
+}
+
+std::optional<int64_t> DurationField(const OperatorArgs& args, const char* field,
+                                     int64_t fallback) {
+  auto it = args.config.find(field);
+  if (it == args.config.end()) return fallback;
+  if (!it->is_string()) {
+    args.Error(field, "must be a duration such as \"10s\", \"1m\" or \"500ms\"");
+    return std::nullopt;
+  }
+  auto ms = ParseDurationMillis(it->get<std::string>());
+  if (!ms.ok()) {
+    args.Error(field, ms.status().message());
+    return std::nullopt;
+  }
+  return *ms;
 }
 
 void CheckKnownFields(const OperatorArgs& args, std::initializer_list<const char*> known) {

@@ -8,6 +8,9 @@ const OperatorRegistry& OperatorRegistry::Default() {
     RegisterJsonOperators(r);
     RegisterColumnOperators(r);
     RegisterDedupOperator(r);
+    RegisterDerivedColumnOperators(r);
+    RegisterAggregateOperator(r);
+    RegisterWindowOperator(r);
     return r;
   }();
   return *registry;

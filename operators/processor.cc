@@ -17,6 +17,7 @@ struct Processor::Input {
   size_t source = 0;
   std::string stream;
   std::string shard_id;
+  uint32_t shard = 0;  // the shard's index: with `source`, the graph's input channel
   std::unique_ptr<StreamClient> client;
   std::unique_ptr<ShardReader> reader;
   bool caught_up = false;
@@ -42,7 +43,7 @@ Status Processor::Open() {
     writers_.push_back(w);
   }
   graph_->BindState(store_);
-  ASSIGN_OR_RETURN(offsets_, store_->LoadOffsets(t.name));
+  ASSIGN_OR_RETURN(checkpoint_, store_->LoadCheckpoint(t.name));
   for (size_t s = 0; s < t.sources.size(); ++s) {
     const auto& src = t.sources[s];
     ASSIGN_OR_RETURN(auto control, StreamClient::Connect(&Context(), src.broker));
@@ -54,18 +55,21 @@ Status Processor::Open() {
       in->stream = src.stream;
       in->shard_id = shard;
       IteratorPosition pos = src.start;
-      if (auto st = offsets_.find(src.stream); st != offsets_.end()) {
+      if (auto st = checkpoint_.offsets.find(src.stream); st != checkpoint_.offsets.end()) {
         if (auto sh = st->second.find(shard); sh != st->second.end()) {
-          pos = IteratorPosition{IteratorType::kAfterSequenceNumber, sh->second, 0};
+          auto resume = ResumePosition(sh->second);
+          if (!resume.ok()) {
+            return resume.status().WithContext("the checkpoint of " + src.stream + " " + shard);
+          }
+          pos = std::move(*resume);
         }
       }
       ASSIGN_OR_RETURN(std::string iterator, control->GetShardIterator(src.stream, shard, pos));
       ASSIGN_OR_RETURN(in->client, StreamClient::Connect(&Context(), src.broker));
       in->reader = std::make_unique<ShardReader>(in->client.get(), std::move(iterator));
       spdlog::info("reading stream={} shard={} from={}", src.stream, shard,
-                   pos.type == IteratorType::kAfterSequenceNumber
-                       ? "seq " + pos.sequence_number
-                       : std::string(IteratorTypeName(pos.type)));
+                   pos.type == IteratorType::kAfterSequenceNumber ? "seq " + pos.sequence_number
+                                                                  : FormatIteratorPosition(pos));
       inputs_.push_back(std::move(in));
     }
   }
@@ -77,7 +81,6 @@ Status Processor::ReadInto(Input& in, bool* got_records) {
   in.millis_behind = reply.meta.millis_behind_latest;
   in.caught_up = reply.records.empty();
   *got_records = !reply.records.empty();
-  auto& stream_offsets = offsets_[in.stream];
   const RecordView* current = nullptr;
   auto emit = [&](size_t table, const Row& row) {
     RETURN_IF_ERROR(writers_[table]->Write(row));
@@ -104,18 +107,44 @@ Status Processor::ReadInto(Input& in, bool* got_records) {
     data.append(r.data);
     Row row{Value::String(std::move(data)), Value::String(std::string(r.partition_key)),
             Value::TimestampMs(r.arrival_ms)};
-    RETURN_IF_ERROR(graph_->Process(in.source, std::move(row), emit, fail));
+    const RecordContext ctx{Channel{static_cast<uint32_t>(in.source), in.shard}, r.arrival_ms};
+    RETURN_IF_ERROR(graph_->Process(ctx, std::move(row), emit, fail));
     ++stats_.records_in;
     ++batch_records_;
   }
-  if (!reply.records.empty())
-    stream_offsets[in.shard_id] = reply.records.back().sequence_number.ToString();
+  if (!reply.records.empty()) {
+    const RecordView& last = reply.records.back();
+    checkpoint_.offsets[in.stream][in.shard_id] = last.sequence_number.ToString();
+    checkpoint_.arrivals[in.stream][in.shard_id] = last.arrival_ms;
+  }
   return Status::OK();
+}
+
+// The stream operators' end-of-batch rows (updated aggregates, closed windows) and state
+// writes join the batch. Their rows have no source record: a failing one becomes a dead letter
+// carrying the row in its error.
+Status Processor::FlushGraph() {
+  auto emit = [&](size_t table, const Row& row) {
+    RETURN_IF_ERROR(writers_[table]->Write(row));
+    ++stats_.rows_out;
+    return Status::OK();
+  };
+  auto fail = [&](const std::string& op, const Status& why) {
+    DeadLetter letter;
+    letter.arrival_ms = Clock::Real()->NowMillis();
+    letter.op = op;
+    letter.error = why.ToString();
+    ++stats_.dead_letters;
+    ++batch_dead_letters_;
+    return store_->WriteDeadLetter(letter);
+  };
+  return graph_->Flush(BatchContext{Clock::Real()->NowMillis()}, emit, fail);
 }
 
 Status Processor::CommitBatch() {
   if (batch_records_ == 0) return Status::OK();
-  ASSIGN_OR_RETURN(int64_t batch_id, store_->Commit(graph_->topology().name, offsets_));
+  RETURN_IF_ERROR(FlushGraph());
+  ASSIGN_OR_RETURN(int64_t batch_id, store_->Commit(graph_->topology().name, checkpoint_));
   ++stats_.batches;
   SPDLOG_DEBUG("committed batch={} records={}", batch_id, batch_records_);
   (void)batch_id;
@@ -129,7 +158,14 @@ void Processor::LogProgress(bool final) {
   stats_.millis_behind = 0;
   for (const auto& in : inputs_)
     stats_.millis_behind = std::max(stats_.millis_behind, in->millis_behind);
+  auto log_state = [&] {
+    const StateStats state = graph_->state_stats();
+    if (state.keys == 0 && state.cached_groups == 0) return;  // no stateful stream operator
+    spdlog::info("state keys={} bytes={} cached_groups={} cached_bytes={}", state.keys,
+                 state.bytes, state.cached_groups, state.cached_bytes);
+  };
   if (final) {
+    log_state();
     double secs = std::max<double>(1e-3, static_cast<double>(now - started_ms_) / 1000.0);
     spdlog::info(
         "processor done records={} rows={} dead_letters={} batches={} seconds={:.2f} "
@@ -146,12 +182,17 @@ void Processor::LogProgress(bool final) {
       static_cast<double>(stats_.records_in - last_progress_stats_.records_in) / secs,
       static_cast<double>(stats_.rows_out - last_progress_stats_.rows_out) / secs,
       stats_.records_in, stats_.dead_letters, stats_.millis_behind);
+  log_state();
   last_progress_ms_ = now;
   last_progress_stats_ = stats_;
 }
 
 Status Processor::Run(std::stop_token stop) {
   RETURN_IF_ERROR(Open());
+  for (auto& in : inputs_) {
+    ASSIGN_OR_RETURN(in->shard, ShardIndexFromId(in->shard_id));
+    graph_->AddChannel(Channel{static_cast<uint32_t>(in->source), in->shard});
+  }
   started_ms_ = last_progress_ms_ = Clock::Real()->NowMillis();
   const Topology& t = graph_->topology();
   int64_t idle_ms = 1;

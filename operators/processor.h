@@ -45,13 +45,14 @@ class Processor {
   struct Input;
   Status Open();
   Status ReadInto(Input& input, bool* got_records);
+  Status FlushGraph();
   Status CommitBatch();
   void LogProgress(bool final);
 
   std::unique_ptr<Graph> graph_;
   CommitStore* store_;
   Options options_;
-  Offsets offsets_;
+  Checkpoint checkpoint_;
   std::vector<TableWriter*> writers_;
   std::vector<std::unique_ptr<Input>> inputs_;
   Stats stats_;

@@ -4,8 +4,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "common/time_format.h"
-
 namespace pinstream {
 
 namespace {
@@ -88,20 +86,12 @@ std::vector<std::string> NameList(const ojson& j, const std::string& pointer, Bu
 }
 
 Result<IteratorPosition> ParseStart(const std::string& text) {
-  IteratorPosition pos;
-  auto colon = text.find(':');
-  ASSIGN_OR_RETURN(pos.type, ParseIteratorType(text.substr(0, colon)));
-  if (pos.type == IteratorType::kAtTimestamp) {
-    if (colon == std::string::npos)
-      return Status::InvalidArgument("AT_TIMESTAMP needs a time: AT_TIMESTAMP:ISO8601");
-    ASSIGN_OR_RETURN(pos.timestamp_ms, ParseTimestampMillis(text.substr(colon + 1)));
-  } else if (pos.type != IteratorType::kTrimHorizon && pos.type != IteratorType::kLatest) {
+  ASSIGN_OR_RETURN(IteratorType type, ParseIteratorType(text.substr(0, text.find(':'))));
+  if (type == IteratorType::kAtSequenceNumber || type == IteratorType::kAfterSequenceNumber) {
     return Status::InvalidArgument(
         "a source starts at TRIM_HORIZON, LATEST or AT_TIMESTAMP:ISO8601");
-  } else if (colon != std::string::npos) {
-    return Status::InvalidArgument(text.substr(0, colon) + " takes no argument");
   }
-  return pos;
+  return ParseIteratorPosition(text);
 }
 
 }  // namespace

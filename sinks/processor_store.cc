@@ -27,6 +27,7 @@ constexpr char kRowsFamily[] = "rows";
 constexpr char kStateFamily[] = "state";
 constexpr char kBatchPrefix[] = "batch/";
 constexpr char kOffsetsPrefix[] = "offsets/";
+constexpr char kUndoPrefix[] = "undo/";
 // A read-only open can race with the writer deleting a WAL or table file it just listed, or
 // with a flush it did not see; the next attempt sees the new file set.
 constexpr int kReadOnlyOpenAttempts = 30;
@@ -43,6 +44,30 @@ std::string OffsetsKey(std::string_view topology) {
 
 std::string BatchPrefix(std::string_view topology) {
   return std::string(kBatchPrefix) + std::string(topology) + "/";
+}
+
+std::string UndoPrefix(std::string_view topology) {
+  return std::string(kUndoPrefix) + std::string(topology) + "/";
+}
+
+// `prefix` [id:8]: one batch's key under a "<kind>/<topology>/" prefix.
+std::string BatchKey(std::string prefix, int64_t batch_id) {
+  PutFixed64BE(&prefix, static_cast<uint64_t>(batch_id));
+  return prefix;
+}
+
+// The keys under `prefix` [id:8] with an id above `after`, in id order. Another topology's
+// name may extend this one's ("a" and "a/b"): its keys are longer and are skipped.
+Result<std::vector<std::string>> BatchKeysAfter(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                                                const std::string& prefix, int64_t after) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
+  std::vector<std::string> keys;
+  for (it->Seek(BatchKey(prefix, after + 1)); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    if (it->key().size() == prefix.size() + 8) keys.push_back(it->key().ToString());
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "listing batches"));
+  return keys;
 }
 
 // The write-ahead log files in `path`. RocksDB deletes a WAL only after the MANIFEST records
@@ -117,6 +142,11 @@ nlohmann::ordered_json BatchRecord::ToJson() const {
   j["batch_id"] = batch_id;
   j["time"] = FormatIso8601(time_ms);
   j["offsets"] = OffsetsToJson(offsets);
+  nlohmann::json arrived = nlohmann::json::object();
+  for (const auto& [stream, shards] : arrivals) {
+    for (const auto& [shard, ms] : shards) arrived[stream][shard] = FormatIso8601(ms);
+  }
+  j["arrivals"] = std::move(arrived);
   j["tables"] = tables;
   return j;
 }
@@ -128,6 +158,13 @@ Result<BatchRecord> BatchRecord::FromJson(std::string_view topology, const nlohm
     r.batch_id = j.at("batch_id").get<int64_t>();
     ASSIGN_OR_RETURN(r.time_ms, ParseTimestampMillis(j.at("time").get<std::string>()));
     ASSIGN_OR_RETURN(r.offsets, OffsetsFromJson(j.at("offsets")));
+    const nlohmann::json arrivals = j.value("arrivals", nlohmann::json::object());
+    for (const auto& [stream, shards] : arrivals.items()) {
+      for (const auto& [shard, time] : shards.items()) {
+        ASSIGN_OR_RETURN(r.arrivals[stream][shard],
+                         ParseTimestampMillis(time.get<std::string>()));
+      }
+    }
     r.tables = j.at("tables").get<std::map<std::string, int64_t>>();
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption("malformed batch record of topology '" + std::string(topology) +
@@ -183,14 +220,83 @@ class ProcessorStore::StateNamespace final : public StateStore {
     return Status::OK();
   }
 
+  // Merges a DB iterator over [begin, end) with this namespace's staged keys in that range,
+  // found through staged_keys_ (ordered) rather than a pass over the whole staged map.
+  Status Scan(std::string_view begin, std::string_view end, const ScanVisitor& visit) override {
+    IndexStagedKeys();
+    const std::string lower = prefix_ + std::string(begin);
+    const std::string upper = end.empty() ? PrefixSuccessor(prefix_) : prefix_ + std::string(end);
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions read_options;
+    if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> db(store_->db_->NewIterator(read_options, store_->state_));
+    db->Seek(lower);
+    auto staged = staged_keys_.lower_bound(begin);
+    auto staged_end = end.empty() ? staged_keys_.end() : staged_keys_.lower_bound(end);
+    while (true) {
+      // The next key of the index that is still staged (the index keeps keys of batches that
+      // have committed since; they are dropped as they are met).
+      const std::optional<std::string>* staged_value = nullptr;
+      while (staged != staged_end) {
+        auto found = store_->staged_state_.find(std::string_view(Key(*staged)));
+        if (found != store_->staged_state_.end()) {
+          staged_value = &found->second;
+          break;
+        }
+        staged = staged_keys_.erase(staged);
+      }
+      const bool db_valid = db->Valid();
+      if (!db_valid && staged == staged_end) break;
+      std::string_view db_key;
+      if (db_valid) db_key = db->key().ToStringView().substr(prefix_.size());
+      if (staged != staged_end && (!db_valid || std::string_view(*staged) <= db_key)) {
+        if (db_valid && std::string_view(*staged) == db_key) db->Next();  // staged shadows it
+        if (staged_value->has_value() && !visit(*staged, **staged_value)) return Status::OK();
+        ++staged;
+      } else {
+        if (!visit(db_key, db->value().ToStringView())) return Status::OK();
+        db->Next();
+      }
+    }
+    return FromRocks(db->status(), "scanning operator state");
+  }
+
  private:
   // The staged slot of `key`, created (copying the key) only when it is new to this batch.
   std::optional<std::string>& Stage(std::string_view key) {
     const std::string& k = Key(key);
     auto it = store_->staged_state_.find(std::string_view(k));
-    if (it == store_->staged_state_.end())
+    if (it == store_->staged_state_.end()) {
       it = store_->staged_state_.emplace(k, std::nullopt).first;
+      if (indexing_) staged_keys_.emplace(key);
+    }
     return it->second;
+  }
+
+  // Keeps staged_keys_ a superset of this namespace's staged keys, from the first Scan on (a
+  // namespace that never scans, such as a dedup's, pays nothing). Keys of committed batches
+  // are pruned when the index outgrows the staged map, so it stays O(staged keys).
+  void IndexStagedKeys() {
+    if (!indexing_) {
+      indexing_ = true;
+      for (const auto& [k, v] : store_->staged_state_) {
+        if (std::string_view(k).starts_with(prefix_)) staged_keys_.emplace(k.substr(prefix_.size()));
+      }
+    } else if (staged_keys_.size() > store_->staged_state_.size()) {
+      for (auto it = staged_keys_.begin(); it != staged_keys_.end();) {
+        if (store_->staged_state_.contains(std::string_view(Key(*it))))
+          ++it;
+        else
+          it = staged_keys_.erase(it);
+      }
+    }
+  }
+
+  // The smallest key greater than every key starting with `prefix`; empty when there is none.
+  static std::string PrefixSuccessor(std::string prefix) {
+    while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff) prefix.pop_back();
+    if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
+    return prefix;
   }
 
   const std::string& Key(std::string_view key) {
@@ -202,6 +308,8 @@ class ProcessorStore::StateNamespace final : public StateStore {
   ProcessorStore* store_;  // owns this namespace
   std::string prefix_;
   std::string key_;  // reused
+  bool indexing_ = false;
+  std::set<std::string, std::less<>> staged_keys_;  // relative to prefix_; see IndexStagedKeys
 };
 
 ProcessorStore::ProcessorStore(const Options& options) : options_(options) {}
@@ -301,6 +409,10 @@ Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& opti
     }
   } else {
     s = rocksdb::DB::Open(db_options, options.path, families, &store->handles_, &raw);
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      return Status::ResourceInUse("the processor store at '" + options.path +
+                                   "' is open in another process (is `pinstream run` running?)");
+    }
   }
   if (!s.ok()) return FromRocks(s, "opening processor store at " + options.path);
   store->db_.reset(raw);
@@ -348,20 +460,20 @@ StateStore* ProcessorStore::State(std::string_view op_id) {
   return it->second.get();
 }
 
-Result<Offsets> ProcessorStore::LoadOffsets(std::string_view topology) {
+Result<Checkpoint> ProcessorStore::LoadCheckpoint(std::string_view topology) {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions(), meta_, OffsetsKey(topology), &value);
-  if (s.IsNotFound()) return Offsets();
+  if (s.IsNotFound()) return Checkpoint();
   RETURN_IF_ERROR(FromRocks(s, "reading the offsets of topology '" + std::string(topology) + "'"));
   ASSIGN_OR_RETURN(BatchRecord record, ParseBatchRecord(topology, value));
   last_batch_ids_[std::string(topology)] = record.batch_id;
-  return std::move(record.offsets);
+  return Checkpoint{std::move(record.offsets), std::move(record.arrivals)};
 }
 
 Result<int64_t> ProcessorStore::LastBatchId(std::string_view topology) {
   auto it = last_batch_ids_.find(topology);
   if (it != last_batch_ids_.end()) return it->second;
-  RETURN_IF_ERROR(LoadOffsets(topology).status());
+  RETURN_IF_ERROR(LoadCheckpoint(topology).status());
   it = last_batch_ids_.find(topology);
   return it == last_batch_ids_.end() ? 0 : it->second;
 }
@@ -389,19 +501,20 @@ Status ProcessorStore::WriteDeadLetter(const DeadLetter& letter) {
   return table->Stage(row, batch_.get());
 }
 
-Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Offsets& offsets) {
+Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoint& checkpoint) {
   RETURN_IF_ERROR(CheckWritable());
   ASSIGN_OR_RETURN(const int64_t last_batch_id, LastBatchId(topology));
   BatchRecord record;
   record.topology = topology;
   record.batch_id = last_batch_id + 1;
   record.time_ms = options_.clock->NowMillis();
-  record.offsets = offsets;
+  record.offsets = checkpoint.offsets;
+  record.arrivals = checkpoint.arrivals;
 
   TableCommit commit;
   commit.time_ms = record.time_ms;
   commit.operation = "STREAMING UPDATE";
-  commit.offsets = OffsetsToJson(offsets);
+  commit.offsets = OffsetsToJson(checkpoint.offsets);
   commit.batch_id = record.batch_id;
   const std::vector<Table*> tables = tables_->List();
   for (Table* table : tables) {
@@ -413,35 +526,16 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Offsets&
     const bool mine = writers_.contains(table->spec().name) || table == dead_letters_;
     if (mine) record.tables[table->spec().name] = version->value_or(table->version());
   }
-  const std::string json = record.ToJson().dump();
-  Status st;
-  // In key order: the memtable's skip list inserts a sorted run far faster than random keys.
-  sorted_state_.clear();
-  for (const auto& entry : staged_state_) sorted_state_.push_back(&entry);
-  std::sort(sorted_state_.begin(), sorted_state_.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
-  for (const auto* entry : sorted_state_) {
-    const auto& [key, value] = *entry;
-    st = FromRocks(value ? batch_->Put(state_, key, *value) : batch_->Delete(state_, key),
-                   "staging operator state");
-    if (!st.ok()) break;
+  std::string undo;
+  Status st = StageState(&undo);
+  if (st.ok() && !undo.empty()) {
+    st = FromRocks(batch_->Put(meta_, BatchKey(UndoPrefix(topology), record.batch_id), undo),
+                   "staging the undo log");
   }
-  std::string batch_key = BatchPrefix(topology);
-  PutFixed64BE(&batch_key, static_cast<uint64_t>(record.batch_id));
-  if (st.ok()) st = FromRocks(batch_->Put(meta_, batch_key, json), "staging the batch record");
-  if (st.ok()) st = FromRocks(batch_->Put(meta_, OffsetsKey(topology), json), "staging offsets");
+  if (st.ok()) st = StageBatchRecord(record);
   if (st.ok()) {
-    rocksdb::WriteOptions write_options;
-    write_options.sync = options_.sync;
-    st = FromRocks(db_->Write(write_options, batch_.get()),
-                   "committing batch " + std::to_string(record.batch_id) + " of topology '" +
-                       std::string(topology) + "'");
-    if (!st.ok()) {
-      // What reached the DB is unknown: stop writing until a reopen recovers the truth.
-      spdlog::error("commit failed topology={} batch={} error={}", topology, record.batch_id,
-                    st.ToString());
-      error_ = st;
-    }
+    st = Write("committing batch " + std::to_string(record.batch_id) + " of topology '" +
+               std::string(topology) + "'");
   }
   if (!st.ok()) {
     Abort();
@@ -450,6 +544,173 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Offsets&
   for (Table* table : tables) table->Committed();
   batch_->Clear();
   staged_state_.clear();
+  last_batch_ids_[std::string(topology)] = record.batch_id;
+  return record.batch_id;
+}
+
+// Puts the staged state into the batch, and into `undo` what each changed key held before:
+// per key [key (length-prefixed)] [1, value (length-prefixed)] or [0] when it had none. Keys
+// whose value does not change are left out of both.
+Status ProcessorStore::StageState(std::string* undo) {
+  // In key order: the memtable's skip list inserts a sorted run far faster than random keys,
+  // and MultiGet reads a sorted run block by block.
+  sorted_state_.clear();
+  for (const auto& entry : staged_state_) sorted_state_.push_back(&entry);
+  std::sort(sorted_state_.begin(), sorted_state_.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  const size_t n = sorted_state_.size();
+  std::vector<rocksdb::Slice> keys;
+  keys.reserve(n);
+  for (const auto* entry : sorted_state_) keys.emplace_back(entry->first);
+  std::vector<rocksdb::PinnableSlice> before(n);
+  std::vector<rocksdb::Status> statuses(n);
+  db_->MultiGet(rocksdb::ReadOptions(), state_, n, keys.data(), before.data(), statuses.data(),
+                /*sorted_input=*/true);
+  for (size_t i = 0; i < n; ++i) {
+    const auto& [key, value] = *sorted_state_[i];
+    const bool existed = statuses[i].ok();
+    if (!existed && !statuses[i].IsNotFound()) {
+      return FromRocks(statuses[i], "reading operator state for the undo log");
+    }
+    if (existed == value.has_value() && (!existed || before[i].ToStringView() == *value)) {
+      continue;
+    }
+    PutLengthPrefixed(undo, key);
+    undo->push_back(existed ? 1 : 0);
+    if (existed) PutLengthPrefixed(undo, before[i].ToStringView());
+    RETURN_IF_ERROR(
+        FromRocks(value ? batch_->Put(state_, key, *value) : batch_->Delete(state_, key),
+                  "staging operator state"));
+  }
+  return Status::OK();
+}
+
+Result<BatchRecord> ProcessorStore::ReadBatch(std::string_view topology, int64_t batch_id) const {
+  std::string value;
+  auto s =
+      db_->Get(rocksdb::ReadOptions(), meta_, BatchKey(BatchPrefix(topology), batch_id), &value);
+  if (s.IsNotFound()) {
+    return Status::InvalidArgument("topology '" + std::string(topology) + "' has no batch " +
+                                   std::to_string(batch_id));
+  }
+  RETURN_IF_ERROR(FromRocks(s, "reading a batch record"));
+  return ParseBatchRecord(topology, value);
+}
+
+Status ProcessorStore::StageBatchRecord(const BatchRecord& record) {
+  const std::string json = record.ToJson().dump();
+  RETURN_IF_ERROR(
+      FromRocks(batch_->Put(meta_, BatchKey(BatchPrefix(record.topology), record.batch_id), json),
+                "staging the batch record"));
+  return FromRocks(batch_->Put(meta_, OffsetsKey(record.topology), json), "staging offsets");
+}
+
+Status ProcessorStore::Write(std::string_view what) {
+  rocksdb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  Status st = FromRocks(db_->Write(write_options, batch_.get()), what);
+  if (!st.ok()) {
+    // What reached the DB is unknown: stop writing until a reopen recovers the truth.
+    spdlog::error("write failed: {}", st.ToString());
+    error_ = st;
+  }
+  return st;
+}
+
+// Applies the undo logs of the batches after `rewind_to`, newest first, so that each key ends
+// with the value it had after batch `rewind_to`; then drops those logs.
+Status ProcessorStore::StageStateRewind(std::string_view topology, int64_t rewind_to) {
+  const std::string prefix = UndoPrefix(topology);
+  ASSIGN_OR_RETURN(std::vector<std::string> undo_keys,
+                   BatchKeysAfter(db_.get(), meta_, prefix, rewind_to));
+  std::map<std::string, std::optional<std::string>> restored;
+  for (auto key = undo_keys.rbegin(); key != undo_keys.rend(); ++key) {
+    std::string undo;
+    RETURN_IF_ERROR(
+        FromRocks(db_->Get(rocksdb::ReadOptions(), meta_, *key, &undo), "reading the undo log"));
+    Decoder in(undo);
+    while (!in.empty()) {
+      std::string_view state_key, value;
+      uint8_t existed = 0;
+      if (!in.GetLengthPrefixed(&state_key) || !in.GetByte(&existed) ||
+          (existed && !in.GetLengthPrefixed(&value))) {
+        return Status::Corruption("malformed undo log of topology '" + std::string(topology) + "'");
+      }
+      // Older batches come later and overwrite: the oldest before-image is the value wanted.
+      restored[std::string(state_key)] = existed ? std::optional<std::string>(value) : std::nullopt;
+    }
+    RETURN_IF_ERROR(FromRocks(batch_->Delete(meta_, *key), "staging the undo log"));
+  }
+  for (const auto& [key, value] : restored) {
+    RETURN_IF_ERROR(
+        FromRocks(value ? batch_->Put(state_, key, *value) : batch_->Delete(state_, key),
+                  "staging operator state"));
+  }
+  return Status::OK();
+}
+
+Result<int64_t> ProcessorStore::Reset(std::string_view topology, const Checkpoint& checkpoint,
+                                      std::optional<int64_t> rewind_to) {
+  RETURN_IF_ERROR(CheckWritable());
+  if (batch_->Count() > 0 || !staged_state_.empty()) {
+    return Status::InvalidArgument("a reset cannot share a batch with staged writes");
+  }
+  ASSIGN_OR_RETURN(const int64_t last_batch_id, LastBatchId(topology));
+  BatchRecord current;
+  if (last_batch_id > 0) {
+    ASSIGN_OR_RETURN(current, ReadBatch(topology, last_batch_id));
+  }
+  BatchRecord record;
+  record.topology = topology;
+  record.batch_id = last_batch_id + 1;
+  record.time_ms = options_.clock->NowMillis();
+  record.offsets = checkpoint.offsets;
+  record.arrivals = checkpoint.arrivals;
+  record.tables = current.tables;
+
+  std::vector<Table*> restored;
+  Status st;
+  if (rewind_to && *rewind_to < last_batch_id) {
+    std::map<std::string, int64_t> target;  // table -> version after batch `rewind_to`
+    if (*rewind_to > 0) {
+      ASSIGN_OR_RETURN(BatchRecord batch, ReadBatch(topology, *rewind_to));
+      target = std::move(batch.tables);
+    }
+    TableCommit commit;
+    commit.time_ms = record.time_ms;
+    commit.operation = "REWIND";
+    commit.offsets = OffsetsToJson(checkpoint.offsets);
+    commit.batch_id = record.batch_id;
+    for (const auto& [name, version] : current.tables) {
+      Table* table = tables_->Find(name);
+      if (!table) continue;
+      const int64_t to = target.contains(name) ? target[name] : 0;
+      if (table->version() == to) continue;
+      auto v = table->StageRestore(to, commit, batch_.get());
+      if (!v.ok()) {
+        st = v.status();
+        break;
+      }
+      record.tables[name] = *v;
+      restored.push_back(table);
+    }
+    if (st.ok()) st = StageStateRewind(topology, *rewind_to);
+    if (st.ok()) {
+      auto later = BatchKeysAfter(db_.get(), meta_, BatchPrefix(topology), *rewind_to);
+      st = later.status();
+      for (size_t i = 0; st.ok() && i < later->size(); ++i) {
+        st = FromRocks(batch_->Delete(meta_, (*later)[i]), "staging the rewind");
+      }
+    }
+  }
+  if (st.ok()) st = StageBatchRecord(record);
+  if (st.ok()) st = Write("resetting the offsets of topology '" + std::string(topology) + "'");
+  if (!st.ok()) {
+    Abort();
+    return st;
+  }
+  for (Table* table : restored) table->Committed();
+  batch_->Clear();
   last_batch_ids_[std::string(topology)] = record.batch_id;
   return record.batch_id;
 }

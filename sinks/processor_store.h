@@ -40,9 +40,11 @@ struct BatchRecord {
   int64_t batch_id = 0;
   int64_t time_ms = 0;
   Offsets offsets;
+  ArrivalTimes arrivals;
   std::map<std::string, int64_t> tables;  // the topology's tables -> their versions after it
 
-  // {"batch_id","time" (ISO-8601 UTC),"offsets":{stream:{shard:seq}},"tables":{name:version}}
+  // {"batch_id","time" (ISO-8601 UTC),"offsets":{stream:{shard:seq}},
+  //  "arrivals":{stream:{shard:ISO-8601}},"tables":{name:version}}
   nlohmann::ordered_json ToJson() const;
   static Result<BatchRecord> FromJson(std::string_view topology, const nlohmann::json& j);
 };
@@ -54,6 +56,7 @@ struct BatchRecord {
 // (table rows), `state` (operator state). Meta keys besides the tables':
 //   "batch/<topology>/" [batch id:8]  -> BatchRecord JSON   (one per committed batch)
 //   "offsets/<topology>"              -> BatchRecord JSON   (the newest batch)
+//   "undo/<topology>/" [batch id:8]   -> the state the batch overwrote (see Commit)
 // State keys: [varint length][operator id][key], so one operator's keys are one prefix range.
 //
 // The current batch is a plain rocksdb::WriteBatch for rows (appended without any per-row
@@ -90,10 +93,21 @@ class ProcessorStore final : public CommitStore {
   // CommitStore.
   Result<TableWriter*> OpenTable(const TableDef& def) override;
   StateStore* State(std::string_view op_id) override;
-  Result<Offsets> LoadOffsets(std::string_view topology) override;
+  Result<Checkpoint> LoadCheckpoint(std::string_view topology) override;
   Status WriteDeadLetter(const DeadLetter& letter) override;
-  Result<int64_t> Commit(std::string_view topology, const Offsets& offsets) override;
+  // Besides CommitStore's contract, records the before-image of every state key the batch
+  // changes (an undo log), so that Reset can take state back to any earlier batch.
+  Result<int64_t> Commit(std::string_view topology, const Checkpoint& checkpoint) override;
   void Abort() override;
+
+  // Moves `topology` to `checkpoint` in one atomic write, as `offsets reset` does, recorded as
+  // a new batch. With `rewind_to` (a batch id of the topology; 0 = before its first batch), its
+  // tables and operator state first go back to what they were after that batch: each table
+  // whose version differs gets a REWIND version with that batch's contents, state is restored
+  // from the undo log, and the batches after it leave the topology's history (their table
+  // versions stay readable by time travel). Returns the new batch id. Nothing may be staged.
+  Result<int64_t> Reset(std::string_view topology, const Checkpoint& checkpoint,
+                        std::optional<int64_t> rewind_to);
 
   // The tables, for reading (scans, history) and for tools that stage their own versions.
   TableStore* tables() { return tables_.get(); }
@@ -116,6 +130,11 @@ class ProcessorStore final : public CommitStore {
   Status CheckWritable() const;
   Result<Table*> DeadLetters();
   Result<int64_t> LastBatchId(std::string_view topology);
+  Status StageState(std::string* undo);
+  Status StageStateRewind(std::string_view topology, int64_t rewind_to);
+  Result<BatchRecord> ReadBatch(std::string_view topology, int64_t batch_id) const;
+  Status StageBatchRecord(const BatchRecord& record);
+  Status Write(std::string_view what);
 
   Options options_;
   std::unique_ptr<rocksdb::DB> db_;

@@ -23,6 +23,10 @@ namespace pinstream {
 namespace {
 
 using json = nlohmann::json;
+// Record data a client sends as a JSON value is parsed into an ordered_json, so that stored
+// records keep the client's key order: the seeds' mapping template passed the text through, and
+// a reader may rely on the column order (nlohmann::json would sort the keys).
+using ordered_json = nlohmann::ordered_json;
 
 constexpr std::string_view kTargetPrefix = "Kinesis_20131202.";
 constexpr char kAmzJson[] = "application/x-amz-json-1.1";
@@ -32,7 +36,10 @@ constexpr char kKafkaV2[] = "application/vnd.kafka.v2+json";
 // The three dialects differ in how they report errors.
 enum class Dialect { kKinesis, kRest, kKafka };
 
-std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+template <typename Json>
+std::string Dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 // The media type of the request without parameters, lower case: "application/json".
 std::string MediaType(const httplib::Request& req) {
@@ -115,9 +122,10 @@ Dialect DialectOfPath(const std::string& path) {
 }
 
 // Parses a request body that must be a JSON object; an empty body is `{}` when allowed.
-Result<json> ParseObject(const std::string& body, bool empty_ok) {
-  if (body.empty() && empty_ok) return json::object();
-  json j = json::parse(body, nullptr, /*allow_exceptions=*/false);
+template <typename Json = json>
+Result<Json> ParseObject(const std::string& body, bool empty_ok) {
+  if (body.empty() && empty_ok) return Json::object();
+  Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::InvalidArgument("the request body is not valid JSON");
   if (!j.is_object()) return Status::InvalidArgument("the request body must be a JSON object");
   return j;
@@ -141,7 +149,7 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 // A partition key as the REST proxies take it: a string, or a number written as text (the
 // seeds' mapping template quoted whatever it found). Anything else is passed on for KinesisApi
 // to refuse.
-json PartitionKeyOf(const json& v) { return v.is_number() ? json(Dump(v)) : v; }
+json PartitionKeyOf(const ordered_json& v) { return v.is_number() ? json(Dump(v)) : json(v); }
 
 }  // namespace
 
@@ -343,7 +351,7 @@ void HttpGateway::Impl::RestCreateStream(const httplib::Request& req, httplib::R
 }
 
 void HttpGateway::Impl::RestPutRecord(const httplib::Request& req, httplib::Response& res) {
-  auto body = ParseObject(req.body, /*empty_ok=*/false);
+  auto body = ParseObject<ordered_json>(req.body, /*empty_ok=*/false);
   if (!body.ok()) {
     ReplyError(res, Dialect::kRest, ErrorFromStatus(body.status(), Dialect::kRest));
     return;
@@ -354,7 +362,8 @@ void HttpGateway::Impl::RestPutRecord(const httplib::Request& req, httplib::Resp
     return;
   }
   // The mapping template's `$util.base64Encode($input.json('$.Data'))`: the value's JSON text,
-  // so an object is stored as `{"index":1,...}` and a string keeps its quotes.
+  // so an object is stored as `{"index":1,...}`, keys in the client's order, and a string keeps
+  // its quotes.
   std::string text = Dump(*data);
   if (text.size() > kMaxRecordDataBytes) {
     ReplyError(
@@ -368,13 +377,13 @@ void HttpGateway::Impl::RestPutRecord(const httplib::Request& req, httplib::Resp
     request["PartitionKey"] = PartitionKeyOf(*pk);
   }
   if (auto ehk = body->find("ExplicitHashKey"); ehk != body->end()) {
-    request["ExplicitHashKey"] = *ehk;
+    request["ExplicitHashKey"] = json(*ehk);
   }
   RestCall("PutRecord", request, res);
 }
 
 void HttpGateway::Impl::RestPutRecords(const httplib::Request& req, httplib::Response& res) {
-  auto body = ParseObject(req.body, /*empty_ok=*/false);
+  auto body = ParseObject<ordered_json>(req.body, /*empty_ok=*/false);
   if (!body.ok()) {
     ReplyError(res, Dialect::kRest, ErrorFromStatus(body.status(), Dialect::kRest));
     return;
@@ -396,7 +405,7 @@ void HttpGateway::Impl::RestPutRecords(const httplib::Request& req, httplib::Res
   }
   json entries = json::array();
   size_t total = 0;
-  for (const json& r : *records) {
+  for (const ordered_json& r : *records) {
     if (!r.is_object()) {
       ReplyError(res, Dialect::kRest,
                  {400, "InvalidArgumentException", "each record must be an object", 1});
@@ -414,7 +423,7 @@ void HttpGateway::Impl::RestPutRecords(const httplib::Request& req, httplib::Res
       entry["PartitionKey"] = PartitionKeyOf(*pk);
       if (pk->is_string()) total += pk->get_ref<const std::string&>().size();
     }
-    if (auto ehk = r.find("ExplicitHashKey"); ehk != r.end()) entry["ExplicitHashKey"] = *ehk;
+    if (auto ehk = r.find("ExplicitHashKey"); ehk != r.end()) entry["ExplicitHashKey"] = json(*ehk);
     entries.push_back(std::move(entry));
   }
   if (total > kMaxPutRecordsBytes) {
@@ -441,7 +450,7 @@ struct KafkaEntry {
 };
 
 // Fills `e` from a record of a json (values as JSON text) or binary (values base64) request.
-Status DecodeKafkaRecord(const json& r, bool binary, const StreamDescription& stream,
+Status DecodeKafkaRecord(const ordered_json& r, bool binary, const StreamDescription& stream,
                          KafkaEntry* e) {
   if (!r.is_object()) return Status::InvalidArgument("each record must be an object");
   auto value = r.find("value");
@@ -504,7 +513,7 @@ void HttpGateway::Impl::KafkaProduce(const httplib::Request& req, httplib::Respo
                 0});
     return;
   }
-  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  ordered_json body = ordered_json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (body.is_discarded()) {
     ReplyError(res, Dialect::kKafka, {400, "", "the request body is not valid JSON", 0});
     return;

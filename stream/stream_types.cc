@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "common/time_format.h"
+
 namespace pinstream {
 
 namespace {
@@ -71,6 +73,54 @@ std::string_view IteratorTypeName(IteratorType type) {
       return "AT_TIMESTAMP";
   }
   return "?";
+}
+
+Result<IteratorPosition> ParseIteratorPosition(std::string_view text) {
+  const size_t colon = text.find(':');
+  const std::string_view type = text.substr(0, colon);
+  const std::string_view arg = colon == std::string_view::npos ? "" : text.substr(colon + 1);
+  IteratorPosition pos;
+  ASSIGN_OR_RETURN(pos.type, ParseIteratorType(type));
+  switch (pos.type) {
+    case IteratorType::kAtSequenceNumber:
+    case IteratorType::kAfterSequenceNumber:
+      if (arg.empty()) {
+        return Status::InvalidArgument(std::string(type) +
+                                       " needs a sequence number: " + std::string(type) + ":SEQ");
+      }
+      RETURN_IF_ERROR(SequenceNumber::Parse(arg).status());
+      pos.sequence_number = arg;
+      break;
+    case IteratorType::kAtTimestamp: {
+      if (arg.empty()) {
+        return Status::InvalidArgument("AT_TIMESTAMP needs a time: AT_TIMESTAMP:ISO8601");
+      }
+      ASSIGN_OR_RETURN(pos.timestamp_ms, ParseTimestampMillis(arg));
+      break;
+    }
+    case IteratorType::kTrimHorizon:
+    case IteratorType::kLatest:
+      if (colon != std::string_view::npos) {
+        return Status::InvalidArgument(std::string(type) + " takes no argument");
+      }
+      break;
+  }
+  return pos;
+}
+
+std::string FormatIteratorPosition(const IteratorPosition& pos) {
+  std::string out(IteratorTypeName(pos.type));
+  switch (pos.type) {
+    case IteratorType::kAtSequenceNumber:
+    case IteratorType::kAfterSequenceNumber:
+      return out + ":" + pos.sequence_number;
+    case IteratorType::kAtTimestamp:
+      return out + ":" + FormatIso8601(pos.timestamp_ms);
+    case IteratorType::kTrimHorizon:
+    case IteratorType::kLatest:
+      break;
+  }
+  return out;
 }
 
 Status ValidateStreamName(std::string_view name) {

@@ -92,6 +92,12 @@ struct IteratorPosition {
   int64_t timestamp_ms = 0;     // AT_TIMESTAMP
 };
 
+// "TYPE" or "TYPE:ARG" as the command line and topology files write a position, e.g.
+// "TRIM_HORIZON", "AT_SEQUENCE_NUMBER:4955...", "AT_TIMESTAMP:2024-01-01T00:00:00Z" (the time
+// may hold colons). FormatIteratorPosition writes what ParseIteratorPosition reads.
+Result<IteratorPosition> ParseIteratorPosition(std::string_view text);
+std::string FormatIteratorPosition(const IteratorPosition& pos);
+
 // What a GetRecords returns besides the records themselves.
 struct GetRecordsResult {
   std::string next_iterator;

@@ -423,9 +423,9 @@ TEST(EmulatorGatewayTest, ThroughTheRestProxy) {
     for (const auto& [key, data] : records) {
       // The gateway stores the Data value's JSON text: the row, whatever its key order.
       const PostRows rows = gen.Rows(std::stoll(key));
-      const Row& expected = kind == std::string("pin")   ? *rows.pin
-                            : kind == std::string("geo") ? *rows.geo
-                                                         : *rows.user;
+      const JsonRow& expected = kind == std::string("pin")   ? *rows.pin
+                                : kind == std::string("geo") ? *rows.geo
+                                                             : *rows.user;
       EXPECT_EQ(json::parse(data), json::parse(expected.dump())) << kind << " " << key;
     }
   }

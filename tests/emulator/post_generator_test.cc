@@ -18,7 +18,7 @@ namespace {
 
 constexpr int kPosts = 20000;
 
-std::vector<std::string> Keys(const Row& row) {
+std::vector<std::string> Keys(const JsonRow& row) {
   std::vector<std::string> keys;
   for (const auto& [k, v] : row.items()) keys.push_back(k);
   return keys;
@@ -72,7 +72,7 @@ TEST(PostGeneratorTest, RowSchemas) {
   for (int64_t ind = 0; ind < PostGenerator::kDefaultPoolSize; ind += 7) {
     PostRows rows = gen.Rows(ind);
     ASSERT_TRUE(rows.pin && rows.geo && rows.user);
-    const Row& pin = *rows.pin;
+    const JsonRow& pin = *rows.pin;
     ASSERT_EQ(Keys(pin),
               (std::vector<std::string>{"index", "unique_id", "title", "description", "poster_name",
                                         "follower_count", "tag_list", "is_image_or_video",
@@ -96,7 +96,7 @@ TEST(PostGeneratorTest, RowSchemas) {
     EXPECT_TRUE(pin["downloaded"] == 0 || pin["downloaded"] == 1);
     EXPECT_FALSE(pin["tag_list"].get<std::string>().empty());
 
-    const Row& geo = *rows.geo;
+    const JsonRow& geo = *rows.geo;
     ASSERT_EQ(Keys(geo),
               (std::vector<std::string>{"ind", "timestamp", "latitude", "longitude", "country"}));
     EXPECT_EQ(geo["ind"], ind);
@@ -112,7 +112,7 @@ TEST(PostGeneratorTest, RowSchemas) {
     EXPECT_LE(geo["longitude"].get<double>(), 180.0);
     EXPECT_TRUE(countries.count(geo["country"].get<std::string>()));
 
-    const Row& user = *rows.user;
+    const JsonRow& user = *rows.user;
     ASSERT_EQ(Keys(user),
               (std::vector<std::string>{"ind", "first_name", "last_name", "age", "date_joined"}));
     EXPECT_EQ(user["ind"], ind);
@@ -154,7 +154,7 @@ TEST_P(DirtTest, RatesAndCoOccurrence) {
   std::set<std::tuple<std::string, std::string, int, std::string>> people;
   const std::regex plain_count("\\d+");
   for (const PostRows& p : posts) {
-    const Row& pin = *p.pin;
+    const JsonRow& pin = *p.pin;
     const std::string title = pin["title"], description = pin["description"],
                       poster = pin["poster_name"], followers = pin["follower_count"],
                       tags = pin["tag_list"], kind = pin["is_image_or_video"],

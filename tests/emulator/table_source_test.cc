@@ -119,7 +119,7 @@ TEST_F(TableSourceTest, LoadsAndTypesRows) {
 
   PostRows rows = source->Rows(0);
   ASSERT_TRUE(rows.pin && rows.geo && rows.user);
-  const Row& pin = *rows.pin;
+  const JsonRow& pin = *rows.pin;
   // The pandas index column is gone; the columns keep the dump's order.
   EXPECT_EQ(pin.begin().key(), "index");
   EXPECT_EQ(pin.size(), 12u);
@@ -136,7 +136,7 @@ TEST_F(TableSourceTest, LoadsAndTypesRows) {
   EXPECT_EQ(rows.geo->at("country"), "C\u00f4te d'Ivoire");
   EXPECT_EQ(rows.user->at("age"), 20);
 
-  const Row pin5 = *source->Rows(5).pin;
+  const JsonRow pin5 = *source->Rows(5).pin;
   EXPECT_EQ(pin5["follower_count"], "457");  // a string, as the database has it
   EXPECT_EQ(source->Rows(2).pin->at("title"), "");
   EXPECT_EQ(source->Rows(2).pin->at("description"), "Caf\u00e9 \u2026\u00a0");

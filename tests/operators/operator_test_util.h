@@ -22,6 +22,7 @@ using ojson = nlohmann::ordered_json;
 struct BuiltOperator {
   std::unique_ptr<Operator> op;
   Schema output;
+  std::vector<SideOutput> sides;
   std::vector<std::string> errors;
 
   bool ok() const { return op != nullptr && errors.empty(); }
@@ -36,7 +37,7 @@ inline BuiltOperator BuildOperator(const ojson& config, const Schema& input) {
     return built;
   }
   BuildErrors errors;
-  built.op = (*factory)(OperatorArgs{config, "/step", input, &built.output, &errors});
+  built.op = (*factory)(OperatorArgs{config, "/step", input, &built.output, &errors, &built.sides});
   for (const auto& e : errors.errors()) built.errors.push_back(e.pointer + ": " + e.message);
   return built;
 }

@@ -20,6 +20,7 @@
 #include <zmq.hpp>
 
 #include "sinks/processor_store.h"
+#include "tests/operators/dirty_posts.h"
 #include "tests/operators/pipeline_test_util.h"
 #include "tests/stream/broker_process.h"
 #include "tests/test_util.h"
@@ -27,13 +28,16 @@
 namespace pinstream {
 namespace {
 
+using testing::BadRecord;
 using testing::BrokerProcess;
 using testing::PinstreamProcess;
+using testing::Post;
 using testing::PutAll;
 using testing::PutRecord;
 using testing::RunPinstream;
 using testing::ScanTable;
 using testing::ScopedEnv;
+using testing::Stream;
 using testing::TempDir;
 
 const std::string kTopology = std::string(PINSTREAM_SOURCE_DIR) + "/topologies/pinterest.json";
@@ -44,64 +48,6 @@ constexpr int kDuplicateLag = 150;  // ... this many posts later
 constexpr int kBadEvery = 25;       // a bad record after every 25th post
 constexpr int kChunks = 100;        // the producer's PutRecords rounds
 constexpr int kKills = 5;
-
-std::string Stream(const std::string& kind) { return std::string(kPrefix) + "-" + kind; }
-
-// `text` with each placeholder ("$I") replaced by its value.
-std::string Fill(std::string text,
-                 const std::vector<std::pair<std::string_view, std::string>>& values) {
-  for (const auto& [placeholder, value] : values) {
-    for (size_t at; (at = text.find(placeholder)) != std::string::npos;) {
-      text.replace(at, placeholder.size(), value);
-    }
-  }
-  return text;
-}
-
-// The three records of post `ind`, copy `version` (0 is the first put, the one that must win):
-// dirty as the emulator's (placeholders, "Nk" counts, the save location prefix, blanks). The
-// title, the country and the last name carry the version.
-std::vector<PutRecord> Post(int ind, int version) {
-  const std::string i = std::to_string(ind);
-  const std::vector<std::pair<std::string_view, std::string>> values = {
-      {"$I", i}, {"$V", "v" + std::to_string(version)}, {"$C", std::to_string(ind % 90 + 1)}};
-  return {
-      {Stream("pin"), i,
-       Fill(R"({"index": $I, "unique_id": "uid-$I", "title": "post $I $V",
-                "description": "No description available", "poster_name": "User Info Error",
-                "follower_count": "$Ck", "tag_list": " ", "is_image_or_video": "image",
-                "image_src": "Image src error.", "downloaded": 1,
-                "save_location": "Local save in /data/x", "category": "c"})",
-            values),
-       "", ""},
-      {Stream("geo"), i,
-       Fill(R"({"ind": $I, "timestamp": "2020-08-28 03:52:47", "latitude": 1.5,
-                "longitude": -2.5, "country": "$V"})",
-            values),
-       "", ""},
-      {Stream("user"), i,
-       Fill(R"({"ind": $I, "first_name": "u$I", "last_name": "$V", "age": 30,
-                "date_joined": "2016-01-01 00:00:00"})",
-            values),
-       "", ""},
-  };
-}
-
-// Bad record number `n`: four kinds, one per stream or two for pin, all with unique keys.
-PutRecord BadRecord(int n) {
-  const std::string key = "bad-" + std::to_string(n), id = std::to_string(900000 + n);
-  switch (n % 4) {
-    case 0:
-      return {Stream("pin"), key, R"({"index": )" + id + R"(, "title": "broken)", "", ""};
-    case 1:
-      return {Stream("pin"), key, R"({"index": "abc", "title": "not a number"})", "", ""};
-    case 2:
-      return {Stream("geo"), key,
-              R"({"ind": )" + id + R"(, "timestamp": "garbage", "latitude": 1.0})", "", ""};
-    default:
-      return {Stream("user"), key, "not json at " + id, "", ""};
-  }
-}
 
 struct Plan {
   std::vector<std::vector<PutRecord>> chunks;  // put in order, one chunk per round
@@ -118,13 +64,13 @@ Plan MakePlan() {
   for (int p = 0; p < kPosts; ++p) {
     const int ind = 10000 + p;
     plan.inds.insert(ind);
-    for (auto& r : Post(ind, 0)) sequence.push_back(std::move(r));
+    for (auto& r : Post(kPrefix, ind, 0)) sequence.push_back(std::move(r));
     if (p % kDuplicateEvery == 0) duplicates_due[p + kDuplicateLag].push_back(ind);
     for (int dup : duplicates_due[p]) {
-      for (auto& r : Post(dup, 1)) sequence.push_back(std::move(r));
+      for (auto& r : Post(kPrefix, dup, 1)) sequence.push_back(std::move(r));
       plan.duplicates += 3;
     }
-    if (p % kBadEvery == 0) sequence.push_back(BadRecord(bad++));
+    if (p % kBadEvery == 0) sequence.push_back(BadRecord(kPrefix, bad++));
   }
   plan.records = sequence.size();
   // Within a chunk, records are grouped by stream (one PutRecords each); the order within a
@@ -156,7 +102,8 @@ TEST(ProcessorCrashTest, KilledAtRandomMomentsEveryRecordLandsExactlyOnce) {
   ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir.Sub("broker")));
   zmq::context_t ctx;
   ASSERT_OK_AND_ASSIGN(auto client, StreamClient::Connect(&ctx, broker->endpoint()));
-  for (const char* s : {"pin", "geo", "user"}) ASSERT_OK(client->CreateStream(Stream(s), 3));
+  for (const char* s : {"pin", "geo", "user"})
+    ASSERT_OK(client->CreateStream(Stream(kPrefix, s), 3));
 
   Plan plan = MakePlan();
   ASSERT_GT(plan.records, 4000u);

@@ -275,9 +275,11 @@ TEST_F(CorpusTest, FanOutBuildsEveryTableAndRunsRecordsThroughTheDag) {
   auto record = [](std::string data) {
     return Row{Str(std::move(data)), Str("pk"), Value::TimestampMs(0)};
   };
+  const RecordContext kChannel{Channel{0, 0}, 0};
 
-  ASSERT_OK(graph.Process(
-      0, record(R"({"ind": 1, "first_name": "Ada", "last_name": " ", "age": 36})"), emit, fail));
+  ASSERT_OK(graph.Process(kChannel,
+                          record(R"({"ind": 1, "first_name": "Ada", "last_name": " ", "age": 36})"),
+                          emit, fail));
   EXPECT_TRUE(failed.empty()) << ::testing::PrintToString(failed);
   ASSERT_EQ(emitted["names"].size(), 1u);
   EXPECT_EQ(emitted["names"][0], (Row{Int(1), Str("Ada")})) << RowText(emitted["names"][0]);
@@ -286,12 +288,12 @@ TEST_F(CorpusTest, FanOutBuildsEveryTableAndRunsRecordsThroughTheDag) {
   EXPECT_EQ(emitted["ages"][0], (Row{Int(1), Int(36)}));
 
   // The dedup upstream of both branches drops a repeated ind for all of them.
-  ASSERT_OK(graph.Process(0, record(R"({"ind": 1, "first_name": "Again"})"), emit, fail));
+  ASSERT_OK(graph.Process(kChannel, record(R"({"ind": 1, "first_name": "Again"})"), emit, fail));
   EXPECT_EQ(emitted["names"].size(), 1u);
   EXPECT_EQ(emitted["ages"].size(), 1u);
 
   // A failing step sends the record to `fail`, named "pipeline/step:op", and no table gets it.
-  ASSERT_OK(graph.Process(0, record(R"({"ind": "abc"})"), emit, fail));
+  ASSERT_OK(graph.Process(kChannel, record(R"({"ind": "abc"})"), emit, fail));
   ASSERT_EQ(failed.size(), 1u);
   EXPECT_EQ(failed[0].first, "parsed/0:parse_json");
   EXPECT_EQ(failed[0].second, "InvalidArgumentException: column 'ind' expects int, got a string");
@@ -299,7 +301,7 @@ TEST_F(CorpusTest, FanOutBuildsEveryTableAndRunsRecordsThroughTheDag) {
 
   // A sink that refuses a row (InvalidArgument) sends the record to `fail` as "table:name".
   refuse_names_copy = true;
-  ASSERT_OK(graph.Process(0, record(R"({"ind": 2, "last_name": "Lovelace"})"), emit, fail));
+  ASSERT_OK(graph.Process(kChannel, record(R"({"ind": 2, "last_name": "Lovelace"})"), emit, fail));
   ASSERT_EQ(failed.size(), 2u);
   EXPECT_EQ(failed[1].first, "table:names_copy");
   ASSERT_EQ(emitted["names"].size(), 2u);

@@ -90,8 +90,8 @@ class ProcessorStoreTest : public ::testing::Test {
 TEST_F(ProcessorStoreTest, CommitWritesRowsStateDeadLettersAndOffsetsTogether) {
   ASSERT_OK_AND_ASSIGN(TableWriter * pin, store_->OpenTable(PinDef()));
   ASSERT_OK_AND_ASSIGN(TableWriter * counts, store_->OpenTable(CountDef()));
-  ASSERT_OK_AND_ASSIGN(Offsets none, store_->LoadOffsets("pinterest"));
-  EXPECT_TRUE(none.empty());
+  ASSERT_OK_AND_ASSIGN(Checkpoint none, store_->LoadCheckpoint("pinterest"));
+  EXPECT_TRUE(none.offsets.empty());
 
   ASSERT_OK(pin->Write(Pin(1, "a")));
   ASSERT_OK(pin->Write(Pin(2, "b")));
@@ -106,18 +106,18 @@ TEST_F(ProcessorStoreTest, CommitWritesRowsStateDeadLettersAndOffsetsTogether) {
                     "pin/parse_json",
                     "InvalidArgumentException: bad JSON"};
   ASSERT_OK(store_->WriteDeadLetter(letter));
-  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("pinterest", MakeOffsets("100")));
+  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("pinterest", {MakeOffsets("100"), {}}));
   EXPECT_EQ(batch, 1);
 
   // A second batch touching only one table: the other keeps its version.
   ASSERT_OK(pin->Write(Pin(3, "c")));
   clock_.Advance(5000);
-  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("pinterest", MakeOffsets("200")));
+  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("pinterest", {MakeOffsets("200"), {}}));
   EXPECT_EQ(batch, 2);
 
   Reopen();  // everything committed is durable
-  ASSERT_OK_AND_ASSIGN(Offsets offsets, store_->LoadOffsets("pinterest"));
-  EXPECT_EQ(offsets, MakeOffsets("200"));
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, store_->LoadCheckpoint("pinterest"));
+  EXPECT_EQ(checkpoint.offsets, MakeOffsets("200"));
   Table* pin_table = store_->tables()->Find("pin");
   Table* count_table = store_->tables()->Find("counts");
   Table* dead = store_->tables()->Find(kDeadLettersTable);
@@ -165,7 +165,7 @@ TEST_F(ProcessorStoreTest, CommitWritesRowsStateDeadLettersAndOffsetsTogether) {
 
   // Batch ids continue after a reopen; topologies are independent.
   ASSERT_OK(store_->OpenTable(PinDef()).status());
-  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("pinterest", MakeOffsets("300")));
+  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("pinterest", {MakeOffsets("300"), {}}));
   EXPECT_EQ(batch, 3);
   ASSERT_OK_AND_ASSIGN(batch, store_->Commit("other", {}));
   EXPECT_EQ(batch, 1);
@@ -178,7 +178,7 @@ TEST_F(ProcessorStoreTest, AbortAndCrashBeforeCommitLeaveNothing) {
   ASSERT_OK_AND_ASSIGN(TableWriter * counts, store_->OpenTable(CountDef()));
   ASSERT_OK(pin->Write(Pin(1, "kept")));
   ASSERT_OK(store_->State("op")->Put("k", "committed"));
-  ASSERT_OK(store_->Commit("t", MakeOffsets("1")).status());
+  ASSERT_OK(store_->Commit("t", {MakeOffsets("1"), {}}).status());
 
   ASSERT_OK(pin->Write(Pin(2, "aborted")));
   ASSERT_OK(counts->Write(Count("fr", 9)));
@@ -191,7 +191,7 @@ TEST_F(ProcessorStoreTest, AbortAndCrashBeforeCommitLeaveNothing) {
 
   // The next commit carries only what was staged after the abort.
   ASSERT_OK(pin->Write(Pin(3, "kept")));
-  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("t", MakeOffsets("2")));
+  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("t", {MakeOffsets("2"), {}}));
   EXPECT_EQ(batch, 2);
   Table* pin_table = store_->tables()->Find("pin");
   EXPECT_EQ(pin_table->version(), 2);
@@ -208,8 +208,8 @@ TEST_F(ProcessorStoreTest, AbortAndCrashBeforeCommitLeaveNothing) {
   pin_table = store_->tables()->Find("pin");
   EXPECT_EQ(ScanAll(pin_table), (std::vector<Row>{Pin(1, "kept"), Pin(3, "kept")}));
   EXPECT_EQ(GetState(store_->State("op"), "k"), "committed");
-  ASSERT_OK_AND_ASSIGN(Offsets offsets, store_->LoadOffsets("t"));
-  EXPECT_EQ(offsets, MakeOffsets("2"));
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, store_->LoadCheckpoint("t"));
+  EXPECT_EQ(checkpoint.offsets, MakeOffsets("2"));
 }
 
 TEST_F(ProcessorStoreTest, StateReadsItsOwnWritesInItsOwnNamespace) {
@@ -319,12 +319,12 @@ TEST(ProcessorStoreFaultTest, AFailedCommitIsStickyAndWritesNothing) {
     ASSERT_OK_AND_ASSIGN(auto store, ProcessorStore::Open(options));
     ASSERT_OK_AND_ASSIGN(TableWriter * pin, store->OpenTable(PinDef()));
     ASSERT_OK(pin->Write(Pin(1, "committed")));
-    ASSERT_OK(store->Commit("t", MakeOffsets("1")).status());
+    ASSERT_OK(store->Commit("t", {MakeOffsets("1"), {}}).status());
 
     ASSERT_OK(pin->Write(Pin(2, "failed")));
     ASSERT_OK(store->State("op")->Put("k", "failed"));
     fs->fail = true;
-    auto failed = store->Commit("t", MakeOffsets("2"));
+    auto failed = store->Commit("t", {MakeOffsets("2"), {}});
     ASSERT_FALSE(failed.ok());
     EXPECT_EQ(failed.status().code(), Status::Code::kIOError) << failed.status().ToString();
     EXPECT_EQ(store->error(), failed.status());
@@ -334,7 +334,7 @@ TEST(ProcessorStoreFaultTest, AFailedCommitIsStickyAndWritesNothing) {
     EXPECT_EQ(pin->Write(Pin(3, "refused")), failed.status());
     EXPECT_EQ(store->State("op")->Put("k", "refused"), failed.status());
     EXPECT_EQ(store->WriteDeadLetter({}), failed.status());
-    EXPECT_EQ(store->Commit("t", MakeOffsets("3")).status(), failed.status());
+    EXPECT_EQ(store->Commit("t", {MakeOffsets("3"), {}}).status(), failed.status());
     EXPECT_EQ(store->OpenTable(PinDef()).status(), failed.status());
     // Readers still see the last committed version.
     EXPECT_EQ(ScanAll(store->tables()->Find("pin")), (std::vector<Row>{Pin(1, "committed")}));
@@ -342,19 +342,19 @@ TEST(ProcessorStoreFaultTest, AFailedCommitIsStickyAndWritesNothing) {
   options.env = nullptr;
   ASSERT_OK_AND_ASSIGN(auto store, ProcessorStore::Open(options));
   EXPECT_EQ(ScanAll(store->tables()->Find("pin")), (std::vector<Row>{Pin(1, "committed")}));
-  ASSERT_OK_AND_ASSIGN(Offsets offsets, store->LoadOffsets("t"));
-  EXPECT_EQ(offsets, MakeOffsets("1"));
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, store->LoadCheckpoint("t"));
+  EXPECT_EQ(checkpoint.offsets, MakeOffsets("1"));
   EXPECT_EQ(GetState(store->State("op"), "k"), std::nullopt);
   ASSERT_OK_AND_ASSIGN(TableWriter * pin, store->OpenTable(PinDef()));
   ASSERT_OK(pin->Write(Pin(2, "retried")));
-  ASSERT_OK_AND_ASSIGN(int64_t batch, store->Commit("t", MakeOffsets("2")));
+  ASSERT_OK_AND_ASSIGN(int64_t batch, store->Commit("t", {MakeOffsets("2"), {}}));
   EXPECT_EQ(batch, 2);
 }
 
 TEST_F(ProcessorStoreTest, ReadOnlyOpenBesideAWriter) {
   ASSERT_OK_AND_ASSIGN(TableWriter * pin, store_->OpenTable(PinDef()));
   ASSERT_OK(pin->Write(Pin(1, "a")));
-  ASSERT_OK(store_->Commit("t", MakeOffsets("1")).status());
+  ASSERT_OK(store_->Commit("t", {MakeOffsets("1"), {}}).status());
 
   // A second handle on the same directory while the writer holds it open.
   ASSERT_OK_AND_ASSIGN(auto reader, ProcessorStore::Open(dir_.Sub("data"), /*read_only=*/true));
@@ -373,7 +373,7 @@ TEST_F(ProcessorStoreTest, ReadOnlyOpenBesideAWriter) {
 
   // The writer goes on; the reader keeps its view, a new reader sees the new batch.
   ASSERT_OK(pin->Write(Pin(2, "b")));
-  ASSERT_OK(store_->Commit("t", MakeOffsets("2")).status());
+  ASSERT_OK(store_->Commit("t", {MakeOffsets("2"), {}}).status());
   EXPECT_EQ(reader->tables()->Find("pin")->version(), 1);
   ASSERT_OK_AND_ASSIGN(auto reader2, ProcessorStore::Open(dir_.Sub("data"), true));
   EXPECT_EQ(ScanAll(reader2->tables()->Find("pin")), (std::vector<Row>{Pin(1, "a"), Pin(2, "b")}));
@@ -407,7 +407,7 @@ TEST_F(ProcessorStoreTest, ReadOnlyOpensSeeWholeBatchesWhileTheWriterCommits) {
       if (!writer_status.ok()) return;
       writer_status = store_->State("op")->Put("last", std::to_string(b));
       if (!writer_status.ok()) return;
-      auto r = store_->Commit("t", MakeOffsets(std::to_string(b)));
+      auto r = store_->Commit("t", {MakeOffsets(std::to_string(b)), {}});
       if (!r.ok()) {
         writer_status = r.status();
         return;

@@ -109,7 +109,7 @@ class TableCliTest : public ::testing::Test {
     ASSERT_OK(c->Write({Value::String("Germany"), Value::Int(1)}));
     ASSERT_OK(c->Write({Value::String("Albania"), Value::Int(2)}));
     ASSERT_OK(
-        store_->Commit("pinterest", {{"demo-pin", {{"shardId-000000000000", "100"}}}}).status());
+        store_->Commit("pinterest", {{{"demo-pin", {{"shardId-000000000000", "100"}}}}, {}}).status());
     clock_.Advance(2250);
     ASSERT_OK(
         p->Write({Value::Int(3), Value::String("comma, \"quote\"\nline"), Value::MakeArray({}),
@@ -120,7 +120,7 @@ class TableCliTest : public ::testing::Test {
         store_->WriteDeadLetter({"demo-pin", "shardId-000000000000", "101", 1618853823000, "pk",
                                  "{oops", "pin/parse_json", "InvalidArgumentException: bad JSON"}));
     ASSERT_OK(
-        store_->Commit("pinterest", {{"demo-pin", {{"shardId-000000000000", "200"}}}}).status());
+        store_->Commit("pinterest", {{{"demo-pin", {{"shardId-000000000000", "200"}}}}, {}}).status());
     // store_ stays open for writing while the CLI runs.
   }
 
@@ -256,7 +256,7 @@ TEST_F(TableCliTest, OffsetsShow) {
   CliResult show = Pinstream({"offsets", "show", "--data", data_}, scratch_);
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_EQ(show.out, R"({"pinterest":{"batch_id":2,"time":"2021-04-19T17:37:05.250Z",)"
-                      R"("offsets":{"demo-pin":{"shardId-000000000000":"200"}},)"
+                      R"("offsets":{"demo-pin":{"shardId-000000000000":"200"}},"arrivals":{},)"
                       R"("tables":{"counts":2,"dead_letters":1,"pin":2}}})"
                       "\n");
   CliResult one = Pinstream({"offsets", "show", "--data", data_, "--topology", "nope"}, scratch_);

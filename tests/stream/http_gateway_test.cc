@@ -427,6 +427,38 @@ TEST_F(HttpGatewayTest, RestPutRecordStoresDataAsJsonText) {
   EXPECT_EQ(stored[1].partition_key, "42");
 }
 
+// The seeds' mapping template passed Data's text through, so a row keeps its column order: a
+// reader (and `stream get`) sees the columns as the posting script wrote them, not sorted.
+TEST_F(HttpGatewayTest, RestPutRecordKeepsTheClientsKeyOrder) {
+  CreateStream("s.pin", 1);
+  const std::string row =
+      R"({"index":7528,"unique_id":"fbe53c66","title":"Ideas","description":null,)"
+      R"("nested":{"z":1,"a":[{"y":2,"b":3}]},"category":"diy"})";
+  Reply r = Rest("PUT", "/streams/s.pin/record",
+                 R"({"StreamName":"s.pin","Data":)" + row + R"(,"PartitionKey":"7528"})");
+  ASSERT_EQ(r.status, 200) << r.raw;
+  auto stored = ReadAll("s.pin");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].data, row);
+}
+
+TEST_F(HttpGatewayTest, RestPutRecordsKeepTheClientsKeyOrder) {
+  CreateStream("s", 1);
+  const std::string tutorial_row =
+      R"({"ind":7528,"timestamp":"2020-08-28 03:52:47","country":"x"})";
+  const std::string kinesis_row = R"({"ind":2,"first_name":"A","age":30,"date_joined":"2015"})";
+  Reply r = Rest("PUT", "/streams/s/records",
+                 R"({"records":[{"data":)" + tutorial_row + R"(,"partition-key":"7528"}]})");
+  ASSERT_EQ(r.status, 200) << r.raw;
+  r = Rest("PUT", "/streams/s/records",
+           R"({"Records":[{"Data":)" + kinesis_row + R"(,"PartitionKey":"2"}]})");
+  ASSERT_EQ(r.status, 200) << r.raw;
+  auto stored = ReadAll("s");
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0].data, tutorial_row);
+  EXPECT_EQ(stored[1].data, kinesis_row);
+}
+
 TEST_F(HttpGatewayTest, RestPutRecordErrors) {
   CreateStream("s", 1);
   Reply r = Rest("PUT", "/streams/missing/record", R"({"Data":{"a":1},"PartitionKey":"k"})");
@@ -545,6 +577,16 @@ TEST_F(HttpGatewayTest, KafkaProduce) {
     std::string text = body["records"][i]["value"].dump();
     EXPECT_EQ(r.body["offsets"][i]["partition"].get<uint32_t>(), by_data[text].shard);
   }
+}
+
+TEST_F(HttpGatewayTest, KafkaProduceKeepsTheClientsKeyOrder) {
+  CreateStream("t", 1);
+  const std::string row = R"({"ind":7528,"user_name":"A B","age":30,"date_joined":"2015"})";
+  Reply r = Kafka("t", R"({"records":[{"value":)" + row + R"(}]})");
+  ASSERT_EQ(r.status, 200) << r.raw;
+  auto stored = ReadAll("t");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].data, row);
 }
 
 TEST_F(HttpGatewayTest, KafkaOffsetsIncreasePerPartition) {
