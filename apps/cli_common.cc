@@ -26,4 +26,17 @@ Result<std::unique_ptr<Connection>> ConnectBroker(const std::string& endpoint) {
   return conn;
 }
 
+Result<LoadedTopology> LoadTopology(const std::string& path) {
+  BuildErrors errors;
+  LoadedTopology loaded;
+  loaded.topology = Topology::Load(path, &errors);
+  if (loaded.topology) loaded.graph = Graph::Build(loaded.topology, &errors);
+  if (!errors.empty()) {
+    std::cerr << FormatErrors(path, errors);
+    return Status::InvalidArgument(path + ": " + std::to_string(errors.errors().size()) +
+                                   " problem(s)");
+  }
+  return loaded;
+}
+
 }  // namespace pinstream::cli

@@ -5,6 +5,8 @@
 #include <zmq.hpp>
 
 #include "common/result.h"
+#include "operators/graph.h"
+#include "operators/topology.h"
 #include "stream/stream_client.h"
 
 namespace pinstream::cli {
@@ -23,5 +25,13 @@ struct Connection {
   std::unique_ptr<StreamClient> client;
 };
 Result<std::unique_ptr<Connection>> ConnectBroker(const std::string& endpoint);
+
+// A topology file loaded and its operator graph built. Every problem goes to stderr as
+// `file: /json/pointer: message`, and the result is then an InvalidArgument counting them.
+struct LoadedTopology {
+  std::shared_ptr<const Topology> topology;
+  std::unique_ptr<Graph> graph;
+};
+Result<LoadedTopology> LoadTopology(const std::string& path);
 
 }  // namespace pinstream::cli

@@ -233,19 +233,6 @@ Result<std::string> FindTopology(const std::string& flag) {
                                   " here or in the source tree; pass --topology FILE");
 }
 
-Result<std::shared_ptr<const Topology>> LoadTopology(const std::string& path,
-                                                     std::unique_ptr<Graph>* graph) {
-  BuildErrors errors;
-  auto topology = Topology::Load(path, &errors);
-  if (topology) *graph = Graph::Build(topology, &errors);
-  if (!errors.empty()) {
-    std::cerr << FormatErrors(path, errors);
-    return Status::InvalidArgument(path + ": " + std::to_string(errors.errors().size()) +
-                                   " problem(s)");
-  }
-  return topology;
-}
-
 // "build/pinstream" when that is this binary (the README's spelling), else its full path.
 std::string SelfCommand() {
   std::error_code ec;
@@ -476,8 +463,9 @@ Status Demo::Start() {
   // The topology names its broker and streams through these variables (SPEC section 6).
   setenv("PINSTREAM_BROKER", facts_.broker.c_str(), 1);
   setenv("PINSTREAM_PREFIX", flags_.prefix.c_str(), 1);
-  std::unique_ptr<Graph> graph;
-  ASSIGN_OR_RETURN(topology_, LoadTopology(facts_.topology, &graph));
+  ASSIGN_OR_RETURN(LoadedTopology loaded, LoadTopology(facts_.topology));
+  topology_ = loaded.topology;
+  std::unique_ptr<Graph> graph = std::move(loaded.graph);
   for (const auto& def : graph->tables()) table_names_.push_back(def.name);
 
   // The processor lists its sources' shards when it starts: the streams must exist by then.

@@ -20,19 +20,6 @@ struct RunFlags {
   bool once = false;
 };
 
-Result<std::unique_ptr<Graph>> BuildGraph(const std::string& path) {
-  BuildErrors errors;
-  auto topology = Topology::Load(path, &errors);
-  std::unique_ptr<Graph> graph;
-  if (topology) graph = Graph::Build(topology, &errors);
-  if (!errors.empty()) {
-    std::cerr << FormatErrors(path, errors);
-    return Status::InvalidArgument(path + ": " + std::to_string(errors.errors().size()) +
-                                   " problem(s)");
-  }
-  return graph;
-}
-
 Status Run(const RunFlags& flags) {
   // SIGINT/SIGTERM finish the current batch, commit it and exit 0.
   sigset_t signals;
@@ -53,11 +40,11 @@ Status Run(const RunFlags& flags) {
     }
   });
 
-  ASSIGN_OR_RETURN(auto graph, BuildGraph(flags.topology));
+  ASSIGN_OR_RETURN(LoadedTopology loaded, LoadTopology(flags.topology));
   ASSIGN_OR_RETURN(auto store, ProcessorStore::Open(flags.data, /*read_only=*/false));
   Processor::Options options;
   options.once = flags.once;
-  Processor processor(std::move(graph), store.get(), options);
+  Processor processor(std::move(loaded.graph), store.get(), options);
   Status s = processor.Run(stop.get_token());
   const auto& st = processor.stats();
   PrintJson({{"records", st.records_in},

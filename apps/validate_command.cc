@@ -9,20 +9,12 @@ namespace pinstream::cli {
 namespace {
 
 Status Validate(const std::string& path) {
-  BuildErrors errors;
-  auto topology = Topology::Load(path, &errors);
-  std::unique_ptr<Graph> graph;
-  if (topology) graph = Graph::Build(topology, &errors);
-  if (!errors.empty()) {
-    std::cerr << FormatErrors(path, errors);
-    return Status::InvalidArgument(path + ": " + std::to_string(errors.errors().size()) +
-                                   " problem(s)");
-  }
+  ASSIGN_OR_RETURN(LoadedTopology loaded, LoadTopology(path));
   nlohmann::json tables = nlohmann::json::object();
-  for (const auto& t : graph->tables()) {
+  for (const auto& t : loaded.graph->tables()) {
     tables[t.name] = {{"key", t.key_columns}, {"schema", t.schema.ToJson()}};
   }
-  PrintJson({{"topology", topology->name}, {"valid", true}, {"tables", tables}});
+  PrintJson({{"topology", loaded.topology->name}, {"valid", true}, {"tables", tables}});
   return Status::OK();
 }
 

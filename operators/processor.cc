@@ -3,6 +3,8 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+#include <map>
+#include <string>
 #include <thread>
 #include <zmq.hpp>
 
@@ -153,6 +155,20 @@ Status Processor::CommitBatch() {
   return Status::OK();
 }
 
+// Each stream's MillisBehindLatest (its most lagging shard), as "{stream:ms,...}".
+std::string Processor::StreamLag() const {
+  std::map<std::string_view, int64_t> lag;
+  for (const auto& in : inputs_) {
+    int64_t& ms = lag[in->stream];
+    ms = std::max(ms, in->millis_behind);
+  }
+  std::string out = "{";
+  for (const auto& [stream, ms] : lag) {
+    out += (out.size() > 1 ? "," : "") + std::string(stream) + ":" + std::to_string(ms);
+  }
+  return out + "}";
+}
+
 void Processor::LogProgress(bool final) {
   const int64_t now = Clock::Real()->NowMillis();
   stats_.millis_behind = 0;
@@ -161,8 +177,8 @@ void Processor::LogProgress(bool final) {
   auto log_state = [&] {
     const StateStats state = graph_->state_stats();
     if (state.keys == 0 && state.cached_groups == 0) return;  // no stateful stream operator
-    spdlog::info("state keys={} bytes={} cached_groups={} cached_bytes={}", state.keys,
-                 state.bytes, state.cached_groups, state.cached_bytes);
+    spdlog::info("state keys={} bytes={} cached_groups={} cached_bytes={}", state.keys, state.bytes,
+                 state.cached_groups, state.cached_bytes);
   };
   if (final) {
     log_state();
@@ -181,7 +197,7 @@ void Processor::LogProgress(bool final) {
       "millis_behind={}",
       static_cast<double>(stats_.records_in - last_progress_stats_.records_in) / secs,
       static_cast<double>(stats_.rows_out - last_progress_stats_.rows_out) / secs,
-      stats_.records_in, stats_.dead_letters, stats_.millis_behind);
+      stats_.records_in, stats_.dead_letters, StreamLag());
   log_state();
   last_progress_ms_ = now;
   last_progress_stats_ = stats_;
@@ -201,14 +217,20 @@ Status Processor::Run(std::stop_token stop) {
     bool all_caught_up = false;
     while (!stop.stop_requested() && static_cast<int64_t>(batch_records_) < t.max_batch_records &&
            Clock::Real()->NowMillis() < deadline) {
+      // One reply per shard per round; a full batch ends the round, and the next round
+      // starts at the shard after the last one read, so that every shard gets its turn.
       bool any = false;
-      for (auto& in : inputs_) {
+      for (size_t visited = 0;
+           visited < inputs_.size() && static_cast<int64_t>(batch_records_) < t.max_batch_records;
+           ++visited) {
+        Input& in = *inputs_[next_input_];
+        next_input_ = (next_input_ + 1) % inputs_.size();
         bool got = false;
-        Status s = ReadInto(*in, &got);
+        Status s = ReadInto(in, &got);
         if (!s.ok()) {
           // Nothing of this batch is committed yet: the records read so far are read again
           // after a restart, so giving up here loses and duplicates nothing.
-          return s.WithContext("reading stream " + in->stream + " " + in->shard_id);
+          return s.WithContext("reading stream " + in.stream + " " + in.shard_id);
         }
         any |= got;
       }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 #include <stop_token>
+#include <string>
 
 #include "common/result.h"
 #include "operators/commit_store.h"
@@ -48,6 +49,7 @@ class Processor {
   Status FlushGraph();
   Status CommitBatch();
   void LogProgress(bool final);
+  std::string StreamLag() const;
 
   std::unique_ptr<Graph> graph_;
   CommitStore* store_;
@@ -55,6 +57,7 @@ class Processor {
   Checkpoint checkpoint_;
   std::vector<TableWriter*> writers_;
   std::vector<std::unique_ptr<Input>> inputs_;
+  size_t next_input_ = 0;  // where the next read round starts
   Stats stats_;
   uint64_t batch_records_ = 0;
   uint64_t batch_dead_letters_ = 0;

@@ -7,6 +7,7 @@
 // it then (append), "update" emits every window a batch changed at the batch's end (upsert by
 // window_start, window_end and the group columns). A record whose windows are all closed is
 // late: it goes to the `late` table with the reason, or to the dead letters without one.
+#include <algorithm>
 #include <limits>
 
 #include "common/time_format.h"
@@ -83,17 +84,25 @@ class WindowOperator final : public StreamOperator {
     options_.spec.Assign(t, &windows_);
     bool any_open = false;
     for (const auto& w : windows_) any_open |= w.end > closed;
-    if (!any_open) {
+    const bool session = options_.spec.kind == WindowSpec::Kind::kSession;
+    if (!any_open && !session) {
       tracker_.Observe(ctx.channel, t);
       return Late(std::move(row), t, out);
     }
     key_.clear();
     GroupTable::EncodeGroupKey(row, config_.group_columns, &key_);
     ASSIGN_OR_RETURN(GroupTable::Group * group, table_.Find(key_));
-    tracker_.Observe(ctx.channel, t);
-    if (options_.spec.kind == WindowSpec::Kind::kSession) {
+    if (session) {
+      // A record whose own window has closed still counts when it joins an open session (as
+      // Flink judges the merged window).
+      if (!any_open && !JoinsOpenSession(*group, t, closed)) {
+        tracker_.Observe(ctx.channel, t);
+        return Late(std::move(row), t, out);
+      }
+      tracker_.Observe(ctx.channel, t);
       return AddToSession(group, t, closed, row);
     }
+    tracker_.Observe(ctx.channel, t);
     for (const auto& w : windows_) {
       if (w.end <= closed) continue;  // a sliding window that closed; the others still count it
       size_t i = 0;
@@ -167,6 +176,12 @@ class WindowOperator final : public StreamOperator {
     const int64_t wm = tracker_.watermark();
     if (wm == WatermarkTracker::kNoTime) return WatermarkTracker::kNoTime;
     return SaturatingSub(wm, options_.allowed_lateness_ms);
+  }
+
+  bool JoinsOpenSession(const GroupTable::Group& group, int64_t t, int64_t closed) const {
+    const int64_t end = t + options_.spec.gap;
+    return std::any_of(group.windows.begin(), group.windows.end(),
+                       [&](const auto& w) { return w.end > closed && w.start < end && t < w.end; });
   }
 
   // Session windows: the record's window [t, t + gap) merges with every open session of its

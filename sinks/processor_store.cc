@@ -161,8 +161,7 @@ Result<BatchRecord> BatchRecord::FromJson(std::string_view topology, const nlohm
     const nlohmann::json arrivals = j.value("arrivals", nlohmann::json::object());
     for (const auto& [stream, shards] : arrivals.items()) {
       for (const auto& [shard, time] : shards.items()) {
-        ASSIGN_OR_RETURN(r.arrivals[stream][shard],
-                         ParseTimestampMillis(time.get<std::string>()));
+        ASSIGN_OR_RETURN(r.arrivals[stream][shard], ParseTimestampMillis(time.get<std::string>()));
       }
     }
     r.tables = j.at("tables").get<std::map<std::string, int64_t>>();
@@ -203,9 +202,15 @@ class ProcessorStore::StateNamespace final : public StateStore {
     if (staged != store_->staged_state_.end()) return staged->second;
     std::string value;
     auto s = store_->db_->Get(rocksdb::ReadOptions(), store_->state_, k, &value);
-    if (s.IsNotFound()) return std::optional<std::string>();
-    RETURN_IF_ERROR(FromRocks(s, "reading operator state"));
-    return std::optional<std::string>(std::move(value));
+    if (!s.IsNotFound()) RETURN_IF_ERROR(FromRocks(s, "reading operator state"));
+    std::optional<std::string> found;
+    if (s.ok()) found = std::move(value);
+    // Operators read a key before they write it (a dedup's miss, an aggregate's accumulator):
+    // remembered, the committed value is the undo log's before-image at no extra read.
+    store_->last_read_.key = k;
+    store_->last_read_.value = found;
+    store_->last_read_.valid = true;
+    return found;
   }
 
   Status Put(std::string_view key, std::string_view value) override {
@@ -269,6 +274,11 @@ class ProcessorStore::StateNamespace final : public StateStore {
     if (it == store_->staged_state_.end()) {
       it = store_->staged_state_.emplace(k, std::nullopt).first;
       if (indexing_) staged_keys_.emplace(key);
+      auto& last = store_->last_read_;
+      if (last.valid && last.key == k) {
+        store_->before_images_.emplace(k, std::move(last.value));
+        last.valid = false;
+      }
     }
     return it->second;
   }
@@ -280,7 +290,8 @@ class ProcessorStore::StateNamespace final : public StateStore {
     if (!indexing_) {
       indexing_ = true;
       for (const auto& [k, v] : store_->staged_state_) {
-        if (std::string_view(k).starts_with(prefix_)) staged_keys_.emplace(k.substr(prefix_.size()));
+        if (std::string_view(k).starts_with(prefix_))
+          staged_keys_.emplace(k.substr(prefix_.size()));
       }
     } else if (staged_keys_.size() > store_->staged_state_.size()) {
       for (auto it = staged_keys_.begin(); it != staged_keys_.end();) {
@@ -503,13 +514,7 @@ Status ProcessorStore::WriteDeadLetter(const DeadLetter& letter) {
 
 Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoint& checkpoint) {
   RETURN_IF_ERROR(CheckWritable());
-  ASSIGN_OR_RETURN(const int64_t last_batch_id, LastBatchId(topology));
-  BatchRecord record;
-  record.topology = topology;
-  record.batch_id = last_batch_id + 1;
-  record.time_ms = options_.clock->NowMillis();
-  record.offsets = checkpoint.offsets;
-  record.arrivals = checkpoint.arrivals;
+  ASSIGN_OR_RETURN(BatchRecord record, NextBatch(topology, checkpoint));
 
   TableCommit commit;
   commit.time_ms = record.time_ms;
@@ -543,7 +548,7 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
   }
   for (Table* table : tables) table->Committed();
   batch_->Clear();
-  staged_state_.clear();
+  ForgetBatchState();
   last_batch_ids_[std::string(topology)] = record.batch_id;
   return record.batch_id;
 }
@@ -558,31 +563,53 @@ Status ProcessorStore::StageState(std::string* undo) {
   for (const auto& entry : staged_state_) sorted_state_.push_back(&entry);
   std::sort(sorted_state_.begin(), sorted_state_.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
-  const size_t n = sorted_state_.size();
-  std::vector<rocksdb::Slice> keys;
-  keys.reserve(n);
-  for (const auto* entry : sorted_state_) keys.emplace_back(entry->first);
-  std::vector<rocksdb::PinnableSlice> before(n);
-  std::vector<rocksdb::Status> statuses(n);
-  db_->MultiGet(rocksdb::ReadOptions(), state_, n, keys.data(), before.data(), statuses.data(),
-                /*sorted_input=*/true);
-  for (size_t i = 0; i < n; ++i) {
-    const auto& [key, value] = *sorted_state_[i];
-    const bool existed = statuses[i].ok();
-    if (!existed && !statuses[i].IsNotFound()) {
-      return FromRocks(statuses[i], "reading operator state for the undo log");
+  // The before-images not remembered from the operators' own reads, read in one MultiGet.
+  std::vector<rocksdb::Slice> unknown;
+  for (const auto* entry : sorted_state_) {
+    if (!before_images_.contains(std::string_view(entry->first)))
+      unknown.emplace_back(entry->first);
+  }
+  std::vector<rocksdb::PinnableSlice> read(unknown.size());
+  std::vector<rocksdb::Status> statuses(unknown.size());
+  db_->MultiGet(rocksdb::ReadOptions(), state_, unknown.size(), unknown.data(), read.data(),
+                statuses.data(), /*sorted_input=*/true);
+  size_t next_read = 0;
+  for (const auto* entry : sorted_state_) {
+    const auto& [key, value] = *entry;
+    std::optional<std::string_view> before;
+    if (auto known = before_images_.find(std::string_view(key)); known != before_images_.end()) {
+      if (known->second) before = *known->second;
+    } else {
+      const size_t i = next_read++;
+      if (statuses[i].ok()) {
+        before = read[i].ToStringView();
+      } else if (!statuses[i].IsNotFound()) {
+        return FromRocks(statuses[i], "reading operator state for the undo log");
+      }
     }
-    if (existed == value.has_value() && (!existed || before[i].ToStringView() == *value)) {
-      continue;
-    }
+    if (before == value) continue;  // unchanged (or absent before and after)
     PutLengthPrefixed(undo, key);
-    undo->push_back(existed ? 1 : 0);
-    if (existed) PutLengthPrefixed(undo, before[i].ToStringView());
+    undo->push_back(before ? 1 : 0);
+    if (before) PutLengthPrefixed(undo, *before);
     RETURN_IF_ERROR(
         FromRocks(value ? batch_->Put(state_, key, *value) : batch_->Delete(state_, key),
                   "staging operator state"));
   }
   return Status::OK();
+}
+
+// The record of the topology's next batch, at `checkpoint`, stamped now; its tables are the
+// caller's to fill.
+Result<BatchRecord> ProcessorStore::NextBatch(std::string_view topology,
+                                              const Checkpoint& checkpoint) {
+  ASSIGN_OR_RETURN(const int64_t last_batch_id, LastBatchId(topology));
+  BatchRecord record;
+  record.topology = topology;
+  record.batch_id = last_batch_id + 1;
+  record.time_ms = options_.clock->NowMillis();
+  record.offsets = checkpoint.offsets;
+  record.arrivals = checkpoint.arrivals;
+  return record;
 }
 
 Result<BatchRecord> ProcessorStore::ReadBatch(std::string_view topology, int64_t batch_id) const {
@@ -655,17 +682,12 @@ Result<int64_t> ProcessorStore::Reset(std::string_view topology, const Checkpoin
   if (batch_->Count() > 0 || !staged_state_.empty()) {
     return Status::InvalidArgument("a reset cannot share a batch with staged writes");
   }
-  ASSIGN_OR_RETURN(const int64_t last_batch_id, LastBatchId(topology));
+  ASSIGN_OR_RETURN(BatchRecord record, NextBatch(topology, checkpoint));
+  const int64_t last_batch_id = record.batch_id - 1;
   BatchRecord current;
   if (last_batch_id > 0) {
     ASSIGN_OR_RETURN(current, ReadBatch(topology, last_batch_id));
   }
-  BatchRecord record;
-  record.topology = topology;
-  record.batch_id = last_batch_id + 1;
-  record.time_ms = options_.clock->NowMillis();
-  record.offsets = checkpoint.offsets;
-  record.arrivals = checkpoint.arrivals;
   record.tables = current.tables;
 
   std::vector<Table*> restored;
@@ -717,8 +739,14 @@ Result<int64_t> ProcessorStore::Reset(std::string_view topology, const Checkpoin
 
 void ProcessorStore::Abort() {
   if (batch_) batch_->Clear();
-  staged_state_.clear();
   for (Table* table : tables_->List()) table->Aborted();
+  ForgetBatchState();
+}
+
+void ProcessorStore::ForgetBatchState() {
+  staged_state_.clear();
+  before_images_.clear();
+  last_read_.valid = false;
 }
 
 Result<std::vector<BatchRecord>> ProcessorStore::ListOffsets() const {

@@ -131,7 +131,9 @@ class ProcessorStore final : public CommitStore {
   Result<Table*> DeadLetters();
   Result<int64_t> LastBatchId(std::string_view topology);
   Status StageState(std::string* undo);
+  void ForgetBatchState();  // after a commit or an abort
   Status StageStateRewind(std::string_view topology, int64_t rewind_to);
+  Result<BatchRecord> NextBatch(std::string_view topology, const Checkpoint& checkpoint);
   Result<BatchRecord> ReadBatch(std::string_view topology, int64_t batch_id) const;
   Status StageBatchRecord(const BatchRecord& record);
   Status Write(std::string_view what);
@@ -153,6 +155,14 @@ class ProcessorStore final : public CommitStore {
   std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>
       staged_state_;
   std::vector<const decltype(staged_state_)::value_type*> sorted_state_;  // reused at Commit
+  // The committed values of staged keys, where an operator read them before writing them.
+  std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>
+      before_images_;
+  struct LastRead {
+    std::string key;
+    std::optional<std::string> value;
+    bool valid = false;
+  } last_read_;  // the latest state read that went to the DB
   std::unique_ptr<TableStore> tables_;
   std::map<std::string, std::unique_ptr<Writer>, std::less<>> writers_;
   std::map<std::string, std::unique_ptr<StateNamespace>, std::less<>> states_;

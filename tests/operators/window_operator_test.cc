@@ -147,6 +147,20 @@ TEST_F(WindowTest, SessionExtendsBackwardsWithOutOfOrderEvents) {
   EXPECT_EQ(Text(h_.Take()), Text({{Ts(38 * kSecond), Ts(60 * kSecond), Str("fr"), Int(3)}}));
 }
 
+TEST_F(WindowTest, ALateEventThatJoinsAnOpenSessionCounts) {
+  ASSERT_TRUE(h_.Build(WindowConfig({{"session", "10s"}, {"late", "late"}}), kInput));
+  ASSERT_OK(h_.Feed(Event(100 * kSecond)));
+  ASSERT_OK(h_.Feed(Event(105 * kSecond)));  // [100, 115), watermark 105 s
+  // Its own window [92, 102) has closed, but it overlaps the open session: [92, 115).
+  ASSERT_OK(h_.Feed(Event(92 * kSecond)));
+  // [80, 90) has closed and overlaps nothing open: late.
+  ASSERT_OK(h_.Feed(Event(80 * kSecond)));
+  EXPECT_EQ(h_.out.side_rows.size(), 1u);
+  ASSERT_OK(h_.Feed(Event(500 * kSecond)));
+  h_.FlushAndCommit();
+  EXPECT_EQ(Text(h_.Take()), Text({{Ts(92 * kSecond), Ts(115 * kSecond), Str("fr"), Int(3)}}));
+}
+
 TEST_F(WindowTest, OutOfOrderWithinLatenessCountsAndLateGoesToTheLateTable) {
   ASSERT_TRUE(h_.Build(WindowConfig({{"tumbling", "1m"},
                                      {"max_delay", "5s"},
