@@ -23,8 +23,7 @@ std::optional<int> InputColumn(const OperatorArgs& args, const char* field);
 std::optional<std::vector<int>> InputColumns(const OperatorArgs& args, const char* field);
 
 // An optional duration ("90s", "1m", "500ms", "2h"; see ParseDurationMillis), in ms.
-std::optional<int64_t> DurationField(const OperatorArgs& args, const char* field,
-                                     int64_t fallback);
+std::optional<int64_t> DurationField(const OperatorArgs& args, const char* field, int64_t fallback);
 
 // Reports every config key that is not one of `known` (typos must not pass silently).
 void CheckKnownFields(const OperatorArgs& args, std::initializer_list<const char*> known);

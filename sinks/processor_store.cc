@@ -28,6 +28,8 @@ constexpr char kStateFamily[] = "state";
 constexpr char kBatchPrefix[] = "batch/";
 constexpr char kOffsetsPrefix[] = "offsets/";
 constexpr char kUndoPrefix[] = "undo/";
+// What a cached state entry costs besides its key and value: the node, hash slot and strings.
+constexpr size_t kCacheEntryOverhead = 96;
 // A read-only open can race with the writer deleting a WAL or table file it just listed, or
 // with a flush it did not see; the next attempt sees the new file set.
 constexpr int kReadOnlyOpenAttempts = 30;
@@ -200,11 +202,17 @@ class ProcessorStore::StateNamespace final : public StateStore {
     const std::string& k = Key(key);
     auto staged = store_->staged_state_.find(std::string_view(k));
     if (staged != store_->staged_state_.end()) return staged->second;
-    std::string value;
-    auto s = store_->db_->Get(rocksdb::ReadOptions(), store_->state_, k, &value);
-    if (!s.IsNotFound()) RETURN_IF_ERROR(FromRocks(s, "reading operator state"));
     std::optional<std::string> found;
-    if (s.ok()) found = std::move(value);
+    if (auto cached = store_->committed_.find(std::string_view(k));
+        cached != store_->committed_.end()) {
+      found = cached->second;
+    } else {
+      std::string value;
+      auto s = store_->db_->Get(rocksdb::ReadOptions(), store_->state_, k, &value);
+      if (!s.IsNotFound()) RETURN_IF_ERROR(FromRocks(s, "reading operator state"));
+      if (s.ok()) found = std::move(value);
+      store_->CacheCommitted(k, found);
+    }
     // Operators read a key before they write it (a dedup's miss, an aggregate's accumulator):
     // remembered, the committed value is the undo log's before-image at no extra read.
     store_->last_read_.key = k;
@@ -548,6 +556,7 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
   }
   for (Table* table : tables) table->Committed();
   batch_->Clear();
+  for (const auto& [key, value] : staged_state_) CacheCommitted(key, value);
   ForgetBatchState();
   last_batch_ids_[std::string(topology)] = record.batch_id;
   return record.batch_id;
@@ -733,6 +742,8 @@ Result<int64_t> ProcessorStore::Reset(std::string_view topology, const Checkpoin
   }
   for (Table* table : restored) table->Committed();
   batch_->Clear();
+  committed_.clear();  // the state went back: cached values may be newer than it
+  committed_bytes_ = 0;
   last_batch_ids_[std::string(topology)] = record.batch_id;
   return record.batch_id;
 }
@@ -741,6 +752,25 @@ void ProcessorStore::Abort() {
   if (batch_) batch_->Clear();
   for (Table* table : tables_->List()) table->Aborted();
   ForgetBatchState();
+}
+
+void ProcessorStore::CacheCommitted(std::string_view key, const std::optional<std::string>& value) {
+  const size_t value_bytes = value ? value->size() : 0;
+  auto it = committed_.find(key);
+  if (it == committed_.end()) {
+    if (committed_bytes_ > options_.state_cache_bytes) {
+      // Over budget: start afresh. Hot keys come back with their next read; the cache needs
+      // no per-read bookkeeping for recency.
+      committed_.clear();
+      committed_bytes_ = 0;
+    }
+    committed_.emplace(key, value);
+    committed_bytes_ += key.size() + value_bytes + kCacheEntryOverhead;
+  } else {
+    committed_bytes_ += value_bytes;
+    committed_bytes_ -= it->second ? it->second->size() : 0;
+    it->second = value;
+  }
 }
 
 void ProcessorStore::ForgetBatchState() {

@@ -81,6 +81,9 @@ class ProcessorStore final : public CommitStore {
     Clock* clock = Clock::Real();  // borrowed; must outlive the store
     rocksdb::Env* env = nullptr;   // borrowed when set (tests inject faults); default: the OS
     size_t write_buffer_bytes = size_t{64} << 20;  // of the rows family (state: half)
+    // Committed operator state kept in memory for reads (a dedup's hot keys), about this many
+    // bytes.
+    size_t state_cache_bytes = size_t{64} << 20;
   };
 
   static Result<std::unique_ptr<ProcessorStore>> Open(const Options& options);
@@ -132,6 +135,7 @@ class ProcessorStore final : public CommitStore {
   Result<int64_t> LastBatchId(std::string_view topology);
   Status StageState(std::string* undo);
   void ForgetBatchState();  // after a commit or an abort
+  void CacheCommitted(std::string_view key, const std::optional<std::string>& value);
   Status StageStateRewind(std::string_view topology, int64_t rewind_to);
   Result<BatchRecord> NextBatch(std::string_view topology, const Checkpoint& checkpoint);
   Result<BatchRecord> ReadBatch(std::string_view topology, int64_t batch_id) const;
@@ -163,6 +167,9 @@ class ProcessorStore final : public CommitStore {
     std::optional<std::string> value;
     bool valid = false;
   } last_read_;  // the latest state read that went to the DB
+  // Committed operator state by full key (nullopt: known absent), kept current by Commit.
+  std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>> committed_;
+  size_t committed_bytes_ = 0;
   std::unique_ptr<TableStore> tables_;
   std::map<std::string, std::unique_ptr<Writer>, std::less<>> writers_;
   std::map<std::string, std::unique_ptr<StateNamespace>, std::less<>> states_;

@@ -91,16 +91,26 @@ class LiveTopologyTest : public ::testing::Test {
 
 TEST_F(LiveTopologyTest, CountsPostsPerCountryPerMinute) {
   std::vector<PutRecord> records = {
-      Geo(1, 0, "France"),       Geo(2, 10, "Germany"), Geo(3, 59, "France"),
-      Geo(4, 60, "France"),                              // exactly 10:01: the second window
-      Geo(5, 61, "Germany"),     Geo(2, 65, "Germany"),  // a re-sent post: dropped by the dedup,
-                                                         // never counted
-      Geo(6, 75, "France"),       // watermark 10:01:10 = 10:01:00 + 10 s: the first window closes
-      Geo(7, 55, "Germany"),      // late: its window [10:00, 10:01) has closed
-      Geo(8, 68, "Germany"),      // out of order, but its window is open: counted
-      Geo(9, 130, "France"),      // watermark 10:02:05
-      Geo(10, 0, "France", " "),  // no time: a dead letter, not a silent drop
+      Geo(1, 0, "France"),
+      Geo(2, 10, "Germany"),
+      Geo(3, 59, "France"),
+      // Exactly 10:01: the second window.
+      Geo(4, 60, "France"),
+      Geo(5, 61, "Germany"),
+      // A re-sent post: dropped by the dedup, never counted.
+      Geo(2, 65, "Germany"),
+      // Watermark 10:01:10 = 10:01:00 + 10 s of allowed lateness: the first window closes.
+      Geo(6, 75, "France"),
+      // Late: its window [10:00, 10:01) has closed.
+      Geo(7, 55, "Germany"),
+      // Out of order, but its window is open: counted.
+      Geo(8, 68, "Germany"),
+      // Watermark 10:02:05.
+      Geo(9, 130, "France"),
+      // No time: a dead letter, not a silent drop.
+      Geo(10, 0, "France", " "),
   };
+
   ASSERT_OK(PutAll(client_.get(), &records));
   RunOnce();
   EXPECT_EQ(
