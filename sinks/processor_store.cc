@@ -572,11 +572,16 @@ Status ProcessorStore::StageState(std::string* undo) {
   for (const auto& entry : staged_state_) sorted_state_.push_back(&entry);
   std::sort(sorted_state_.begin(), sorted_state_.end(),
             [](const auto* a, const auto* b) { return a->first < b->first; });
-  // The before-images not remembered from the operators' own reads, read in one MultiGet.
+  // The before-images neither remembered from the operators' own reads nor cached, read in
+  // one MultiGet.
+  auto known_before = [&](std::string_view key) -> const std::optional<std::string>* {
+    if (auto it = before_images_.find(key); it != before_images_.end()) return &it->second;
+    if (auto it = committed_.find(key); it != committed_.end()) return &it->second;
+    return nullptr;
+  };
   std::vector<rocksdb::Slice> unknown;
   for (const auto* entry : sorted_state_) {
-    if (!before_images_.contains(std::string_view(entry->first)))
-      unknown.emplace_back(entry->first);
+    if (!known_before(entry->first)) unknown.emplace_back(entry->first);
   }
   std::vector<rocksdb::PinnableSlice> read(unknown.size());
   std::vector<rocksdb::Status> statuses(unknown.size());
@@ -586,8 +591,8 @@ Status ProcessorStore::StageState(std::string* undo) {
   for (const auto* entry : sorted_state_) {
     const auto& [key, value] = *entry;
     std::optional<std::string_view> before;
-    if (auto known = before_images_.find(std::string_view(key)); known != before_images_.end()) {
-      if (known->second) before = *known->second;
+    if (const std::optional<std::string>* known = known_before(key)) {
+      if (*known) before = **known;
     } else {
       const size_t i = next_read++;
       if (statuses[i].ok()) {
