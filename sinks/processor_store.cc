@@ -579,20 +579,22 @@ Status ProcessorStore::StageState(std::string* undo) {
     if (auto it = committed_.find(key); it != committed_.end()) return &it->second;
     return nullptr;
   };
+  std::vector<const std::optional<std::string>*> known(sorted_state_.size());
   std::vector<rocksdb::Slice> unknown;
-  for (const auto* entry : sorted_state_) {
-    if (!known_before(entry->first)) unknown.emplace_back(entry->first);
+  for (size_t i = 0; i < sorted_state_.size(); ++i) {
+    known[i] = known_before(sorted_state_[i]->first);
+    if (!known[i]) unknown.emplace_back(sorted_state_[i]->first);
   }
   std::vector<rocksdb::PinnableSlice> read(unknown.size());
   std::vector<rocksdb::Status> statuses(unknown.size());
   db_->MultiGet(rocksdb::ReadOptions(), state_, unknown.size(), unknown.data(), read.data(),
                 statuses.data(), /*sorted_input=*/true);
   size_t next_read = 0;
-  for (const auto* entry : sorted_state_) {
-    const auto& [key, value] = *entry;
+  for (size_t e = 0; e < sorted_state_.size(); ++e) {
+    const auto& [key, value] = *sorted_state_[e];
     std::optional<std::string_view> before;
-    if (const std::optional<std::string>* known = known_before(key)) {
-      if (*known) before = **known;
+    if (known[e]) {
+      if (*known[e]) before = **known[e];
     } else {
       const size_t i = next_read++;
       if (statuses[i].ok()) {
