@@ -33,10 +33,30 @@ Result<std::unique_ptr<Broker>> Broker::Start(StreamStore* store, const Options&
   for (int i = 0; i < options.workers; ++i) {
     b->threads_.emplace_back([b, i, backend] { b->WorkerLoop(i, backend); });
   }
+  RETURN_IF_ERROR(b->AwaitWorkers());
   b->threads_.emplace_back([b] { b->RouterLoop(); });
   b->maintenance_ = std::jthread([b](std::stop_token st) { b->MaintenanceLoop(st); });
   spdlog::info("broker listening endpoint={} workers={}", b->endpoint_, options.workers);
   return broker;
+}
+
+// A ROUTER silently drops what it sends to a peer it has not yet registered, and a worker's
+// connect registers asynchronously: requests routed before then would go unanswered. Each
+// worker therefore says hello once connected, and requests flow only after every hello.
+Status Broker::AwaitWorkers() {
+  try {
+    backend_.set(zmq::sockopt::rcvtimeo, 10'000);
+    for (int i = 0; i < options_.workers; ++i) {
+      std::vector<zmq::message_t> hello;
+      if (!zmq::recv_multipart(backend_, std::back_inserter(hello))) {
+        return Status::Unavailable("the broker's workers did not start within 10 s");
+      }
+    }
+    backend_.set(zmq::sockopt::rcvtimeo, -1);
+  } catch (const zmq::error_t& e) {
+    return Status::IOError(std::string("starting the broker's workers: ") + e.what());
+  }
+  return Status::OK();
 }
 
 Status Broker::Bind() {
@@ -109,6 +129,7 @@ void Broker::WorkerLoop(int index, const std::string& backend) {
     sock.set(zmq::sockopt::linger, 0);
     sock.set(zmq::sockopt::routing_id, WorkerId(index));
     sock.connect(backend);
+    sock.send(zmq::message_t(), zmq::send_flags::none);  // hello: see AwaitWorkers
     std::vector<zmq::message_t> request;
     while (true) {
       request.clear();

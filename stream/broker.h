@@ -40,6 +40,7 @@ class Broker {
  private:
   Broker(StreamStore* store, const Options& options);
   Status Bind();
+  Status AwaitWorkers();
   void RouterLoop();
   void WorkerLoop(int index, const std::string& backend);
   void MaintenanceLoop(std::stop_token stop);

@@ -259,11 +259,6 @@ class PinterestGoldenTest : public ::testing::Test {
     ASSERT_OK(client.status());
     client_ = std::move(client).value();
     for (const char* s : {"pin", "geo", "user"}) {
-      // BUG: stream/broker.cc Broker::Start returns (and the broker prints its ready line)
-      // before the worker threads' DEALER sockets have connected to the inproc backend, and
-      // RouterLoop's sends to routing id "w<i>" on the ROUTER backend are silently dropped until
-      // then: a request sent right after the ready line occasionally goes unanswered (10 s
-      // timeout; about 1 in 100 broker starts under load).
       Status created = client_->CreateStream(Stream(s), 2);
       ASSERT_TRUE(created.ok()) << created.ToString() << "; broker stderr:\n"
                                 << testing::ReadWholeFile(broker_->stderr_path());
