@@ -153,9 +153,6 @@ TEST(ParseTimestampTest, RejectsOutOfRangeFields) {
   }
 }
 
-// LIBRARY BUG (see report; common/time_format.cc, ParseTimestampMillis): day-of-month is only
-// checked against 31, so impossible dates are silently normalized into the next month
-// ("2021-02-30" parses as 2021-03-02).
 TEST(ParseTimestampTest, RejectsDaysPastEndOfMonth) {
   for (const char* text : {"2021-02-29", "2021-02-30", "2020-02-30", "2021-04-31"}) {
     SCOPED_TRACE(text);
@@ -164,9 +161,6 @@ TEST(ParseTimestampTest, RejectsDaysPastEndOfMonth) {
   EXPECT_OK(ParseTimestampMillis("2020-02-29").status());  // a leap day
 }
 
-// LIBRARY BUG (see report; common/time_format.cc, ParseTimestampMillis): epoch-seconds text goes
-// through std::from_chars(double), which accepts "inf", "nan" and huge exponents; converting
-// those to int64_t is undefined behaviour (on x86-64 they all come back as INT64_MIN, OK).
 TEST(ParseTimestampTest, RejectsNonFiniteAndHugeEpochSeconds) {
   for (const char* text : {"inf", "nan", "infinity", "1e300"}) {
     SCOPED_TRACE(text);
@@ -196,8 +190,6 @@ TEST(ParseDurationTest, RejectsBadUnitsAndNumbers) {
   }
 }
 
-// LIBRARY BUG (see report; common/time_format.cc, ParseDurationMillis): n * unit is computed
-// without an overflow check (signed overflow, UB; "9223372036854775807s" returns -1000, OK).
 TEST(ParseDurationTest, RejectsOverflow) {
   for (const char* text : {"106751991168d", "9223372036854775807h", "9223372036854775807s"}) {
     SCOPED_TRACE(text);

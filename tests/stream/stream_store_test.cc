@@ -959,11 +959,10 @@ TEST_F(StreamStoreTest, TrimEverythingLeavesEmptyReadableShard) {
   EXPECT_EQ(DataOf(recs), (std::vector<std::string>{"fresh"}));
 }
 
-// LIBRARY BUG (see report; stream/stream_store.cc, Impl::RecoverCounters): once a shard's records
-// are physically gone -- FIFO compaction drops files older than 1.5x retention by wall-clock
-// age, simulated here by deleting the records' keys -- a restart recovers last_counter = 0 and
-// clamps the persisted trim horizon down to 1, so the shard hands out sequence numbers it has
-// already issued. Consumers checkpointed at AFTER_SEQUENCE_NUMBER then skip the new records.
+// Once a shard's records are physically gone (FIFO compaction drops files older than 1.5x
+// retention by wall-clock age; simulated here by deleting the records' keys), a restart must
+// still continue the shard's counters: reissued sequence numbers would make consumers
+// checkpointed at AFTER_SEQUENCE_NUMBER skip the new records.
 TEST_F(StreamStoreTest, CountersSurviveRestartAfterExpiredFilesAreDropped) {
   Open(kHourMs);
   ASSERT_OK(store_->CreateStream("s", 1));

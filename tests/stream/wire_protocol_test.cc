@@ -282,9 +282,6 @@ TEST(WirePutRecordsTest, ReplyWithUnknownStatusCodeIsAnError) {
   EXPECT_EQ(ErrorOf(DecodePutRecordsReply(huge, &decoded)), "InvalidArgumentException");
 }
 
-// LIBRARY BUG (see report; stream/wire_protocol.cc, DecodePutRecordsReply): unlike
-// DecodePutRecordsRequest and DecodeGetRecordsMeta, it never checks that the whole body was
-// consumed, so a reply with trailing bytes (a framing mismatch) decodes as OK.
 TEST(WirePutRecordsTest, ReplyWithTrailingBytesIsAnError) {
   std::string body;
   EncodePutRecordsReply(SampleResults(), &body);
@@ -292,8 +289,6 @@ TEST(WirePutRecordsTest, ReplyWithTrailingBytesIsAnError) {
   EXPECT_EQ(ErrorOf(DecodePutRecordsReply(body + "x", &decoded)), "InvalidArgumentException");
 }
 
-// LIBRARY BUG (see report; stream/wire_protocol.cc, DecodePutRecordsReply): the shard index is
-// read as a 64-bit varint and silently truncated to 32 bits.
 TEST(WirePutRecordsTest, ReplyWithShardIndexOver32BitsIsAnError) {
   std::string body;
   PutVarint64(&body, 1);
