@@ -6,27 +6,13 @@
 #include <filesystem>
 #include <random>
 
+#include "bench/bench_store.h"
 #include "sinks/processor_store.h"
 
 namespace pinstream {
 namespace {
 
-// A store in a fresh directory, removed afterwards.
-struct BenchStore {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("pinstream-sinks-bench-" + std::to_string(getpid()));
-  std::unique_ptr<ProcessorStore> store;
-
-  BenchStore() {
-    std::filesystem::remove_all(dir);
-    auto s = ProcessorStore::Open(dir.string(), /*read_only=*/false);
-    if (s.ok()) store = std::move(s).value();
-  }
-  ~BenchStore() {
-    store.reset();
-    std::filesystem::remove_all(dir);
-  }
-};
+using bench::BenchStore;
 
 // A cleaned pin row: 11 columns, about 600 bytes.
 TableDef PinDef() {
@@ -59,7 +45,7 @@ Offsets SomeOffsets(int64_t i) {
 // Appends rows, committing every state.range(0) rows; with `dedup`, each row first checks and
 // sets a state key (a random ind, as the dedup operator does).
 void RunAppend(benchmark::State& state, bool dedup) {
-  BenchStore b;
+  BenchStore b("sinks-bench");
   if (!b.store) return state.SkipWithError("cannot open the store");
   auto writer = b.store->OpenTable(PinDef());
   if (!writer.ok()) return state.SkipWithError("cannot open the table");
@@ -94,7 +80,7 @@ BENCHMARK(BM_AppendRowsWithDedupState)->Arg(10000)->Unit(benchmark::kMicrosecond
 
 // Upserts into an aggregate table of state.range(1) keys, committing every state.range(0) rows.
 void BM_UpsertRows(benchmark::State& state) {
-  BenchStore b;
+  BenchStore b("sinks-bench");
   if (!b.store) return state.SkipWithError("cannot open the store");
   Schema s;
   for (const char* name : {"country", "category", "category_count"}) {

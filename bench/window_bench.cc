@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "bench/bench_store.h"
 #include "operators/stream_operator.h"
 #include "sinks/processor_store.h"
 
@@ -21,22 +22,7 @@ namespace {
 constexpr int kKeys = 10'000;
 constexpr int64_t kRecordsPerMs = 1'000;
 
-// A store in a fresh directory, removed afterwards.
-struct BenchStore {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("pinstream-window-bench-" + std::to_string(getpid()));
-  std::unique_ptr<ProcessorStore> store;
-
-  BenchStore() {
-    std::filesystem::remove_all(dir);
-    auto s = ProcessorStore::Open(dir.string(), /*read_only=*/false);
-    if (s.ok()) store = std::move(s).value();
-  }
-  ~BenchStore() {
-    store.reset();
-    std::filesystem::remove_all(dir);
-  }
-};
+using bench::BenchStore;
 
 // Counts the rows a window emits (closed windows) without keeping them.
 class CountingOutput final : public Output {
@@ -90,7 +76,7 @@ Status Commit(ProcessorStore* store, int64_t batch) {
 }
 
 void RunWindowedCount(benchmark::State& state, bool time_commits) {
-  BenchStore b;
+  BenchStore b("window-bench");
   if (!b.store) return state.SkipWithError("cannot open the store");
   auto op = MakeWindow(b.store.get());
   if (!op) return state.SkipWithError("cannot build the window");
@@ -122,7 +108,7 @@ void BM_WindowedCountProcess(benchmark::State& state) { RunWindowedCount(state, 
 
 // One iteration = one micro-batch's Flush + Commit; the batch's records are fed untimed.
 void BM_StateCommit(benchmark::State& state) {
-  BenchStore b;
+  BenchStore b("window-bench");
   if (!b.store) return state.SkipWithError("cannot open the store");
   auto op = MakeWindow(b.store.get());
   if (!op) return state.SkipWithError("cannot build the window");

@@ -78,17 +78,19 @@ Status Processor::Open() {
   return Status::OK();
 }
 
+Status Processor::WriteRow(size_t table, const Row& row) {
+  RETURN_IF_ERROR(writers_[table]->Write(row));
+  ++stats_.rows_out;
+  return Status::OK();
+}
+
 Status Processor::ReadInto(Input& in, bool* got_records) {
   ASSIGN_OR_RETURN(GetRecordsReply reply, in.reader->Next());
   in.millis_behind = reply.meta.millis_behind_latest;
   in.caught_up = reply.records.empty();
   *got_records = !reply.records.empty();
   const RecordView* current = nullptr;
-  auto emit = [&](size_t table, const Row& row) {
-    RETURN_IF_ERROR(writers_[table]->Write(row));
-    ++stats_.rows_out;
-    return Status::OK();
-  };
+  auto emit = [this](size_t table, const Row& row) { return WriteRow(table, row); };
   auto fail = [&](const std::string& op, const Status& why) {
     DeadLetter letter{in.stream,
                       in.shard_id,
@@ -126,11 +128,7 @@ Status Processor::ReadInto(Input& in, bool* got_records) {
 // writes join the batch. Their rows have no source record: a failing one becomes a dead letter
 // carrying the row in its error.
 Status Processor::FlushGraph() {
-  auto emit = [&](size_t table, const Row& row) {
-    RETURN_IF_ERROR(writers_[table]->Write(row));
-    ++stats_.rows_out;
-    return Status::OK();
-  };
+  auto emit = [this](size_t table, const Row& row) { return WriteRow(table, row); };
   auto fail = [&](const std::string& op, const Status& why) {
     DeadLetter letter;
     letter.arrival_ms = Clock::Real()->NowMillis();

@@ -46,6 +46,7 @@ class Processor {
   struct Input;
   Status Open();
   Status ReadInto(Input& input, bool* got_records);
+  Status WriteRow(size_t table, const Row& row);
   Status FlushGraph();
   Status CommitBatch();
   void LogProgress(bool final);

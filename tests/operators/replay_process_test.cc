@@ -170,9 +170,17 @@ TEST_F(ReplayProcessTest, RewindAndReplayRebuildTheSameTables) {
 TEST_F(ReplayProcessTest, RefusesWhileTheProcessorRuns) {
   PutRound(0);
   RunOnce();
-  ASSERT_OK_AND_ASSIGN(auto processor, PinstreamProcess::Start({"run", kTopology, "--data", data_},
+  ASSERT_OK_AND_ASSIGN(auto processor, PinstreamProcess::Start({"--log-level", "info", "run",
+                                                                kTopology, "--data", data_},
                                                                {}, dir_.Sub("run.log")));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let it open the store
+  // Wait until it holds the store (it logs the open), so that the reset must meet it.
+  const std::string log = dir_.Sub("run.log");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (testing::ReadWholeFile(log).find("processor store opened") == std::string::npos) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << testing::ReadWholeFile(log);
+    ASSERT_FALSE(processor->Exited().has_value()) << testing::ReadWholeFile(log);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   auto run = Pinstream({"offsets", "reset", "--data", data_, "--to", "trim-horizon"});
   EXPECT_NE(run.exit_code, 0);
   EXPECT_TRUE(run.err.starts_with("ResourceInUseException: ")) << run.err;
