@@ -18,14 +18,7 @@ namespace {
 // above/below exclusive, a missing bound is open. No match (and null) gives `default`.
 struct Bucket {
   std::string label;
-  double low = -INFINITY;
-  bool low_inclusive = true;
-  double high = INFINITY;
-  bool high_inclusive = true;
-
-  bool Holds(double v) const {
-    return (low_inclusive ? v >= low : v > low) && (high_inclusive ? v <= high : v < high);
-  }
+  Range range;
 };
 
 class BucketOp final : public Operator {
@@ -38,7 +31,7 @@ class BucketOp final : public Operator {
     if (!v.is_null()) {
       const double d = v.type() == Type::kInt ? static_cast<double>(v.as_int()) : v.as_double();
       for (const auto& b : buckets_) {
-        if (b.Holds(d)) {
+        if (b.range.Holds(d)) {
           row.push_back(Value::String(b.label));
           return Status::OK();
         }
@@ -89,32 +82,12 @@ std::unique_ptr<Operator> MakeBucket(const OperatorArgs& a) {
     Bucket bucket{b["label"].get<std::string>()};
     for (const auto& [key, bound] : b.items()) {
       if (key == "label") continue;
-      if (key != "min" && key != "max" && key != "above" && key != "below") {
+      if (!Range::IsBound(key)) {
         a.Error(p + "/" + key, "unknown option '" + key + "' (bounds: min, max, above, below)");
         ok = false;
         continue;
       }
-      if (!bound.is_number()) {
-        a.Error(p + "/" + key, "must be a number");
-        ok = false;
-        continue;
-      }
-      const double d = bound.get<double>();
-      if (key == "min" || key == "above") {
-        if (bucket.low != -INFINITY) {
-          a.Error(p + "/" + key, "a bucket has one lower bound: min or above");
-          ok = false;
-        }
-        bucket.low = d;
-        bucket.low_inclusive = key == "min";
-      } else {
-        if (bucket.high != INFINITY) {
-          a.Error(p + "/" + key, "a bucket has one upper bound: max or below");
-          ok = false;
-        }
-        bucket.high = d;
-        bucket.high_inclusive = key == "max";
-      }
+      ok &= bucket.range.AddBound(a, p + "/" + key, key, bound);
     }
     buckets.push_back(std::move(bucket));
   }

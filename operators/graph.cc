@@ -31,10 +31,10 @@ struct Graph::Pipeline {
   std::string name;
   std::vector<Step> steps;
   Schema output;
-  std::vector<size_t> tables;      // indexes into tables_
-  std::vector<size_t> downstream;  // pipelines reading this one
-  bool emits_updates = false;      // its rows update earlier rows (tables must upsert)
-  std::string updates_from;        // the step that makes them updates, for the error message
+  std::vector<size_t> tables;    // indexes into tables_
+  std::vector<Edge> downstream;  // pipelines reading this one
+  bool emits_updates = false;    // its rows update earlier rows (tables must upsert)
+  std::string updates_from;      // the step that makes them updates, for the error message
 };
 
 // What one run through the graph reports to.
@@ -106,28 +106,42 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
     }
     if (state[i] >= 2) return state[i] == 2;
     state[i] = 1;
-    Schema input;
+    std::vector<NamedInput> inputs;
     bool updates = false;
     std::string updates_from;
-    if (auto s = source_index.find(spec.from); s != source_index.end()) {
-      input = SourceSchema();
-      g->source_pipelines_[s->second].push_back(i);
-    } else if (auto pl = pipeline_index.find(spec.from); pl != pipeline_index.end()) {
-      if (!build(pl->second)) {
-        state[i] = 3;
-        return false;
+    bool inputs_ok = !spec.from.empty();
+    for (size_t n = 0; n < spec.from.size(); ++n) {
+      const std::string& from = spec.from[n];
+      const std::string fp = p + "/from" + (spec.from.size() > 1 ? "/" + std::to_string(n) : "");
+      const Edge edge{i, static_cast<uint32_t>(n)};
+      if (auto s = source_index.find(from); s != source_index.end()) {
+        inputs.push_back({from, SourceSchema()});
+        g->source_pipelines_[s->second].push_back(edge);
+      } else if (auto pl = pipeline_index.find(from); pl != pipeline_index.end()) {
+        if (!build(pl->second)) {
+          inputs_ok = false;
+          continue;
+        }
+        const Pipeline& parent = *g->pipelines_[pl->second];
+        inputs.push_back({from, parent.output});
+        if (parent.emits_updates && spec.from.size() > 1) {
+          errors->Add(fp, "pipeline '" + from + "' emits updates of earlier rows (" +
+                              parent.updates_from + "); a join reads appended rows only");
+          inputs_ok = false;
+        }
+        updates = parent.emits_updates;
+        updates_from = parent.updates_from;
+        g->pipelines_[pl->second]->downstream.push_back(edge);
+      } else {
+        errors->Add(fp, "no source or pipeline named '" + from + "'");
+        inputs_ok = false;
       }
-      const Pipeline& parent = *g->pipelines_[pl->second];
-      input = parent.output;
-      updates = parent.emits_updates;
-      updates_from = parent.updates_from;
-      g->pipelines_[pl->second]->downstream.push_back(i);
-    } else {
-      if (!spec.from.empty())
-        errors->Add(p + "/from", "no source or pipeline named '" + spec.from + "'");
+    }
+    if (!inputs_ok) {
       state[i] = 3;
       return false;
     }
+    Schema input = inputs.front().schema;
     auto pipe = std::make_unique<Pipeline>();
     pipe->name = spec.name;
     bool ok = true;
@@ -152,9 +166,19 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
       Schema output;
       std::vector<SideOutput> sides;
       size_t before = errors->errors().size();
-      auto instance = (*factory)(OperatorArgs{step, sp, input, &output, errors, &sides});
+      const bool joins = k == 0 && inputs.size() > 1;
+      auto instance = (*factory)(
+          OperatorArgs{step, sp, input, &output, errors, &sides, joins ? &inputs : nullptr});
       if (!instance || errors->errors().size() != before) {
         ok = false;  // later steps would only report follow-on errors about missing columns
+        break;
+      }
+      if (joins && !(instance->stream() && instance->stream()->reads_several_inputs())) {
+        errors->Add(sp + "/op",
+                    "a pipeline with several inputs (\"from\": [...]) starts with a "
+                    "join, not '" +
+                        op + "'");
+        ok = false;
         break;
       }
       Step s;
@@ -168,6 +192,10 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
       }
       pipe->steps.push_back(std::move(s));
       input = std::move(output);
+    }
+    if (ok && spec.steps.empty() && inputs.size() > 1) {
+      errors->Add(p + "/steps", "a pipeline with several inputs starts with a join");
+      ok = false;
     }
     pipe->output = input;
     pipe->emits_updates = updates;
@@ -250,10 +278,10 @@ void Graph::AddChannel(const Channel& channel) {
   if (channel.source >= source_pipelines_.size()) return;
   // Only the first stream step on each path from the source reads the source's records; the
   // steps after it read what it emits (at batch ends, on a channel of its own).
-  std::vector<size_t> todo = source_pipelines_[channel.source];
+  std::vector<Edge> todo = source_pipelines_[channel.source];
   std::vector<bool> seen(pipelines_.size(), false);
   while (!todo.empty()) {
-    const size_t i = todo.back();
+    const size_t i = todo.back().pipeline;
     todo.pop_back();
     if (seen[i]) continue;
     seen[i] = true;
@@ -275,7 +303,7 @@ Status Graph::Process(const RecordContext& ctx, Row row, const Emit& emit, const
   const auto& readers = source_pipelines_[ctx.channel.source];
   for (size_t r = 0; r < readers.size(); ++r) {
     // The last reader takes the row; the others get copies (fan-out).
-    RETURN_IF_ERROR(RunFrom(readers[r], 0, r + 1 == readers.size() ? std::move(row) : row, run));
+    RETURN_IF_ERROR(Enter(readers[r], r + 1 == readers.size() ? std::move(row) : row, run));
   }
   return Status::OK();
 }
@@ -355,9 +383,17 @@ Status Graph::Deliver(size_t index, Row row, const Run& run) {
   for (size_t t : p.tables) RETURN_IF_ERROR(WriteTable(t, row, run));
   for (size_t r = 0; r < p.downstream.size(); ++r) {
     RETURN_IF_ERROR(
-        RunFrom(p.downstream[r], 0, r + 1 == p.downstream.size() ? std::move(row) : row, run));
+        Enter(p.downstream[r], r + 1 == p.downstream.size() ? std::move(row) : row, run));
   }
   return Status::OK();
+}
+
+Status Graph::Enter(const Edge& edge, Row row, const Run& run) {
+  RecordContext ctx = *run.ctx;
+  ctx.input = edge.input;
+  Run entered = run;
+  entered.ctx = &ctx;
+  return RunFrom(edge.pipeline, 0, std::move(row), entered);
 }
 
 }  // namespace pinstream

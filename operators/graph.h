@@ -71,7 +71,13 @@ class Graph {
   struct Pipeline;
   struct Run;
   class StepOutput;
+  // A pipeline reading a source or another pipeline, as its input number `input`.
+  struct Edge {
+    size_t pipeline;
+    uint32_t input;
+  };
   Graph() = default;
+  Status Enter(const Edge& edge, Row row, const Run& run);
   Status RunFrom(size_t pipeline, size_t step, Row row, const Run& run);
   Status Deliver(size_t pipeline, Row row, const Run& run);
   Status WriteTable(size_t table, const Row& row, const Run& run);
@@ -79,8 +85,8 @@ class Graph {
 
   std::shared_ptr<const Topology> topology_;
   std::vector<std::unique_ptr<Pipeline>> pipelines_;
-  std::vector<size_t> order_;                          // pipelines, upstream first
-  std::vector<std::vector<size_t>> source_pipelines_;  // by source index
+  std::vector<size_t> order_;                        // pipelines, upstream first
+  std::vector<std::vector<Edge>> source_pipelines_;  // by source index
   std::vector<TableDef> tables_;
 };
 

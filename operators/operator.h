@@ -59,6 +59,12 @@ struct SideOutput {
   Schema schema;
 };
 
+// One of the inputs of a pipeline that reads several ("from": ["pin", "geo", "user"]).
+struct NamedInput {
+  std::string name;  // the source or pipeline
+  Schema schema;
+};
+
 // What a factory gets: the step's configuration, where it sits in the file, and the schema of
 // the rows it will receive. It sets `output` (and appends its side outputs, if any, to
 // `side_outputs`) and returns the operator, or reports problems to `errors` and returns null.
@@ -69,6 +75,9 @@ struct OperatorArgs {
   Schema* output;
   BuildErrors* errors;
   std::vector<SideOutput>* side_outputs;
+  // The first step of a pipeline with several inputs sees them all here (`input` is then the
+  // first one's schema), and RecordContext::input tells which a row comes from. Null otherwise.
+  const std::vector<NamedInput>* inputs = nullptr;
 
   void Error(std::string_view field, std::string message) const {
     errors->Add(field.empty() ? pointer : pointer + "/" + std::string(field), std::move(message));
@@ -98,5 +107,7 @@ void RegisterDedupOperator(OperatorRegistry* registry);
 void RegisterDerivedColumnOperators(OperatorRegistry* registry);
 void RegisterAggregateOperator(OperatorRegistry* registry);
 void RegisterWindowOperator(OperatorRegistry* registry);
+void RegisterJoinOperator(OperatorRegistry* registry);
+void RegisterFilterOperator(OperatorRegistry* registry);
 
 }  // namespace pinstream

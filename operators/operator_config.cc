@@ -93,6 +93,27 @@ std::optional<int64_t> DurationField(const OperatorArgs& args, const char* field
   return *ms;
 }
 
+bool Range::AddBound(const OperatorArgs& args, const std::string& field, std::string_view name,
+                     const nlohmann::ordered_json& bound) {
+  if (!bound.is_number()) {
+    args.Error(field, "must be a number");
+    return false;
+  }
+  const double d = bound.get<double>();
+  if (name == "min" || name == "above") {
+    const bool first = low == -INFINITY;
+    low = d;
+    low_inclusive = name == "min";
+    if (!first) args.Error(field, "one lower bound only: min or above");
+    return first;
+  }
+  const bool first = high == INFINITY;
+  high = d;
+  high_inclusive = name == "max";
+  if (!first) args.Error(field, "one upper bound only: max or below");
+  return first;
+}
+
 void CheckKnownFields(const OperatorArgs& args, std::initializer_list<const char*> known) {
   for (const auto& [key, _] : args.config.items()) {
     if (key == "op") continue;

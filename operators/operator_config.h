@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,26 @@ std::optional<std::vector<int>> InputColumns(const OperatorArgs& args, const cha
 
 // An optional duration ("90s", "1m", "500ms", "2h"; see ParseDurationMillis), in ms.
 std::optional<int64_t> DurationField(const OperatorArgs& args, const char* field, int64_t fallback);
+
+// A numeric range with optional bounds: "min"/"max" inclusive, "above"/"below" exclusive, a
+// missing bound open. Used by bucket and filter.
+struct Range {
+  double low = -INFINITY;
+  bool low_inclusive = true;
+  double high = INFINITY;
+  bool high_inclusive = true;
+
+  bool Holds(double v) const {
+    return (low_inclusive ? v >= low : v > low) && (high_inclusive ? v <= high : v < high);
+  }
+  static bool IsBound(std::string_view name) {
+    return name == "min" || name == "max" || name == "above" || name == "below";
+  }
+  // Sets the bound `name` (IsBound) from `bound`, reporting a non-number or a second lower or
+  // upper bound at `field` (relative to the step). False when it reported a problem.
+  bool AddBound(const OperatorArgs& args, const std::string& field, std::string_view name,
+                const nlohmann::ordered_json& bound);
+};
 
 // Reports every config key that is not one of `known` (typos must not pass silently).
 void CheckKnownFields(const OperatorArgs& args, std::initializer_list<const char*> known);

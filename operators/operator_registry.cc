@@ -11,6 +11,8 @@ const OperatorRegistry& OperatorRegistry::Default() {
     RegisterDerivedColumnOperators(r);
     RegisterAggregateOperator(r);
     RegisterWindowOperator(r);
+    RegisterJoinOperator(r);
+    RegisterFilterOperator(r);
     return r;
   }();
   return *registry;

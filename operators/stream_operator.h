@@ -22,6 +22,7 @@ struct Channel {
 struct RecordContext {
   Channel channel;
   int64_t arrival_ms = 0;  // its ApproximateArrivalTimestamp
+  uint32_t input = 0;      // which of the pipeline's inputs ("from") the row comes from
 };
 
 // The end of a micro-batch, just before it commits.
@@ -88,6 +89,9 @@ class StreamOperator : public Operator {
   // True when the rows are updates of earlier rows (same key): the tables the pipeline writes
   // must then have a key, so that they upsert.
   virtual bool emits_updates() const { return false; }
+
+  // True for an operator that may start a pipeline with several inputs (a join).
+  virtual bool reads_several_inputs() const { return false; }
 
   virtual StateStats state_stats() const { return {}; }
 

@@ -237,11 +237,13 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
         continue;
       }
       CheckKeys(pl, p, {"from", "steps", "to"}, errors);
-      Pipeline pipe{name, "", ojson::array(), {}};
-      if (!pl.contains("from") || !pl["from"].is_string())
-        errors->Add(p + "/from", "must name a source or a pipeline");
+      Pipeline pipe{name, {}, ojson::array(), {}};
+      if (!pl.contains("from") || !(pl["from"].is_string() || pl["from"].is_array()))
+        errors->Add(p + "/from", "must name a source or a pipeline, or list several to join");
       else
-        pipe.from = pl["from"].get<std::string>();
+        pipe.from = NameList(pl["from"], p + "/from", errors);
+      if (pl.contains("from") && pl["from"].is_array() && pl["from"].empty())
+        errors->Add(p + "/from", "must name at least one source or pipeline");
       if (pl.contains("steps")) {
         if (pl["steps"].is_array())
           pipe.steps = pl["steps"];

@@ -24,7 +24,8 @@ struct Topology {
   };
   struct Pipeline {
     std::string name;
-    std::string from;  // a source or another pipeline
+    // Sources or other pipelines: one, or several for a pipeline that starts with a join.
+    std::vector<std::string> from;
     nlohmann::ordered_json steps;
     std::vector<std::string> to;  // tables
   };

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "stream/stream_store.h"
+#include "tests/operators/pinterest_reference.h"
 #include "tests/operators/pipeline_test_util.h"
 #include "tests/stream/broker_process.h"
 #include "tests/test_util.h"
@@ -141,7 +142,14 @@ TEST_F(DemoTest, RunsThePipelineAndReportsWhatTheTablesHold) {
   const size_t dead_rows = dead.ok() ? dead->size() : 0;  // created with the first dead letter
   EXPECT_EQ(report["dead_letters"], dead_rows);
   EXPECT_EQ(report["tables"]["dead_letters"], dead_rows);
-  EXPECT_TRUE(report["answers"].is_object());
+  // The answers: every question, printed, and equal to the batch reference over the tables.
+  ASSERT_TRUE(report["answers"].is_object());
+  for (const auto& table : testing::QuestionTables()) {
+    EXPECT_TRUE(report["answers"].contains(table)) << table;
+    EXPECT_THAT(last_.err, HasSubstr("  " + table + " (")) << table;
+  }
+  EXPECT_EQ(report["tables"]["unmatched_posts"], 0);
+  testing::ExpectQuestionsMatchTheBatchReference(processor_data);
 
   // The human summary names the data and the commands to inspect it, and they work.
   EXPECT_THAT(last_.err, HasSubstr("table scan pin --data " + processor_data));

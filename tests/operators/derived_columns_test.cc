@@ -82,7 +82,7 @@ TEST(BucketTest, Errors) {
             Errors{"/step/column: 'name' is string, bucket needs a number"});
   EXPECT_EQ(errors({{"into", "age"}}), Errors{"/step/into: column 'age' already exists"});
   EXPECT_EQ(errors({{"buckets", {{{"label", "x"}, {"min", 1}, {"above", 2}}}}}),
-            Errors{"/step/buckets/0/above: a bucket has one lower bound: min or above"});
+            Errors{"/step/buckets/0/above: one lower bound only: min or above"});
   EXPECT_EQ(errors({{"buckets", {{{"label", "x"}, {"upto", 2}}}}}),
             Errors{"/step/buckets/0/upto: unknown option 'upto' (bounds: min, max, above, below)"});
   EXPECT_EQ(errors({{"buckets", {{{"min", 2}}}}}),

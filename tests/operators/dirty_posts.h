@@ -31,27 +31,39 @@ inline std::string Fill(std::string text,
 // The three records of post `ind` for the streams `prefix`-pin, -geo and -user, copy `version` (0
 // is the first put, the one that must win): dirty as the emulator's (placeholders, "Nk" counts, the
 // save location prefix, blanks). The title, the country and the last name carry the version.
+// Categories, countries, posters, follower counts, ages and years vary with ind, so that the
+// questions have groups, ties, null follower counts, ages outside every group, and years on
+// both sides of the questions' ranges.
 inline std::vector<PutRecord> Post(const std::string& prefix, int ind, int version) {
   const std::string i = std::to_string(ind);
+  const bool no_user_info = ind % 10 == 0;  // "User Info Error" in both columns
   const std::vector<std::pair<std::string_view, std::string>> values = {
-      {"$I", i}, {"$V", "v" + std::to_string(version)}, {"$C", std::to_string(ind % 90 + 1)}};
+      {"$I", i},
+      {"$V", "v" + std::to_string(version)},
+      {"$F", no_user_info ? "User Info Error" : std::to_string(ind % 9 + 1) + "k"},
+      {"$P", no_user_info ? "User Info Error" : "poster " + std::to_string(ind % 13)},
+      {"$K", "category " + std::to_string(ind % 5)},
+      {"$N", "country " + std::to_string(ind % 7)},
+      {"$Y", std::to_string(2017 + ind % 7)},
+      {"$A", std::to_string(16 + ind % 50)},
+      {"$J", std::to_string(2014 + ind % 8)}};
   return {
       {Stream(prefix, "pin"), i,
        Fill(R"({"index": $I, "unique_id": "uid-$I", "title": "post $I $V",
-                "description": "No description available", "poster_name": "User Info Error",
-                "follower_count": "$Ck", "tag_list": " ", "is_image_or_video": "image",
+                "description": "No description available", "poster_name": "$P",
+                "follower_count": "$F", "tag_list": " ", "is_image_or_video": "image",
                 "image_src": "Image src error.", "downloaded": 1,
-                "save_location": "Local save in /data/x", "category": "c"})",
+                "save_location": "Local save in /data/x", "category": "$K"})",
             values),
        "", ""},
       {Stream(prefix, "geo"), i,
-       Fill(R"({"ind": $I, "timestamp": "2020-08-28 03:52:47", "latitude": 1.5,
-                "longitude": -2.5, "country": "$V"})",
+       Fill(R"({"ind": $I, "timestamp": "$Y-08-28 03:52:47", "latitude": 1.5,
+                "longitude": -2.5, "country": "$N $V"})",
             values),
        "", ""},
       {Stream(prefix, "user"), i,
-       Fill(R"({"ind": $I, "first_name": "u$I", "last_name": "$V", "age": 30,
-                "date_joined": "2016-01-01 00:00:00"})",
+       Fill(R"({"ind": $I, "first_name": "u$I", "last_name": "$V", "age": $A,
+                "date_joined": "$J-01-01 00:00:00"})",
             values),
        "", ""},
   };

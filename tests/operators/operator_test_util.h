@@ -28,7 +28,9 @@ struct BuiltOperator {
   bool ok() const { return op != nullptr && errors.empty(); }
 };
 
-inline BuiltOperator BuildOperator(const ojson& config, const Schema& input) {
+// `inputs`: those of a pipeline with several inputs, for the step that starts it (a join).
+inline BuiltOperator BuildOperator(const ojson& config, const Schema& input,
+                                   const std::vector<NamedInput>* inputs = nullptr) {
   BuiltOperator built;
   const std::string name = config.at("op").get<std::string>();
   const OperatorFactory* factory = OperatorRegistry::Default().Find(name);
@@ -37,7 +39,8 @@ inline BuiltOperator BuildOperator(const ojson& config, const Schema& input) {
     return built;
   }
   BuildErrors errors;
-  built.op = (*factory)(OperatorArgs{config, "/step", input, &built.output, &errors, &built.sides});
+  built.op = (*factory)(
+      OperatorArgs{config, "/step", input, &built.output, &errors, &built.sides, inputs});
   for (const auto& e : errors.errors()) built.errors.push_back(e.pointer + ": " + e.message);
   return built;
 }

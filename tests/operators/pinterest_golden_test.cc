@@ -20,6 +20,7 @@
 #include <zmq.hpp>
 
 #include "tests/operators/operator_test_util.h"
+#include "tests/operators/pinterest_reference.h"
 #include "tests/operators/pipeline_test_util.h"
 #include "tests/stream/broker_process.h"
 #include "tests/test_util.h"
@@ -376,12 +377,14 @@ TEST_F(PinterestGoldenTest, CleansDirtyRecordsIntoTheGoldenTables) {
   nlohmann::json summary = RunOnce();
   EXPECT_EQ(summary.value("records", -1), static_cast<int64_t>(inputs.size())) << summary.dump();
   EXPECT_EQ(summary.value("dead_letters", -1), static_cast<int64_t>(bad)) << summary.dump();
-  EXPECT_EQ(summary.value("rows", -1), 6 + 4 + 4) << summary.dump();
+  // pin, geo and user rows, and the questions' rows.
+  EXPECT_GT(summary.value("rows", -1), 6 + 4 + 4) << summary.dump();
 
   ExpectGolden("pin");
   ExpectGolden("geo");
   ExpectGolden("user");
   ExpectDeadLetters(inputs, records);
+  testing::ExpectQuestionsMatchTheBatchReference(Data());
 
   // Once more: the offsets were committed, so nothing is read again and nothing changes.
   const auto before = Snapshot();
@@ -397,9 +400,10 @@ TEST_F(PinterestGoldenTest, CleansDirtyRecordsIntoTheGoldenTables) {
   ASSERT_OK(Put(more).status());
   summary = RunOnce();
   EXPECT_EQ(summary.value("records", -1), 6) << summary.dump();
-  EXPECT_EQ(summary.value("rows", -1), 3) << summary.dump();
+  EXPECT_GT(summary.value("rows", -1), 3) << summary.dump();
   for (const char* t : {"pin", "geo", "user"}) ExpectGolden(t, LateRows().at(t));
   ExpectDeadLetters(inputs, records);
+  testing::ExpectQuestionsMatchTheBatchReference(Data());
 }
 
 TEST_F(PinterestGoldenTest, TableHistoryRecordsEachCommit) {

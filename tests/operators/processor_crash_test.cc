@@ -2,7 +2,8 @@
 // puts a few thousand dirty records (duplicated posts, bad records) into a real broker while
 // `pinstream run topologies/pinterest.json` is started and kill -9'd several times; a final
 // --once run catches up. Every table must then hold each ind exactly once (the first copy put),
-// and dead_letters each bad record exactly once.
+// dead_letters each bad record exactly once, and the questions' tables (join and aggregate
+// state recovered after every kill) must equal the batch reference over the cleaned tables.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -21,6 +22,7 @@
 
 #include "sinks/processor_store.h"
 #include "tests/operators/dirty_posts.h"
+#include "tests/operators/pinterest_reference.h"
 #include "tests/operators/pipeline_test_util.h"
 #include "tests/stream/broker_process.h"
 #include "tests/test_util.h"
@@ -226,6 +228,9 @@ TEST(ProcessorCrashTest, KilledAtRandomMomentsEveryRecordLandsExactlyOnce) {
   size_t not_once = 0;
   for (const auto& [_, n] : expected_letters) not_once += n != 1;
   EXPECT_EQ(not_once, 0u) << "bad records with no dead letter or several";
+  testing::ExpectQuestionsMatchTheBatchReference(data);
+  ASSERT_OK_AND_ASSIGN(auto unmatched, ScanTable(data, "unmatched_posts"));
+  EXPECT_TRUE(unmatched.empty()) << "every post's three records came within the join's bound";
   if (HasFailure()) std::cerr << "processor log:\n" << testing::ReadWholeFile(log);
 }
 

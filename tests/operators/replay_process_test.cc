@@ -1,7 +1,8 @@
 // `pinstream offsets reset --rewind-tables` end to end: a real broker, `pinstream run
 // topologies/pinterest.json` over dirty records with repeated posts (so the dedup state
 // matters), committed over several runs; then resets mid-stream and to the trim horizon, each
-// followed by a replay. Every replay must rebuild exactly the tables of the first run.
+// followed by a replay. Every replay must rebuild exactly the tables of the first run, the
+// questions' tables (join and aggregate state rewound) equal to the batch reference.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <zmq.hpp>
 
 #include "tests/operators/dirty_posts.h"
+#include "tests/operators/pinterest_reference.h"
 #include "tests/operators/pipeline_test_util.h"
 #include "tests/stream/broker_process.h"
 #include "tests/test_util.h"
@@ -35,7 +37,19 @@ const std::string kTopology = std::string(PINSTREAM_SOURCE_DIR) + "/topologies/p
 constexpr char kPrefix[] = "replay";
 constexpr int kRounds = 4;
 constexpr int kPostsPerRound = 60;
-const std::vector<std::string> kTables = {"pin", "geo", "user", "dead_letters"};
+const std::vector<std::string> kTables = {"pin",
+                                          "geo",
+                                          "user",
+                                          "dead_letters",
+                                          "unmatched_posts",
+                                          "q_category_by_country",
+                                          "q_category_by_year",
+                                          "q_followers_by_country",
+                                          "q_category_by_age_group",
+                                          "q_median_followers_by_age_group",
+                                          "q_users_joined_by_year",
+                                          "q_median_followers_by_join_year",
+                                          "q_median_followers_by_join_year_age_group"};
 
 // Every table's rows as sorted JSON lines: what a replay must give again. (Append order may
 // differ when batches split differently; the rows may not.)
@@ -120,6 +134,7 @@ TEST_F(ReplayProcessTest, RewindAndReplayRebuildTheSameTables) {
   const auto first = Snapshot(data_);
   ASSERT_EQ(first.at("pin").size(), static_cast<size_t>(kRounds * kPostsPerRound));
   ASSERT_EQ(first.at("dead_letters").size(), static_cast<size_t>(kRounds));
+  testing::ExpectQuestionsMatchTheBatchReference(data_);
 
   // Mid-stream: from a pin record of round 2 (its shard's batches of rounds 2 and 3 go back).
   const PutRecord* mid = nullptr;
@@ -150,13 +165,16 @@ TEST_F(ReplayProcessTest, RewindAndReplayRebuildTheSameTables) {
   // ... and the replay brings every one of them back, each once.
   RunOnce();
   EXPECT_EQ(Snapshot(data_), first);
+  testing::ExpectQuestionsMatchTheBatchReference(data_);
 
   // From the very beginning.
   reset = Reset({"--to", "trim-horizon", "--rewind-tables"});
   EXPECT_EQ(reset["rewind"]["to_batch"], 0);
   EXPECT_TRUE(Snapshot(data_).at("pin").empty());
+  EXPECT_TRUE(Snapshot(data_).at("q_category_by_country").empty());
   RunOnce();
   EXPECT_EQ(Snapshot(data_), first);
+  testing::ExpectQuestionsMatchTheBatchReference(data_);
 
   // Without --rewind-tables a reset only moves offsets: the replayed records are duplicates,
   // and the dedup state (not rewound) drops them.

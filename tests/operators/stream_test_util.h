@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,10 +46,13 @@ class StreamHarness {
   }
 
   // Builds `config` over `input`; false (with the errors in a failure) when it does not build.
-  bool Build(const ojson& config, const Schema& input) {
+  // `inputs`: for a step reading several inputs (a join); `input` is then the first's schema.
+  bool Build(const ojson& config, const Schema& input,
+             std::optional<std::vector<NamedInput>> inputs = std::nullopt) {
     config_ = config;
     input_ = input;
-    built_ = BuildOperator(config, input);
+    inputs_ = std::move(inputs);
+    built_ = BuildOperator(config, input, inputs_ ? &*inputs_ : nullptr);
     EXPECT_TRUE(built_.ok()) << ::testing::PrintToString(built_.errors);
     if (!built_.ok()) return false;
     stream_ = built_.op->stream();
@@ -64,11 +68,12 @@ class StreamHarness {
     built_ = BuiltOperator();
     stream_ = nullptr;
     Reopen();
-    if (!config_.is_null()) Build(config_, input_);
+    if (!config_.is_null()) Build(config_, input_, inputs_);
   }
 
-  Status Feed(Row row, int64_t arrival_ms = 0, Channel channel = Channel{0, 0}) {
-    return stream_->Process(RecordContext{channel, arrival_ms}, std::move(row), out);
+  Status Feed(Row row, int64_t arrival_ms = 0, Channel channel = Channel{0, 0},
+              uint32_t input = 0) {
+    return stream_->Process(RecordContext{channel, arrival_ms, input}, std::move(row), out);
   }
   Status Flush(int64_t now_ms = 0) { return stream_->Flush(BatchContext{now_ms}, out); }
   // Flush, then commit the batch.
@@ -121,6 +126,7 @@ class StreamHarness {
   StreamOperator* stream_ = nullptr;
   ojson config_;
   Schema input_;
+  std::optional<std::vector<NamedInput>> inputs_;
   int commits_ = 0;
 };
 

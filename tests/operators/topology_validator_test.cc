@@ -326,8 +326,12 @@ TEST(PinterestTopologyTest, BuildsTheSpecTables) {
   EXPECT_EQ(streams, (std::set<std::string>{"golden-pin", "golden-geo", "golden-user"}));
 
   std::map<std::string, Schema> tables;
-  for (const auto& t : v->graph->tables()) tables[t.name] = t.schema;
-  ASSERT_EQ(tables.size(), 3u);
+  std::map<std::string, std::vector<std::string>> keys;
+  for (const auto& t : v->graph->tables()) {
+    tables[t.name] = t.schema;
+    keys[t.name] = t.key_columns;
+  }
+  ASSERT_EQ(tables.size(), 12u);
   // SPEC section 6: the columns and their order.
   EXPECT_EQ(
       tables["pin"],
@@ -344,6 +348,34 @@ TEST(PinterestTopologyTest, BuildsTheSpecTables) {
   EXPECT_EQ(tables["user"], Schema({Col("ind", Type::kInt), Col("user_name", Type::kString),
                                     Col("age", Type::kInt), Col("date_joined", Type::kTimestamp)}))
       << tables["user"].ToJson().dump();
+
+  // The questions (SPEC section 6): keyed by their groups, columns in the table's order.
+  struct Question {
+    const char* table;
+    std::vector<std::string> key;
+    std::vector<std::string> columns;
+  };
+  const std::vector<Question> questions = {
+      {"q_category_by_country", {"country"}, {"country", "category", "category_count"}},
+      {"q_category_by_year", {"post_year"}, {"post_year", "category", "category_count"}},
+      {"q_followers_by_country", {"country"}, {"country", "poster_name", "follower_count"}},
+      {"q_category_by_age_group", {"age_group"}, {"age_group", "category", "category_count"}},
+      {"q_median_followers_by_age_group", {"age_group"}, {"age_group", "median_follower_count"}},
+      {"q_users_joined_by_year", {"post_year"}, {"post_year", "number_users_joined"}},
+      {"q_median_followers_by_join_year", {"post_year"}, {"post_year", "median_follower_count"}},
+      {"q_median_followers_by_join_year_age_group",
+       {"age_group", "post_year"},
+       {"age_group", "post_year", "median_follower_count"}},
+  };
+  for (const Question& q : questions) {
+    SCOPED_TRACE(q.table);
+    ASSERT_TRUE(tables.contains(q.table));
+    std::vector<std::string> columns;
+    for (const auto& c : tables[q.table].columns()) columns.push_back(c.name);
+    EXPECT_EQ(columns, q.columns);
+    EXPECT_EQ(keys[q.table], q.key);
+  }
+  EXPECT_TRUE(keys["unmatched_posts"].empty());  // an append table
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -399,7 +431,7 @@ TEST(ValidateCommandTest, PinterestIsValidAndPrintsItsTables) {
   EXPECT_EQ(j["topology"], "pinterest");
   EXPECT_EQ(j["valid"], true);
   ASSERT_TRUE(j["tables"].is_object()) << run.out;
-  EXPECT_EQ(j["tables"].size(), 3u);
+  EXPECT_EQ(j["tables"].size(), 12u);
   for (const char* t : {"pin", "geo", "user"}) EXPECT_TRUE(j["tables"].contains(t)) << t;
   std::vector<std::string> pin_columns;
   for (const auto& c : j["tables"]["pin"]["schema"]) pin_columns.push_back(c["name"]);
