@@ -39,7 +39,8 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr char kTopologyFile[] = "topologies/pinterest.json";
 // Business-question tables (SPEC section 6) are small keyed tables: the report prints them whole.
 constexpr std::string_view kAnswerPrefix = "q_";
-constexpr int64_t kMaxAnswerRows = 50;
+constexpr int64_t kMaxAnswerRows = 50;  // of each q_* table, in the JSON report
+constexpr size_t kShownAnswerRows = 5;  // ... and in the summary on stderr
 
 struct DemoFlags {
   std::string data;
@@ -359,29 +360,36 @@ void PrintSummary(const RunFacts& f, const std::vector<TableReport>& tables) {
       << f.processor.records_in << " records in " << f.processor.batches
       << (f.processor.batches == 1 ? " batch, " : " batches, ") << std::fixed
       << std::setprecision(1) << f.seconds << " s in all\n\n";
-  out << "  table            rows\n";
+  int width = 14;
+  for (const auto& t : tables) width = std::max(width, static_cast<int>(t.name.size()));
+  out << "  " << std::left << std::setw(width) << "table" << std::right << "    rows\n";
   for (const auto& t : tables) {
-    char line[160];
-    std::snprintf(line, sizeof(line), "  %-14s %6lld\n", t.name.c_str(),
-                  static_cast<long long>(t.rows));
-    out << line;
+    out << "  " << std::left << std::setw(width) << t.name << std::right << std::setw(8) << t.rows
+        << "\n";
   }
   out << "\nsample rows (one post through every table):\n";
   for (const auto& t : tables) {
     if (IsAnswerTable(t.name) || t.sample.empty()) continue;
     out << "  " << t.name << ": " << Clip(Dump(t.sample.front()), 150) << "\n";
   }
+  const std::string self = SelfCommand();
+  const std::string data = ShellQuote(f.processor_data);
   bool any_answers = false;
   for (const auto& t : tables) {
     if (!IsAnswerTable(t.name)) continue;
-    if (!any_answers) out << "\nbusiness questions:\n";
+    if (!any_answers)
+      out << "\nbusiness questions (the JSON report has up to " << kMaxAnswerRows
+          << " rows of each):\n";
     any_answers = true;
-    out << "  " << t.name << " (" << t.rows << " rows)\n";
-    for (const auto& row : t.sample) out << "    " << Dump(row) << "\n";
+    out << "  " << t.name << " (" << t.rows << (t.rows == 1 ? " row" : " rows") << ")\n";
+    const size_t shown = std::min(t.sample.size(), kShownAnswerRows);
+    for (size_t i = 0; i < shown; ++i) out << "    " << Dump(t.sample[i]) << "\n";
+    if (t.rows > static_cast<int64_t>(shown)) {
+      out << "    ... " << t.rows - static_cast<int64_t>(shown) << " more: " << self
+          << " table scan " << t.name << " --data " << data << "\n";
+    }
   }
-  if (!any_answers) out << "\nbusiness questions: the topology declares no q_* tables yet\n";
-  const std::string self = SelfCommand();
-  const std::string data = ShellQuote(f.processor_data);
+  if (!any_answers) out << "\nbusiness questions: the topology declares no q_* tables\n";
   out << "\ndata: " << f.data << "  (tables, state and offsets in processor/, the streams in "
       << "broker/)\ninspect it:\n"
       << "  " << self << " table list --data " << data << "\n"
