@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,13 @@ HashKey PartitionKeyHash(std::string_view partition_key);
 
 // Decimal text of a 128-bit integer, e.g. "340282366920938463463374607431768211455".
 std::string HashKeyToString(HashKey v);
+
+// The digits of 2^128 - 1.
+inline constexpr size_t kMaxHashKeyDigits = 39;
+
+// HashKeyToString's text written at `out`, which has room for kMaxHashKeyDigits; returns the end.
+// For responses that write many of them into one buffer.
+char* FormatHashKey(HashKey v, char* out);
 
 // Parses a decimal 128-bit integer; InvalidArgument for non-digits, empty text or overflow.
 Result<HashKey> ParseHashKey(std::string_view text);

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <charconv>
@@ -104,6 +105,12 @@ void Reply(httplib::Response& res, int status, const json& body, const char* con
   res.set_content(Dump(body), content_type);
 }
 
+// set_content without its copy of the body.
+void SetContent(httplib::Response& res, std::string&& body, const char* content_type) {
+  res.body = std::move(body);
+  res.set_header("Content-Type", content_type);
+}
+
 void ReplyError(httplib::Response& res, Dialect dialect, const HttpError& e) {
   if (e.status >= 500) spdlog::warn("http gateway error status={} error={}", e.status, e.message);
   if (dialect == Dialect::kKafka) {
@@ -123,7 +130,7 @@ Dialect DialectOfPath(const std::string& path) {
 
 // Parses a request body that must be a JSON object; an empty body is `{}` when allowed.
 template <typename Json = json>
-Result<Json> ParseObject(const std::string& body, bool empty_ok) {
+Result<Json> ParseObject(std::string_view body, bool empty_ok) {
   if (body.empty() && empty_ok) return Json::object();
   Json j = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::InvalidArgument("the request body is not valid JSON");
@@ -151,6 +158,33 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 // to refuse.
 json PartitionKeyOf(const ordered_json& v) { return v.is_number() ? json(Dump(v)) : json(v); }
 
+// Reads the request body into `body`, followed by kPutRecordsJsonPadding zero bytes that are not
+// part of it (so that simdjson parses it in place); false when cpp-httplib refused it, with the
+// status set (413 for a body over the limit). The caller's buffer keeps its capacity from request
+// to request: cpp-httplib's own reading grows a new string 4 KiB at a time, for each request.
+bool ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
+              size_t max_body_bytes, std::string* body) {
+  body->clear();
+  bool read;
+  if (req.is_multipart_form_data()) {
+    // No route takes a form, but it is read as cpp-httplib reads one for a plain route, so that
+    // a malformed one is still answered 400 and a well-formed one by its Content-Type's refusal.
+    read = reader([](const httplib::MultipartFormData&) { return true; },
+                  [](const char*, size_t) { return true; });
+  } else {
+    size_t expected = 0;
+    const std::string length = req.get_header_value("Content-Length");
+    std::from_chars(length.data(), length.data() + length.size(), expected);
+    body->reserve(std::min(expected, max_body_bytes) + kPutRecordsJsonPadding);
+    read = reader([body](const char* data, size_t n) {
+      body->append(data, n);
+      return true;
+    });
+  }
+  body->append(kPutRecordsJsonPadding, '\0');
+  return read;
+}
+
 }  // namespace
 
 struct HttpGateway::Impl {
@@ -163,24 +197,32 @@ struct HttpGateway::Impl {
   template <typename F>
   httplib::Server::Handler Route(Dialect dialect, F f) {
     return [this, dialect, f](const httplib::Request& req, httplib::Response& res) {
-      if (!Authorized(req)) {
-        ReplyError(res, dialect, Forbidden());
-        return;
-      }
-      try {
-        f(req, res);
-      } catch (const std::exception& e) {
-        ReplyError(res, dialect,
-                   {500, "InternalFailure", std::string("internal error: ") + e.what(), 1});
-      }
+      Guard(dialect, req, res, [&] { f(req, res); });
     };
+  }
+
+  // Runs `f` when the request is authorized and turns its exceptions into a 500.
+  template <typename F>
+  void Guard(Dialect dialect, const httplib::Request& req, httplib::Response& res, F f) {
+    if (!Authorized(req)) {
+      ReplyError(res, dialect, Forbidden());
+      return;
+    }
+    try {
+      f();
+    } catch (const std::exception& e) {
+      ReplyError(res, dialect,
+                 {500, "InternalFailure", std::string("internal error: ") + e.what(), 1});
+    }
   }
 
   static HttpError Forbidden() {
     return {403, "AccessDeniedException", "missing or wrong x-api-key header", 1};
   }
 
-  void Kinesis(const httplib::Request& req, httplib::Response& res);
+  // `body` is the request's body, which the Kinesis route reads itself (req.body is empty),
+  // followed by kPutRecordsJsonPadding readable bytes.
+  void Kinesis(const httplib::Request& req, std::string_view body, httplib::Response& res);
   // Runs a Kinesis action for the REST proxy and answers with its response or error.
   void RestCall(std::string_view action, const json& request, httplib::Response& res);
   void RestCreateStream(const httplib::Request& req, httplib::Response& res);
@@ -208,8 +250,17 @@ bool HttpGateway::Impl::Authorized(const httplib::Request& req) const {
 }
 
 void HttpGateway::Impl::Install() {
-  server.Post("/",
-              Route(Dialect::kKinesis, [this](const auto& req, auto& res) { Kinesis(req, res); }));
+  // The Kinesis route carries PutRecords, the gateway's bulk traffic: it reads its body itself.
+  server.Post("/", [this](const httplib::Request& req, httplib::Response& res,
+                          const httplib::ContentReader& reader) {
+    // Each pool thread keeps its body buffer, which grows to the largest body it has read (at
+    // most the body limit).
+    thread_local std::string buffer;
+    // A refused body leaves res.status set and no content: OnError answers as for other routes.
+    if (!ReadBody(req, reader, options.max_body_bytes, &buffer)) return;
+    const std::string_view body(buffer.data(), buffer.size() - kPutRecordsJsonPadding);
+    Guard(Dialect::kKinesis, req, res, [&] { Kinesis(req, body, res); });
+  });
 
   server.Get("/streams", Route(Dialect::kRest, [this](const auto&, auto& res) {
                RestCall("ListStreams", json::object(), res);
@@ -268,7 +319,8 @@ httplib::Server::HandlerResponse HttpGateway::Impl::OnError(const httplib::Reque
 // ---------------------------------------------------------------------------------------------
 // Kinesis JSON 1.1
 
-void HttpGateway::Impl::Kinesis(const httplib::Request& req, httplib::Response& res) {
+void HttpGateway::Impl::Kinesis(const httplib::Request& req, std::string_view body,
+                                httplib::Response& res) {
   res.set_header("x-amzn-RequestId", std::to_string(next_request_id.fetch_add(1)));
   const std::string target = req.get_header_value("X-Amz-Target");
   if (target.rfind(kTargetPrefix, 0) != 0) {
@@ -300,19 +352,21 @@ void HttpGateway::Impl::Kinesis(const httplib::Request& req, httplib::Response& 
   }
   if (action == "PutRecords") {
     // The hot path: a plain, valid batch goes to the store without a JSON DOM. Anything else
-    // takes the general path below, which words the errors.
-    if (auto batch = DecodePutRecordsJson(req.body)) {
-      std::vector<PutResult> results;
-      Status s = store->PutRecords(batch->stream, batch->entries, &results);
+    // takes the general path below, which words the errors. The thread's decoded batch and
+    // results keep their buffers from request to request.
+    thread_local PutRecordsJson batch;
+    thread_local std::vector<PutResult> results;
+    if (DecodePutRecordsJson(body, body.size() + kPutRecordsJsonPadding, &batch)) {
+      Status s = store->PutRecords(batch.stream, batch.entries, &results);
       if (!s.ok()) {
         ReplyError(res, Dialect::kKinesis, ErrorFromStatus(s, Dialect::kKinesis));
         return;
       }
-      res.set_content(EncodePutRecordsResponse(results), kAmzJson);
+      SetContent(res, EncodePutRecordsResponse(results), kAmzJson);
       return;
     }
   }
-  auto request = ParseObject(req.body, /*empty_ok=*/true);
+  auto request = ParseObject(body, /*empty_ok=*/true);
   if (!request.ok()) {
     ReplyError(res, Dialect::kKinesis,
                {400, "SerializationException", request.status().message(), 1});

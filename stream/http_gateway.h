@@ -31,8 +31,10 @@ namespace pinstream {
 // Borrows the store, which must outlive the gateway. Start() returns once the port is bound
 // and listening; requests are served by a pool of `threads` threads (cpp-httplib holds one
 // thread per open keep-alive connection, so the pool bounds the concurrent connections, not the
-// CPU used). Stop() (or the destructor) closes the port and joins every thread; it is idempotent
-// but not to be called from two threads at once.
+// CPU used). Each pool thread keeps the buffers of its last Kinesis request (the body, the decoded
+// PutRecords batch) for the next one, so the gateway holds up to about twice `max_body_bytes` per
+// thread that has served such a body. Stop() (or the destructor) closes the port and joins every
+// thread; it is idempotent but not to be called from two threads at once.
 class HttpGateway {
  public:
   // Kinesis's 5 MiB PutRecords limit, plus base64's third and the JSON around it.

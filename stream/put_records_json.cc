@@ -2,16 +2,44 @@
 
 #include <simdjson.h>
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
 
 namespace pinstream {
 
+static_assert(kPutRecordsJsonPadding >= simdjson::SIMDJSON_PADDING);
+
 namespace {
 
+// Appends to a batch's byte buffer, which DecodePutRecordsJson sized for the whole body first, so
+// that the views handed out never move.
+class ByteWriter {
+ public:
+  explicit ByteWriter(char* begin) : end_(begin) {}
+
+  std::string_view Copy(std::string_view s) {
+    std::memcpy(end_, s.data(), s.size());
+    std::string_view view(end_, s.size());
+    end_ += s.size();
+    return view;
+  }
+
+  std::optional<std::string_view> DecodeBase64(std::string_view text) {
+    auto n = Base64DecodeTo(text, end_);
+    if (!n.ok()) return std::nullopt;
+    std::string_view view(end_, *n);
+    end_ += *n;
+    return view;
+  }
+
+ private:
+  char* end_;
+};
+
 // One Records entry, or false when it is anything but the plain case.
-bool DecodeEntry(simdjson::dom::element element, PutRecordsJson* out) {
+bool DecodeEntry(simdjson::dom::element element, ByteWriter* bytes, PutRecordsJson* out) {
   simdjson::dom::object entry;
   if (element.get_object().get(entry)) return false;
   std::string_view key, data, hash_key;
@@ -30,56 +58,60 @@ bool DecodeEntry(simdjson::dom::element element, PutRecordsJson* out) {
     }
   }
   if (!has_key || !has_data) return false;
-  auto bytes = Base64Decode(data);
-  if (!bytes.ok()) return false;
-  out->keys.emplace_back(key);
-  out->data.push_back(std::move(bytes).value());
-  out->hash_keys.emplace_back(has_hash_key ? hash_key : std::string_view());
-  out->entries.push_back(
-      PutEntry{{}, {}, has_hash_key ? std::optional<std::string_view>("") : std::nullopt});
+  auto decoded = bytes->DecodeBase64(data);
+  if (!decoded) return false;
+  PutEntry& e = out->entries.emplace_back();
+  e.data = *decoded;
+  e.partition_key = bytes->Copy(key);
+  if (has_hash_key) e.explicit_hash_key = bytes->Copy(hash_key);
   return true;
 }
 
 }  // namespace
 
-std::optional<PutRecordsJson> DecodePutRecordsJson(std::string_view body) {
+bool DecodePutRecordsJson(std::string_view body, size_t readable, PutRecordsJson* out) {
   // One parser per thread keeps its buffers from request to request.
   thread_local simdjson::dom::parser parser;
+  const bool padded = readable >= body.size() + kPutRecordsJsonPadding;
   simdjson::dom::element doc;
-  if (parser.parse(body.data(), body.size()).get(doc)) return std::nullopt;
+  if (parser.parse(body.data(), body.size(), /*realloc_if_needed=*/!padded).get(doc)) return false;
   simdjson::dom::object request;
-  if (doc.get_object().get(request)) return std::nullopt;
+  if (doc.get_object().get(request)) return false;
 
-  PutRecordsJson out;
   std::string_view stream;
   simdjson::dom::array records;
   bool has_stream = false, has_records = false;
   for (auto field : request) {
     if (field.key == "StreamName") {
-      if (has_stream || field.value.get_string().get(stream)) return std::nullopt;
+      if (has_stream || field.value.get_string().get(stream)) return false;
       has_stream = true;
     } else if (field.key == "Records") {
-      if (has_records || field.value.get_array().get(records)) return std::nullopt;
+      if (has_records || field.value.get_array().get(records)) return false;
       has_records = true;
     }
   }
-  if (!has_stream || !has_records) return std::nullopt;
+  if (!has_stream || !has_records) return false;
   const size_t n = records.size();
-  if (n == 0 || n > kMaxPutRecordsEntries) return std::nullopt;
-  out.stream = stream;
-  out.keys.reserve(n);
-  out.data.reserve(n);
-  out.hash_keys.reserve(n);
-  out.entries.reserve(n);
+  if (n == 0 || n > kMaxPutRecordsEntries) return false;
+  out->stream.assign(stream);
+  out->entries.clear();
+  out->entries.reserve(n);
+  // Every string's unescaped text is no longer than its JSON, and base64 decodes to three
+  // quarters of its text: the body's size bounds the bytes of the whole batch.
+  if (out->bytes_capacity < body.size()) {
+    out->bytes = std::make_unique_for_overwrite<char[]>(body.size());
+    out->bytes_capacity = body.size();
+  }
+  ByteWriter bytes(out->bytes.get());
   for (auto element : records) {
-    if (!DecodeEntry(element, &out)) return std::nullopt;
+    if (!DecodeEntry(element, &bytes, out)) return false;
   }
-  // The vectors are complete and will not move their strings again: point the views at them.
-  for (size_t i = 0; i < n; ++i) {
-    out.entries[i].partition_key = out.keys[i];
-    out.entries[i].data = out.data[i];
-    if (out.entries[i].explicit_hash_key) out.entries[i].explicit_hash_key = out.hash_keys[i];
-  }
+  return true;
+}
+
+std::optional<PutRecordsJson> DecodePutRecordsJson(std::string_view body) {
+  PutRecordsJson out;
+  if (!DecodePutRecordsJson(body, body.size(), &out)) return std::nullopt;
   return out;
 }
 
@@ -87,7 +119,8 @@ std::string EncodePutRecordsResponse(std::span<const PutResult> results) {
   size_t failed = 0;
   for (const auto& r : results) failed += !r.status.ok();
   std::string out;
-  out.reserve(64 + results.size() * 96);
+  // A success takes 93 bytes: the 38-digit sequence number, the shard id and the JSON around them.
+  out.reserve(64 + results.size() * 100);
   out += "{\"FailedRecordCount\":";
   out += std::to_string(failed);
   out += ",\"Records\":[";
@@ -97,9 +130,9 @@ std::string EncodePutRecordsResponse(std::span<const PutResult> results) {
     if (r.status.ok()) {
       // Both are plain digits and letters: nothing to escape.
       out += "{\"SequenceNumber\":\"";
-      out += r.sequence_number.ToString();
+      r.sequence_number.AppendTo(&out);
       out += "\",\"ShardId\":\"";
-      out += ShardIdFromIndex(r.sequence_number.shard_index);
+      AppendShardId(r.sequence_number.shard_index, &out);
       out += "\"}";
     } else {
       out += "{\"ErrorCode\":";

@@ -1,7 +1,7 @@
 #include "stream/stream_types.h"
 
 #include <charconv>
-#include <cstdio>
+#include <cstring>
 
 #include "common/time_format.h"
 
@@ -18,6 +18,11 @@ std::string SequenceNumber::ToString() const {
   return HashKeyToString(kSequenceBase | (HashKey{shard_index} << 64) | counter);
 }
 
+void SequenceNumber::AppendTo(std::string* out) const {
+  char buf[kMaxHashKeyDigits];
+  out->append(buf, FormatHashKey(kSequenceBase | (HashKey{shard_index} << 64) | counter, buf));
+}
+
 Result<SequenceNumber> SequenceNumber::Parse(std::string_view text) {
   auto v = ParseHashKey(text);
   if (!v.ok() || *v < kSequenceBase || *v >= (kSequenceBase << 1)) {
@@ -31,9 +36,21 @@ Result<SequenceNumber> SequenceNumber::Parse(std::string_view text) {
 }
 
 std::string ShardIdFromIndex(uint32_t index) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "shardId-%012u", index);
-  return buf;
+  std::string id;
+  AppendShardId(index, &id);
+  return id;
+}
+
+void AppendShardId(uint32_t index, std::string* out) {
+  // "shardId-" and 12 digits (a uint32_t has at most 10), as snprintf's "%012u" wrote them, without
+  // its format parsing: a PutRecords response names a shard per record.
+  char buf[kShardIdPrefix.size() + 12];
+  std::memcpy(buf, kShardIdPrefix.data(), kShardIdPrefix.size());
+  char* digits = buf + kShardIdPrefix.size();
+  std::memset(digits, '0', 12);
+  char* end = digits + 12;
+  for (char* p = end; index != 0; index /= 10) *--p = static_cast<char>('0' + index % 10);
+  out->append(buf, static_cast<size_t>(end - buf));
 }
 
 Result<uint32_t> ShardIndexFromId(std::string_view shard_id) {

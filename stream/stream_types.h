@@ -28,12 +28,16 @@ struct SequenceNumber {
   uint64_t counter = 0;
 
   std::string ToString() const;
+  // ToString()'s text appended to `out`, for responses that hold hundreds of them.
+  void AppendTo(std::string* out) const;
   static Result<SequenceNumber> Parse(std::string_view text);
   auto operator<=>(const SequenceNumber&) const = default;
 };
 
 // "shardId-000000000003" for shard 3.
 std::string ShardIdFromIndex(uint32_t index);
+// ShardIdFromIndex's text appended to `out`.
+void AppendShardId(uint32_t index, std::string* out);
 Result<uint32_t> ShardIndexFromId(std::string_view shard_id);
 
 // One entry of a PutRecords request. The views are borrowed from the caller's buffers and must

@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "common/base64.h"
 #include "common/clock.h"
@@ -43,6 +44,48 @@ TEST(DecodePutRecordsJsonTest, DecodesAPlainRequest) {
   // The views stay valid when the batch moves.
   PutRecordsJson moved = std::move(*batch);
   EXPECT_EQ(moved.entries[1].data, "xyz");
+}
+
+// A full batch of large records decodes byte for byte, into a reused PutRecordsJson whose views
+// follow its buffer, from a padded body parsed in place as from one that is not.
+TEST(DecodePutRecordsJsonTest, DecodesLargeBatchesIntoAReusedBatch) {
+  std::vector<std::string> data;
+  json records = json::array();
+  for (size_t i = 0; i < kMaxPutRecordsEntries; ++i) {
+    std::string bytes(i % 3 == 0 ? 700 : 1 + i, '\0');
+    for (size_t j = 0; j < bytes.size(); ++j) bytes[j] = static_cast<char>(i * 31 + j * 7);
+    records.push_back(Entry("key-" + std::to_string(i), bytes));
+    data.push_back(std::move(bytes));
+  }
+  const std::string big = json{{"StreamName", "s"}, {"Records", records}}.dump();
+  const std::string small = json{{"StreamName", "t"}, {"Records", {Entry("k", "xyz")}}}.dump();
+  std::string padded = big + std::string(kPutRecordsJsonPadding, '\0');
+
+  PutRecordsJson batch;
+  for (int round = 0; round < 2; ++round) {
+    SCOPED_TRACE(round);
+    ASSERT_TRUE(
+        DecodePutRecordsJson(std::string_view(padded.data(), big.size()), padded.size(), &batch));
+    ASSERT_EQ(batch.entries.size(), data.size());
+    for (size_t i = 0; i < data.size(); ++i) {
+      EXPECT_EQ(batch.entries[i].partition_key, "key-" + std::to_string(i));
+      EXPECT_EQ(batch.entries[i].data, data[i]) << i;
+    }
+    ASSERT_TRUE(DecodePutRecordsJson(small, small.size(), &batch));
+    EXPECT_EQ(batch.stream, "t");
+    ASSERT_EQ(batch.entries.size(), 1u);
+    EXPECT_EQ(batch.entries[0].data, "xyz");
+  }
+
+  // A bad character deep inside long data, or padding in its middle, leaves it to the general path.
+  for (char bad : {'*', '=', ' '}) {
+    json broken = records;
+    std::string text = broken[250]["Data"];
+    text[text.size() / 2] = bad;
+    broken[250]["Data"] = text;
+    EXPECT_FALSE(DecodePutRecordsJson(json{{"StreamName", "s"}, {"Records", broken}}.dump()))
+        << bad;
+  }
 }
 
 // Everything but the plain case is left to the general path, which reports it.
