@@ -54,6 +54,10 @@ void AddEmulateCommand(CLI::App& app, Action* action) {
   cmd->add_option("--from", o.from,
                   "replay real tables from DIR: pinterest_data, geolocation_data, user_data "
                   "as .csv, .jsonl or .json");
+  cmd->add_option("--max-ind", o.max_ind,
+                  "draw inds with randint(0, N), as the original's 11000; a larger N gives more "
+                  "distinct posts (the generated pool repeats its contents beyond 11154 rows)")
+      ->capture_default_str();
   cmd->add_option("--broker", o.broker, "broker endpoint")->capture_default_str();
   cmd->add_option("--shards", o.shards, "shards of streams that are created")
       ->capture_default_str();

@@ -1,5 +1,6 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <iostream>
 #include <thread>
@@ -47,11 +48,17 @@ Status Run(const RunFlags& flags) {
   Processor processor(std::move(loaded.graph), store.get(), options);
   Status s = processor.Run(stop.get_token());
   const auto& st = processor.stats();
+  const StateStats state = processor.state_stats();
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
   PrintJson({{"records", st.records_in},
              {"rows", st.rows_out},
              {"dead_letters", st.dead_letters},
              {"batches", st.batches},
-             {"millis_behind", st.millis_behind}});
+             {"millis_behind", st.millis_behind},
+             {"state_keys", state.keys},
+             {"state_bytes", state.bytes},
+             {"max_rss_bytes", static_cast<int64_t>(usage.ru_maxrss) * 1024}});
   return s;
 }
 

@@ -45,6 +45,7 @@ struct JoinOptions {
   int64_t max_delay_ms = 0;
   int64_t idle_timeout_ms = kDefaultIdleTimeoutMs;
   bool once = false;
+  size_t output_width = 0;  // columns of the joined row
 };
 
 int64_t SaturatingAdd(int64_t a, int64_t b) {
@@ -107,21 +108,23 @@ class JoinOperator final : public StreamOperator {
     chosen_.assign(options_.inputs.size(), kNone);
     bool joined = false;
     RETURN_IF_ERROR(Combine(*key, input, row, t, watermark, 0, t, t, &joined, out));
-    if (options_.once && joined) {
-      // The rows of the combination are spent; the new row never waits.
-      std::vector<bool> spent(key->rows.size(), false);
-      for (size_t i : chosen_)
-        if (i != kNone) spent[i] = true;
-      size_t kept = 0;
-      for (size_t i = 0; i < key->rows.size(); ++i) {
-        if (!spent[i]) key->rows[kept++] = std::move(key->rows[i]);
-      }
-      key->rows.resize(kept);
-    } else {
-      key->rows.push_back(Waiting{input, t, joined, std::move(row)});
-    }
     key->dirty = true;
-    return Status::OK();
+    if (!(options_.once && joined)) {
+      key->rows.push_back(Waiting{input, t, joined, std::move(row)});
+      return Status::OK();
+    }
+    // The rows of the combination are spent (the new row never waits): the output takes their
+    // values instead of copies.
+    Row result = JoinedRow(*key, input, row, /*take=*/true);
+    std::vector<bool> spent(key->rows.size(), false);
+    for (size_t i : chosen_)
+      if (i != kNone) spent[i] = true;
+    size_t kept = 0;
+    for (size_t i = 0; i < key->rows.size(); ++i) {
+      if (!spent[i]) key->rows[kept++] = std::move(key->rows[i]);
+    }
+    key->rows.resize(kept);
+    return out.Emit(std::move(result));
   }
 
   Status Flush(const BatchContext& ctx, Output& out) override {
@@ -202,14 +205,15 @@ class JoinOperator final : public StreamOperator {
 
   // Picks, input by input, a waiting row (or the new row, for its own input) whose time keeps
   // the combination within the bound, and emits a row for every complete combination; with
-  // `once`, the first only, its choice left in chosen_.
-  Status Combine(Key& key, uint32_t input, const Row& row, int64_t t, int64_t watermark,
-                 size_t next, int64_t lo, int64_t hi, bool* joined, Output& out) {
+  // `once`, it stops at the first and leaves it in chosen_ for the caller to emit.
+  Status Combine(Key& key, uint32_t input, Row& row, int64_t t, int64_t watermark, size_t next,
+                 int64_t lo, int64_t hi, bool* joined, Output& out) {
     if (next == options_.inputs.size()) {
       *joined = true;
+      if (options_.once) return Status::OK();
       for (size_t i : chosen_)
         if (i != kNone) key.rows[i].joined = true;
-      return out.Emit(JoinedRow(key, input, row));
+      return out.Emit(JoinedRow(key, input, row, /*take=*/false));
     }
     if (next == input) {
       return Combine(key, input, row, t, watermark, next + 1, lo, hi, joined, out);
@@ -227,13 +231,16 @@ class JoinOperator final : public StreamOperator {
     return Status::OK();
   }
 
-  // The key columns, then each input's other columns, in input order.
-  Row JoinedRow(const Key& key, uint32_t input, const Row& row) const {
+  // The key columns, then each input's other columns, in input order: the combination in
+  // chosen_ with `row` for `input`. With `take`, the values move out of the rows.
+  Row JoinedRow(Key& key, uint32_t input, Row& row, bool take) const {
     Row joined;
-    for (int c : options_.key_columns[input]) joined.push_back(row[c]);
+    joined.reserve(options_.output_width);
+    auto add = [&](Value& v) { joined.push_back(take ? std::move(v) : v); };
+    for (int c : options_.key_columns[input]) add(row[c]);
     for (size_t n = 0; n < options_.inputs.size(); ++n) {
-      const Row& from = n == input ? row : key.rows[chosen_[n]].row;
-      for (int c : options_.value_columns[n]) joined.push_back(from[c]);
+      Row& from = n == input ? row : key.rows[chosen_[n]].row;
+      for (int c : options_.value_columns[n]) add(from[c]);
     }
     return joined;
   }
@@ -579,6 +586,7 @@ std::unique_ptr<Operator> MakeJoin(const OperatorArgs& a) {
     if (ok) a.side_outputs->push_back(std::move(side));
   }
   if (!ok) return nullptr;
+  o.output_width = columns.size();
   *a.output = Schema(std::move(columns));
   return std::make_unique<JoinOperator>(std::move(o));
 }

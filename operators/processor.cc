@@ -3,6 +3,7 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <thread>
@@ -21,6 +22,7 @@ struct Processor::Input {
   std::string shard_id;
   uint32_t shard = 0;  // the shard's index: with `source`, the graph's input channel
   std::unique_ptr<StreamClient> client;
+  std::string iterator;  // where reading starts, until the reader is made
   std::unique_ptr<ShardReader> reader;
   bool caught_up = false;
   int64_t millis_behind = 0;
@@ -66,14 +68,26 @@ Status Processor::Open() {
           pos = std::move(*resume);
         }
       }
-      ASSIGN_OR_RETURN(std::string iterator, control->GetShardIterator(src.stream, shard, pos));
+      ASSIGN_OR_RETURN(in->iterator, control->GetShardIterator(src.stream, shard, pos));
       ASSIGN_OR_RETURN(in->client, StreamClient::Connect(&Context(), src.broker));
-      in->reader = std::make_unique<ShardReader>(in->client.get(), std::move(iterator));
       spdlog::info("reading stream={} shard={} from={}", src.stream, shard,
                    pos.type == IteratorType::kAfterSequenceNumber ? "seq " + pos.sequence_number
                                                                   : FormatIteratorPosition(pos));
       inputs_.push_back(std::move(in));
     }
+  }
+  // Each read takes a share of a batch, so that a batch holds records of every shard, as
+  // Spark's Kinesis source caps records per shard per trigger. The records of one post are at
+  // about the same place in the pin, geo and user shards: read together, a join completes
+  // them within the batch instead of holding a whole batch of one stream in its state.
+  ShardReader::Options reader;
+  if (!inputs_.empty()) {
+    const int64_t share = (t.max_batch_records + static_cast<int64_t>(inputs_.size()) - 1) /
+                          static_cast<int64_t>(inputs_.size());
+    reader.limit = static_cast<int>(std::clamp<int64_t>(share, 1, kMaxGetRecordsLimit));
+  }
+  for (auto& in : inputs_) {
+    in->reader = std::make_unique<ShardReader>(in->client.get(), std::move(in->iterator), reader);
   }
   return Status::OK();
 }
@@ -166,6 +180,8 @@ std::string Processor::StreamLag() const {
   }
   return out + "}";
 }
+
+StateStats Processor::state_stats() const { return graph_->state_stats(); }
 
 void Processor::LogProgress(bool final) {
   const int64_t now = Clock::Real()->NowMillis();

@@ -41,6 +41,8 @@ class Processor {
   Status Run(std::stop_token stop);
 
   const Stats& stats() const { return stats_; }
+  // The size of the stream operators' state (aggregates, windows, joins).
+  StateStats state_stats() const;
 
  private:
   struct Input;
