@@ -4,6 +4,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
@@ -33,6 +34,29 @@ constexpr size_t kCacheEntryOverhead = 96;
 // A read-only open can race with the writer deleting a WAL or table file it just listed, or
 // with a flush it did not see; the next attempt sees the new file set.
 constexpr int kReadOnlyOpenAttempts = 30;
+
+// The memtable insert hint's prefix for operator state: the namespace ([length][operator id])
+// and the first byte of the operator's key, its record kind. A commit stages state in key order,
+// so within such a prefix each insert lands just after the previous one: with a hint per prefix
+// the skip list resumes there instead of searching from its head. (RocksDB shares the hints with
+// range tombstones; the state family has none.)
+class StateKindPrefix : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "pinstream.StateKindPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return rocksdb::Slice(key.data(), PrefixSize(key));
+  }
+  bool InDomain(const rocksdb::Slice& key) const override { return PrefixSize(key) != 0; }
+
+ private:
+  // 0 when the key has no such prefix (an id of 128 bytes or more: a longer varint).
+  static size_t PrefixSize(const rocksdb::Slice& key) {
+    if (key.empty()) return 0;
+    const auto length = static_cast<uint8_t>(key[0]);
+    if (length >= 0x80 || key.size() < size_t{1} + length + 1) return 0;
+    return size_t{1} + length + 1;
+  }
+};
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::OK();
@@ -391,6 +415,7 @@ Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& opti
   // filters answer them, in the memtable as in the table files.
   state_options.memtable_whole_key_filtering = true;
   state_options.memtable_prefix_bloom_size_ratio = 0.05;
+  state_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<StateKindPrefix>();
   rocksdb::BlockBasedTableOptions state_table;
   state_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   state_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(state_table));
