@@ -164,3 +164,63 @@ TEST(AggregateConfigTest, Errors) {
 
 }  // namespace
 }  // namespace pinstream
+
+namespace pinstream {
+namespace {
+
+// "ttl": groups left alone for the ttl (in arrival time) leave the state at a batch end once the
+// watermark passes, and a later row starts the group afresh, whether or not the cleanup ran.
+TEST(AggregateTtlTest, IdleGroupsExpireAndStartAfresh) {
+  constexpr int64_t kMinute = 60'000;
+  TempDir dir;
+  StreamHarness h(&dir);
+  ASSERT_TRUE(h.Build(
+      {{"op", "aggregate"},
+       {"group_by", {"country"}},
+       {"ttl", "1m"},
+       {"aggregates", {{"posts", "count"}, {"median_followers", {{"median", "followers"}}}}}},
+      kInput));
+  h.op()->AddChannel(Channel{0, 0});
+  ASSERT_OK(h.Feed(Post("fr", 2020, "art", 10), /*arrival_ms=*/0));
+  ASSERT_OK(h.Feed(Post("fr", 2020, "art", 20), 30'000));  // extends fr to 1m30s
+  ASSERT_OK(h.Feed(Post("de", 2020, "art", 5), 40'000));
+  h.FlushAndCommit();
+  EXPECT_EQ(Text(h.Take()),
+            Text({Row{Str("de"), Int(1), Dbl(5)}, Row{Str("fr"), Int(2), Dbl(15)}}));
+  // The groups' keys hold their encoded values; which groups have state shows in them.
+  auto groups_in_state = [&h] {
+    std::set<std::string> groups;
+    for (const std::string& key : h.StateKeys()) {
+      for (const char* g : {"fr", "de", "it"})
+        if (key.find(g) != std::string::npos) groups.insert(g);
+    }
+    return groups;
+  };
+  EXPECT_EQ(groups_in_state(), (std::set<std::string>{"de", "fr"}));
+
+  // At 1m35s the watermark has passed fr's end (30s + 1m) but not de's (40s + 1m)...
+  ASSERT_OK(h.Feed(Post("it", 2020, "art", 1), kMinute + 35'000));
+  h.FlushAndCommit();
+  h.Take();
+  // ... so fr is gone from the state; de and it stay.
+  EXPECT_EQ(groups_in_state(), (std::set<std::string>{"de", "it"}));
+  ASSERT_OK(h.Feed(Post("de", 2020, "art", 7), kMinute + 36'000));
+  ASSERT_OK(h.Feed(Post("fr", 2020, "art", 30), kMinute + 37'000));
+  h.FlushAndCommit();
+  EXPECT_EQ(Text(h.Take()),
+            Text({Row{Str("de"), Int(2), Dbl(6)}, Row{Str("fr"), Int(1), Dbl(30)}}));
+
+  // Within one batch, with no cleanup in between: a row after the end still resets the group.
+  ASSERT_OK(h.Feed(Post("de", 2020, "art", 100), 10 * kMinute));
+  h.FlushAndCommit();
+  EXPECT_EQ(Text(h.Take()), Text({Row{Str("de"), Int(1), Dbl(100)}}));
+  // Every group but de (ends 11m) has expired and left the state.
+  EXPECT_EQ(groups_in_state(), (std::set<std::string>{"de"}));
+
+  auto bad = testing::BuildOperator(
+      {{"op", "aggregate"}, {"ttl", "0s"}, {"aggregates", {{"n", "count"}}}}, kInput);
+  EXPECT_EQ(bad.errors, (std::vector<std::string>{"/step/ttl: must be a positive duration"}));
+}
+
+}  // namespace
+}  // namespace pinstream
