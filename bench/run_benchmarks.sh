@@ -7,6 +7,7 @@
 #   BUILD=build BENCH_SECONDS=30 bench/run_benchmarks.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/start_broker.sh
 BUILD=${BUILD:-build}
 SECS=${BENCH_SECONDS:-30}
 RECORD_BYTES=${RECORD_BYTES:-700}
@@ -21,16 +22,8 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# The broker prints one ready line with its endpoint once it is bound.
-"$BUILD/pinstream" broker --data "$work/broker" --listen 'tcp://127.0.0.1:*' >"$work/broker.out" 2>"$work/broker.err" &
-broker_pid=$!
+start_broker "$work"
 pids+=("$broker_pid")
-for _ in $(seq 200); do
-  [ -s "$work/broker.out" ] && break
-  kill -0 "$broker_pid" 2>/dev/null || { cat "$work/broker.err" >&2; exit 1; }
-  sleep 0.1
-done
-endpoint=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["endpoint"])' "$work/broker.out")
 echo "bench: broker pid $broker_pid on $endpoint" >&2
 
 ingest=$("$BUILD/bench/stream_bench" ingest --broker "$endpoint" --seconds "$SECS" --shards 4 --record-bytes "$RECORD_BYTES")

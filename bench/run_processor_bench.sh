@@ -15,6 +15,7 @@
 #   BUILD=build POSTS=1000000 MAX_IND=99999999 bench/run_processor_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/start_broker.sh
 BUILD=${BUILD:-build}
 POSTS=${POSTS:-200000}
 MAX_IND=${MAX_IND:-11000}
@@ -27,13 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BUILD/pinstream" broker --data "$work/broker" --listen 'tcp://127.0.0.1:*' >"$work/broker.out" 2>"$work/broker.err" &
-broker_pid=$!
-for _ in $(seq 200); do
-  [ -s "$work/broker.out" ] && break
-  sleep 0.1
-done
-endpoint=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["endpoint"])' "$work/broker.out")
+start_broker "$work"
 
 "$BUILD/pinstream" emulate --broker "$endpoint" --prefix bench --count "$POSTS" --seed 1 \
   --max-ind "$MAX_IND" --no-progress >"$work/emulate.json"

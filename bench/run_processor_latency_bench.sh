@@ -9,6 +9,7 @@
 #   BUILD=build BENCH_SECONDS=30 LATENCY_RATE=20000 bench/run_processor_latency_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/start_broker.sh
 BUILD=${BUILD:-build}
 SECS=${BENCH_SECONDS:-30}
 RATE=${LATENCY_RATE:-20000}
@@ -28,14 +29,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$BUILD/pinstream" broker --data "$work/broker" --listen 'tcp://127.0.0.1:*' >"$work/broker.out" 2>"$work/broker.err" &
-broker_pid=$!
-for _ in $(seq 200); do
-  [ -s "$work/broker.out" ] && break
-  kill -0 "$broker_pid" 2>/dev/null || { cat "$work/broker.err" >&2; exit 1; }
-  sleep 0.1
-done
-endpoint=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["endpoint"])' "$work/broker.out")
+start_broker "$work"
 echo "latency bench: broker pid $broker_pid on $endpoint" >&2
 
 # The processor lists the shards of its sources when it starts: the streams must exist first.

@@ -329,14 +329,7 @@ Status GroupTable::WriteBack() {
     }
   }
   dirty_.clear();
-  if (stats_dirty_) {
-    std::string stats;
-    PutVarint64(&stats, keys_);
-    PutVarint64(&stats, bytes_);
-    RETURN_IF_ERROR(store_->Put(kStatsKey, stats));
-    stats_dirty_ = false;
-  }
-  return Status::OK();
+  return StageStats();
 }
 
 Status GroupTable::CloseUntil(int64_t limit, const std::function<Status(Group*, Window*)>& close) {
@@ -374,13 +367,16 @@ Status GroupTable::CloseUntil(int64_t limit, const std::function<Status(Group*, 
     g->approx_bytes = bytes;
     g->approx_windows = g->windows.size();
   }
-  if (stats_dirty_) {
-    std::string stats;
-    PutVarint64(&stats, keys_);
-    PutVarint64(&stats, bytes_);
-    RETURN_IF_ERROR(store_->Put(kStatsKey, stats));
-    stats_dirty_ = false;
-  }
+  return StageStats();
+}
+
+Status GroupTable::StageStats() {
+  if (!stats_dirty_) return Status::OK();
+  std::string stats;
+  PutVarint64(&stats, keys_);
+  PutVarint64(&stats, bytes_);
+  RETURN_IF_ERROR(store_->Put(kStatsKey, stats));
+  stats_dirty_ = false;
   return Status::OK();
 }
 

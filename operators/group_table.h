@@ -105,6 +105,8 @@ class GroupTable {
 
  private:
   Status Open();
+  // Stages the 's' record when keys_ or bytes_ changed since it was last staged.
+  Status StageStats();
   Status Load(Group* group);
   void RecordKey(const Group& g, const Window& w, std::string* out) const;
   std::string IndexKey(const Group& g, int64_t id, int64_t end) const;

@@ -1,0 +1,16 @@
+# Sourced by the bench scripts: start_broker DIR starts `pinstream broker` on a free loopback
+# port with its data in DIR/broker, waits for its ready line and sets broker_pid and endpoint.
+# Needs BUILD set; the caller's cleanup kills broker_pid.
+start_broker() {
+  local dir=$1
+  "$BUILD/pinstream" broker --data "$dir/broker" --listen 'tcp://127.0.0.1:*' \
+    >"$dir/broker.out" 2>"$dir/broker.err" &
+  broker_pid=$!
+  for _ in $(seq 200); do
+    [ -s "$dir/broker.out" ] && break
+    kill -0 "$broker_pid" 2>/dev/null || { cat "$dir/broker.err" >&2; exit 1; }
+    sleep 0.1
+  done
+  endpoint=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["endpoint"])' \
+    "$dir/broker.out")
+}
