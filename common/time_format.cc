@@ -126,6 +126,12 @@ Result<int64_t> ParseTimestampMillis(std::string_view text) {
   return secs * 1000 + millis;
 }
 
+std::string FormatDurationMillis(int64_t ms) {
+  if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
 Result<int64_t> ParseDurationMillis(std::string_view text) {
   const Status bad = Status::InvalidArgument("invalid duration '" + std::string(text) +
                                              "' (examples: 24h, 90m, 30s, 500ms, 7d)");

@@ -19,4 +19,7 @@ Result<int64_t> ParseTimestampMillis(std::string_view text);
 // Parses durations such as "24h", "90m", "30s", "1500ms", "7d"; a bare number is seconds.
 Result<int64_t> ParseDurationMillis(std::string_view text);
 
+// The other way, for messages: "10m" for whole minutes, "30s" for whole seconds, else "1500ms".
+std::string FormatDurationMillis(int64_t ms);
+
 }  // namespace pinstream

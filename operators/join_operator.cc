@@ -53,12 +53,6 @@ int64_t SaturatingAdd(int64_t a, int64_t b) {
   return __builtin_add_overflow(a, b, &r) ? std::numeric_limits<int64_t>::max() : r;
 }
 
-std::string FormatDuration(int64_t ms) {
-  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-  return std::to_string(ms) + "ms";
-}
-
 class JoinOperator final : public StreamOperator {
  public:
   explicit JoinOperator(JoinOptions options)
@@ -100,7 +94,7 @@ class JoinOperator final : public StreamOperator {
     if (Expired(t, watermark)) {
       return Unmatched(input, t, row,
                        "late: its time " + FormatIso8601(t) + " is more than " +
-                           FormatDuration(options_.within_ms) + " before the watermark " +
+                           FormatDurationMillis(options_.within_ms) + " before the watermark " +
                            FormatIso8601(watermark) + ", so its partners may have left the state",
                        out);
     }
@@ -318,9 +312,9 @@ class JoinOperator final : public StreamOperator {
     }
     std::string reason = missing.empty() ? "rows of every input came with its key, but none "
                                            "within " +
-                                               FormatDuration(options_.within_ms) + " of it"
+                                               FormatDurationMillis(options_.within_ms) + " of it"
                                          : "no row of " + missing + " came with its key within " +
-                                               FormatDuration(options_.within_ms);
+                                               FormatDurationMillis(options_.within_ms);
     return reason + " (it left the state when the watermark reached " + FormatIso8601(watermark) +
            ")";
   }

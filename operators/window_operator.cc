@@ -45,11 +45,6 @@ int64_t SaturatingSub(int64_t a, int64_t b) {
   return r;
 }
 
-std::string FormatDuration(int64_t ms) {
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
-  return std::to_string(ms) + "ms";
-}
-
 class WindowOperator final : public StreamOperator {
  public:
   WindowOperator(WindowOptions options, AggregationConfig config)
@@ -223,7 +218,7 @@ class WindowOperator final : public StreamOperator {
     std::string reason = "event time " + FormatIso8601(t) + " is late: its window [" +
                          FormatIso8601(last.start) + ", " + FormatIso8601(last.end) +
                          ") closed when the watermark passed its end + allowed lateness " +
-                         FormatDuration(options_.allowed_lateness_ms) + " (watermark " +
+                         FormatDurationMillis(options_.allowed_lateness_ms) + " (watermark " +
                          FormatIso8601(tracker_.watermark()) + ")";
     if (!options_.late_table) return Status::InvalidArgument(reason);
     row.push_back(Value::TimestampMs(tracker_.watermark()));

@@ -182,6 +182,18 @@ TEST(ParseDurationTest, Units) {
   }
 }
 
+TEST(FormatDurationTest, LargestWholeUnitAndParsesBack) {
+  EXPECT_EQ(FormatDurationMillis(600'000), "10m");
+  EXPECT_EQ(FormatDurationMillis(90'000), "90s");
+  EXPECT_EQ(FormatDurationMillis(10'000), "10s");
+  EXPECT_EQ(FormatDurationMillis(1500), "1500ms");
+  EXPECT_EQ(FormatDurationMillis(0), "0s");
+  for (int64_t ms : {int64_t{0}, int64_t{1}, int64_t{999}, int64_t{60'000}, int64_t{86'400'000}}) {
+    ASSERT_OK_AND_ASSIGN(int64_t back, ParseDurationMillis(FormatDurationMillis(ms)));
+    EXPECT_EQ(back, ms);
+  }
+}
+
 TEST(ParseDurationTest, RejectsBadUnitsAndNumbers) {
   for (const char* text : {"", "h", "ms", "10x", "10 h", " 10s", "-5s", "+5s", "1.5h", "10hh",
                            "10H", "10sec", "s10", "99999999999999999999"}) {
