@@ -78,6 +78,7 @@ class CommitWatcher final : public CommitStore {
     committed_ = checkpoint.offsets;
     return batch_id;
   }
+  Status AwaitCommits() override { return store_->AwaitCommits(); }
   void Abort() override { store_->Abort(); }
 
   Offsets committed() const {

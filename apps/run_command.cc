@@ -42,7 +42,10 @@ Status Run(const RunFlags& flags) {
   });
 
   ASSIGN_OR_RETURN(LoadedTopology loaded, LoadTopology(flags.topology));
-  ASSIGN_OR_RETURN(auto store, ProcessorStore::Open(flags.data, /*read_only=*/false));
+  ProcessorStore::Options store_options;
+  store_options.path = flags.data;
+  store_options.pipeline_commits = true;
+  ASSIGN_OR_RETURN(auto store, ProcessorStore::Open(store_options));
   Processor::Options options;
   options.once = flags.once;
   Processor processor(std::move(loaded.graph), store.get(), options);

@@ -107,7 +107,13 @@ class CommitStore {
   // Atomically writes everything staged since the last Commit/Abort, a new version of every
   // table that received rows, and `checkpoint` as the topology's position. Returns the batch
   // id. On failure nothing was written and the store refuses further commits (sticky error).
+  // A store may return before the write is done (its reads see the batch already); the write
+  // then completes before the next Commit's, and its failure is that Commit's or
+  // AwaitCommits' error.
   virtual Result<int64_t> Commit(std::string_view topology, const Checkpoint& checkpoint) = 0;
+
+  // Waits until every committed batch is written; the error of a write that failed.
+  virtual Status AwaitCommits() = 0;
 
   // Drops everything staged since the last Commit.
   virtual void Abort() = 0;

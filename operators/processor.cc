@@ -264,6 +264,7 @@ Status Processor::Run(std::stop_token stop) {
     LogProgress(false);
     if (stop.stop_requested() || (options_.once && all_caught_up)) break;
   }
+  RETURN_IF_ERROR(store_->AwaitCommits());
   LogProgress(true);
   return Status::OK();
 }

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdarg>
 #include <filesystem>
+#include <future>
 #include <set>
 #include <thread>
 
@@ -29,8 +30,8 @@ constexpr char kStateFamily[] = "state";
 constexpr char kBatchPrefix[] = "batch/";
 constexpr char kOffsetsPrefix[] = "offsets/";
 constexpr char kUndoPrefix[] = "undo/";
-// What a cached state entry costs besides its key and value: the node, hash slot and strings.
-constexpr size_t kCacheEntryOverhead = 96;
+// What a state entry costs besides its key and value: the node, hash slot, strings and flags.
+constexpr size_t kStateEntryOverhead = 136;
 // A read-only open can race with the writer deleting a WAL or table file it just listed, or
 // with a flush it did not see; the next attempt sees the new file set.
 constexpr int kReadOnlyOpenAttempts = 30;
@@ -224,25 +225,23 @@ class ProcessorStore::StateNamespace final : public StateStore {
 
   Result<std::optional<std::string>> Get(std::string_view key) override {
     const std::string& k = Key(key);
-    auto staged = store_->staged_state_.find(std::string_view(k));
-    if (staged != store_->staged_state_.end()) return staged->second;
-    std::optional<std::string> found;
-    if (auto cached = store_->committed_.find(std::string_view(k));
-        cached != store_->committed_.end()) {
-      found = cached->second;
-    } else {
-      std::string value;
-      auto s = store_->db_->Get(rocksdb::ReadOptions(), store_->state_, k, &value);
-      if (!s.IsNotFound()) RETURN_IF_ERROR(FromRocks(s, "reading operator state"));
-      if (s.ok()) found = std::move(value);
-      store_->CacheCommitted(k, found);
+    auto it = store_->state_entries_.find(std::string_view(k));
+    if (it != store_->state_entries_.end()) {
+      const StateEntry& e = it->second;
+      if (e.is_staged) return e.staged;
+      if (e.committed_known) return e.committed;
     }
-    // Operators read a key before they write it (a dedup's miss, an aggregate's accumulator):
-    // remembered, the committed value is the undo log's before-image at no extra read.
-    store_->last_read_.key = k;
-    store_->last_read_.value = found;
-    store_->last_read_.valid = true;
-    return found;
+    std::string value;
+    auto s = store_->db_->Get(rocksdb::ReadOptions(), store_->state_, k, &value);
+    if (!s.IsNotFound()) RETURN_IF_ERROR(FromRocks(s, "reading operator state"));
+    if (it == store_->state_entries_.end())
+      it = store_->state_entries_.emplace(k, StateEntry()).first;
+    StateEntry& e = it->second;
+    if (s.ok()) e.committed = std::move(value);
+    e.committed_known = true;
+    store_->state_bytes_ +=
+        k.size() + (e.committed ? e.committed->size() : 0) + kStateEntryOverhead;
+    return e.committed;
   }
 
   Status Put(std::string_view key, std::string_view value) override {
@@ -260,6 +259,7 @@ class ProcessorStore::StateNamespace final : public StateStore {
   // Merges a DB iterator over [begin, end) with this namespace's staged keys in that range,
   // found through staged_keys_ (ordered) rather than a pass over the whole staged map.
   Status Scan(std::string_view begin, std::string_view end, const ScanVisitor& visit) override {
+    RETURN_IF_ERROR(store_->AwaitCommits());  // the DB iterator must see the batch before
     IndexStagedKeys();
     const std::string lower = prefix_ + std::string(begin);
     const std::string upper = end.empty() ? PrefixSuccessor(prefix_) : prefix_ + std::string(end);
@@ -275,9 +275,9 @@ class ProcessorStore::StateNamespace final : public StateStore {
       // have committed since; they are dropped as they are met).
       const std::optional<std::string>* staged_value = nullptr;
       while (staged != staged_end) {
-        auto found = store_->staged_state_.find(std::string_view(Key(*staged)));
-        if (found != store_->staged_state_.end()) {
-          staged_value = &found->second;
+        auto found = store_->state_entries_.find(std::string_view(Key(*staged)));
+        if (found != store_->state_entries_.end() && found->second.is_staged) {
+          staged_value = &found->second.staged;
           break;
         }
         staged = staged_keys_.erase(staged);
@@ -299,35 +299,35 @@ class ProcessorStore::StateNamespace final : public StateStore {
   }
 
  private:
-  // The staged slot of `key`, created (copying the key) only when it is new to this batch.
+  // The staged slot of `key` (its entry is created, copying the key, when it is new).
   std::optional<std::string>& Stage(std::string_view key) {
     const std::string& k = Key(key);
-    auto it = store_->staged_state_.find(std::string_view(k));
-    if (it == store_->staged_state_.end()) {
-      it = store_->staged_state_.emplace(k, std::nullopt).first;
+    auto it = store_->state_entries_.find(std::string_view(k));
+    if (it == store_->state_entries_.end())
+      it = store_->state_entries_.emplace(k, StateEntry()).first;
+    StateEntry& e = it->second;
+    if (!e.is_staged) {
+      e.is_staged = true;
+      store_->dirty_.push_back(&*it);
       if (indexing_) staged_keys_.emplace(key);
-      auto& last = store_->last_read_;
-      if (last.valid && last.key == k) {
-        store_->before_images_.emplace(k, std::move(last.value));
-        last.valid = false;
-      }
     }
-    return it->second;
+    return e.staged;
   }
 
   // Keeps staged_keys_ a superset of this namespace's staged keys, from the first Scan on (a
   // namespace that never scans, such as a dedup's, pays nothing). Keys of committed batches
-  // are pruned when the index outgrows the staged map, so it stays O(staged keys).
+  // are pruned when the index outgrows the batch, so it stays O(staged keys).
   void IndexStagedKeys() {
     if (!indexing_) {
       indexing_ = true;
-      for (const auto& [k, v] : store_->staged_state_) {
-        if (std::string_view(k).starts_with(prefix_))
-          staged_keys_.emplace(k.substr(prefix_.size()));
+      for (const auto* entry : store_->dirty_) {
+        if (std::string_view(entry->first).starts_with(prefix_))
+          staged_keys_.emplace(entry->first.substr(prefix_.size()));
       }
-    } else if (staged_keys_.size() > store_->staged_state_.size()) {
+    } else if (staged_keys_.size() > store_->dirty_.size()) {
       for (auto it = staged_keys_.begin(); it != staged_keys_.end();) {
-        if (store_->staged_state_.contains(std::string_view(Key(*it))))
+        auto found = store_->state_entries_.find(std::string_view(Key(*it)));
+        if (found != store_->state_entries_.end() && found->second.is_staged)
           ++it;
         else
           it = staged_keys_.erase(it);
@@ -358,6 +358,7 @@ class ProcessorStore::StateNamespace final : public StateStore {
 ProcessorStore::ProcessorStore(const Options& options) : options_(options) {}
 
 ProcessorStore::~ProcessorStore() {
+  if (write_done_.valid()) (void)AwaitCommits();  // a failure is logged
   writers_.clear();
   states_.clear();
   tables_.reset();
@@ -546,7 +547,11 @@ Status ProcessorStore::WriteDeadLetter(const DeadLetter& letter) {
 }
 
 Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoint& checkpoint) {
+  // One write at a time, in batch order; and the previous batch must be in the DB before its
+  // state may leave the cache.
+  RETURN_IF_ERROR(AwaitCommits());
   RETURN_IF_ERROR(CheckWritable());
+  if (state_bytes_ > options_.state_cache_bytes) EvictCommittedState();
   ASSIGN_OR_RETURN(BatchRecord record, NextBatch(topology, checkpoint));
 
   TableCommit commit;
@@ -554,7 +559,7 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
   commit.operation = "STREAMING UPDATE";
   commit.offsets = OffsetsToJson(checkpoint.offsets);
   commit.batch_id = record.batch_id;
-  const std::vector<Table*> tables = tables_->List();
+  std::vector<Table*> tables = tables_->List();
   for (Table* table : tables) {
     auto version = table->StageCommit(commit, batch_.get());
     if (!version.ok()) {
@@ -564,79 +569,140 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
     const bool mine = writers_.contains(table->spec().name) || table == dead_letters_;
     if (mine) record.tables[table->spec().name] = version->value_or(table->version());
   }
-  std::string undo;
-  Status st = StageState(&undo);
-  if (st.ok() && !undo.empty()) {
-    st = FromRocks(batch_->Put(meta_, BatchKey(UndoPrefix(topology), record.batch_id), undo),
-                   "staging the undo log");
-  }
-  if (st.ok()) st = StageBatchRecord(record);
-  if (st.ok()) {
-    st = Write("committing batch " + std::to_string(record.batch_id) + " of topology '" +
-               std::string(topology) + "'");
-  }
-  if (!st.ok()) {
+  if (Status st = StageBatchRecord(record); !st.ok()) {
     Abort();
     return st;
   }
-  for (Table* table : tables) table->Committed();
-  batch_->Clear();
-  for (const auto& [key, value] : staged_state_) CacheCommitted(key, value);
-  ForgetBatchState();
+  // Sealed: the batch's state is what the next batch reads, from the cache, which keeps every
+  // key of the batch until it is written. The state's part of the batch (and its undo log) is
+  // built by the write, which may run on another thread while the next batch is staged.
+  std::vector<SealedState> state = SealState();
   last_batch_ids_[std::string(topology)] = record.batch_id;
+  std::swap(batch_, writing_);
+  if (!batch_) batch_ = std::make_unique<rocksdb::WriteBatch>();
+  auto write = [this, tables = std::move(tables), state = std::move(state),
+                undo_key = BatchKey(UndoPrefix(topology), record.batch_id),
+                what = "committing batch " + std::to_string(record.batch_id) + " of topology '" +
+                       std::string(topology) + "'"]() mutable {
+    Status st = StageState(&state, undo_key, writing_.get());
+    if (st.ok()) st = Write(what, writing_.get());
+    if (st.ok()) {
+      for (Table* table : tables) table->Committed();
+    }
+    writing_->Clear();
+    return st;
+  };
+  if (options_.pipeline_commits) {
+    write_done_ = std::async(std::launch::async, std::move(write));
+    return record.batch_id;
+  }
+  if (Status written = write(); !written.ok()) {
+    FailWrite(written);
+    return written;
+  }
   return record.batch_id;
 }
 
-// Puts the staged state into the batch, and into `undo` what each changed key held before:
+Status ProcessorStore::AwaitCommits() {
+  if (write_done_.valid()) {
+    if (Status st = write_done_.get(); !st.ok()) FailWrite(st);
+  }
+  return error_;
+}
+
+// What reached the DB is unknown: stop writing until a reopen recovers the truth.
+void ProcessorStore::FailWrite(const Status& st) {
+  spdlog::error("write failed: {}", st.ToString());
+  error_ = st;
+  Abort();
+}
+
+// The staged values become the committed ones; what they replace (the before-images) moves
+// into the returned list, with the entries, for StageState.
+std::vector<ProcessorStore::SealedState> ProcessorStore::SealState() {
+  std::vector<SealedState> sealed;
+  sealed.reserve(dirty_.size());
+  for (auto* entry : dirty_) {
+    StateEntry& e = entry->second;
+    const size_t after = e.staged ? e.staged->size() : 0;
+    if (e.committed_known) {
+      state_bytes_ += after;
+      state_bytes_ -= e.committed ? e.committed->size() : 0;
+    } else {
+      state_bytes_ += entry->first.size() + after + kStateEntryOverhead;
+    }
+    sealed.push_back({entry, std::move(e.committed), e.committed_known});
+    e.committed = std::move(e.staged);
+    e.committed_known = true;
+    e.staged.reset();
+    e.is_staged = false;
+  }
+  dirty_.clear();
+  return sealed;
+}
+
+// Puts a sealed batch's state into `batch`, and at `undo_key` what each changed key held before:
 // per key [key (length-prefixed)] [1, value (length-prefixed)] or [0] when it had none. Keys
-// whose value does not change are left out of both.
-Status ProcessorStore::StageState(std::string* undo) {
+// whose value does not change are left out of both. Reads only what the processor's thread
+// leaves alone until the batch is written: the entries' keys and committed values, and the DB.
+Status ProcessorStore::StageState(std::vector<SealedState>* sealed, const std::string& undo_key,
+                                  rocksdb::WriteBatch* batch) {
   // In key order: the memtable's skip list inserts a sorted run far faster than random keys,
   // and MultiGet reads a sorted run block by block.
-  sorted_state_.clear();
-  for (const auto& entry : staged_state_) sorted_state_.push_back(&entry);
-  std::sort(sorted_state_.begin(), sorted_state_.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
-  // The before-images neither remembered from the operators' own reads nor cached, read in
-  // one MultiGet.
-  auto known_before = [&](std::string_view key) -> const std::optional<std::string>* {
-    if (auto it = before_images_.find(key); it != before_images_.end()) return &it->second;
-    if (auto it = committed_.find(key); it != committed_.end()) return &it->second;
-    return nullptr;
-  };
-  std::vector<const std::optional<std::string>*> known(sorted_state_.size());
-  std::vector<rocksdb::Slice> unknown;
-  for (size_t i = 0; i < sorted_state_.size(); ++i) {
-    known[i] = known_before(sorted_state_[i]->first);
-    if (!known[i]) unknown.emplace_back(sorted_state_[i]->first);
+  std::sort(sealed->begin(), sealed->end(), [](const SealedState& a, const SealedState& b) {
+    return a.entry->first < b.entry->first;
+  });
+  // The before-images of the keys written without being read first, in one MultiGet.
+  std::vector<rocksdb::Slice> keys;
+  std::vector<SealedState*> unknown;
+  for (auto& s : *sealed) {
+    if (s.before_known) continue;
+    keys.emplace_back(s.entry->first);
+    unknown.push_back(&s);
   }
-  std::vector<rocksdb::PinnableSlice> read(unknown.size());
-  std::vector<rocksdb::Status> statuses(unknown.size());
-  db_->MultiGet(rocksdb::ReadOptions(), state_, unknown.size(), unknown.data(), read.data(),
-                statuses.data(), /*sorted_input=*/true);
-  size_t next_read = 0;
-  for (size_t e = 0; e < sorted_state_.size(); ++e) {
-    const auto& [key, value] = *sorted_state_[e];
-    std::optional<std::string_view> before;
-    if (known[e]) {
-      if (*known[e]) before = **known[e];
-    } else {
-      const size_t i = next_read++;
-      if (statuses[i].ok()) {
-        before = read[i].ToStringView();
-      } else if (!statuses[i].IsNotFound()) {
+  if (!unknown.empty()) {
+    std::vector<rocksdb::PinnableSlice> read(unknown.size());
+    std::vector<rocksdb::Status> statuses(unknown.size());
+    db_->MultiGet(rocksdb::ReadOptions(), state_, keys.size(), keys.data(), read.data(),
+                  statuses.data(), /*sorted_input=*/true);
+    for (size_t i = 0; i < unknown.size(); ++i) {
+      if (!statuses[i].ok() && !statuses[i].IsNotFound()) {
         return FromRocks(statuses[i], "reading operator state for the undo log");
       }
+      if (statuses[i].ok()) unknown[i]->before = read[i].ToString();
     }
-    if (before == value) continue;  // unchanged (or absent before and after)
-    PutLengthPrefixed(undo, key);
-    undo->push_back(before ? 1 : 0);
-    if (before) PutLengthPrefixed(undo, *before);
-    RETURN_IF_ERROR(
-        FromRocks(value ? batch_->Put(state_, key, *value) : batch_->Delete(state_, key),
-                  "staging operator state"));
   }
-  return Status::OK();
+  std::string undo;
+  for (const auto& s : *sealed) {
+    const std::string& key = s.entry->first;
+    const std::optional<std::string>& after = s.entry->second.committed;
+    if (s.before == after) continue;  // unchanged (or absent before and after)
+    PutLengthPrefixed(&undo, key);
+    undo.push_back(s.before ? 1 : 0);
+    if (s.before) PutLengthPrefixed(&undo, *s.before);
+    RETURN_IF_ERROR(FromRocks(after ? batch->Put(state_, key, *after) : batch->Delete(state_, key),
+                              "staging operator state"));
+  }
+  if (undo.empty()) return Status::OK();
+  return FromRocks(batch->Put(meta_, undo_key, undo), "staging the undo log");
+}
+
+// The cache of committed state starts afresh (the current batch's entries stay): hot keys come
+// back with their next read, so it needs no per-read bookkeeping for recency.
+void ProcessorStore::EvictCommittedState() {
+  state_bytes_ = 0;
+  for (auto it = state_entries_.begin(); it != state_entries_.end();) {
+    if (!it->second.is_staged) {
+      it = state_entries_.erase(it);
+      continue;
+    }
+    const StateEntry& e = it->second;
+    if (e.committed_known) {
+      state_bytes_ +=
+          it->first.size() + (e.committed ? e.committed->size() : 0) + kStateEntryOverhead;
+    }
+    ++it;
+  }
 }
 
 // The record of the topology's next batch, at `checkpoint`, stamped now; its tables are the
@@ -673,16 +739,10 @@ Status ProcessorStore::StageBatchRecord(const BatchRecord& record) {
   return FromRocks(batch_->Put(meta_, OffsetsKey(record.topology), json), "staging offsets");
 }
 
-Status ProcessorStore::Write(std::string_view what) {
+Status ProcessorStore::Write(std::string_view what, rocksdb::WriteBatch* batch) {
   rocksdb::WriteOptions write_options;
   write_options.sync = options_.sync;
-  Status st = FromRocks(db_->Write(write_options, batch_.get()), what);
-  if (!st.ok()) {
-    // What reached the DB is unknown: stop writing until a reopen recovers the truth.
-    spdlog::error("write failed: {}", st.ToString());
-    error_ = st;
-  }
-  return st;
+  return FromRocks(db_->Write(write_options, batch), what);
 }
 
 // Applies the undo logs of the batches after `rewind_to`, newest first, so that each key ends
@@ -719,8 +779,9 @@ Status ProcessorStore::StageStateRewind(std::string_view topology, int64_t rewin
 
 Result<int64_t> ProcessorStore::Reset(std::string_view topology, const Checkpoint& checkpoint,
                                       std::optional<int64_t> rewind_to) {
+  RETURN_IF_ERROR(AwaitCommits());
   RETURN_IF_ERROR(CheckWritable());
-  if (batch_->Count() > 0 || !staged_state_.empty()) {
+  if (batch_->Count() > 0 || !dirty_.empty()) {
     return Status::InvalidArgument("a reset cannot share a batch with staged writes");
   }
   ASSIGN_OR_RETURN(BatchRecord record, NextBatch(topology, checkpoint));
@@ -767,48 +828,40 @@ Result<int64_t> ProcessorStore::Reset(std::string_view topology, const Checkpoin
     }
   }
   if (st.ok()) st = StageBatchRecord(record);
-  if (st.ok()) st = Write("resetting the offsets of topology '" + std::string(topology) + "'");
   if (!st.ok()) {
     Abort();
     return st;
   }
+  st = Write("resetting the offsets of topology '" + std::string(topology) + "'", batch_.get());
+  if (!st.ok()) {
+    FailWrite(st);
+    return st;
+  }
   for (Table* table : restored) table->Committed();
   batch_->Clear();
-  committed_.clear();  // the state went back: cached values may be newer than it
-  committed_bytes_ = 0;
+  AbortState();  // the state went back: cached values may be newer than it
   last_batch_ids_[std::string(topology)] = record.batch_id;
   return record.batch_id;
 }
 
 void ProcessorStore::Abort() {
+  if (write_done_.valid()) {
+    // Abort drops the staged batch, not the one being written.
+    if (Status st = write_done_.get(); !st.ok() && error_.ok()) {
+      spdlog::error("write failed: {}", st.ToString());
+      error_ = st;
+    }
+  }
   if (batch_) batch_->Clear();
   for (Table* table : tables_->List()) table->Aborted();
-  ForgetBatchState();
+  AbortState();
 }
 
-void ProcessorStore::CacheCommitted(std::string_view key, const std::optional<std::string>& value) {
-  const size_t value_bytes = value ? value->size() : 0;
-  auto it = committed_.find(key);
-  if (it == committed_.end()) {
-    if (committed_bytes_ > options_.state_cache_bytes) {
-      // Over budget: start afresh. Hot keys come back with their next read; the cache needs
-      // no per-read bookkeeping for recency.
-      committed_.clear();
-      committed_bytes_ = 0;
-    }
-    committed_.emplace(key, value);
-    committed_bytes_ += key.size() + value_bytes + kCacheEntryOverhead;
-  } else {
-    committed_bytes_ += value_bytes;
-    committed_bytes_ -= it->second ? it->second->size() : 0;
-    it->second = value;
-  }
-}
-
-void ProcessorStore::ForgetBatchState() {
-  staged_state_.clear();
-  before_images_.clear();
-  last_read_.valid = false;
+// Forgets the staged state, and the cache with it (it is only a cache).
+void ProcessorStore::AbortState() {
+  state_entries_.clear();
+  state_bytes_ = 0;
+  dirty_.clear();
 }
 
 Result<std::vector<BatchRecord>> ProcessorStore::ListOffsets() const {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -60,15 +61,18 @@ struct BatchRecord {
 // State keys: [varint length][operator id][key], so one operator's keys are one prefix range.
 //
 // The current batch is a plain rocksdb::WriteBatch for rows (appended without any per-row
-// index), beside an in-memory map of the operator state staged since the last commit: state
-// reads see the batch's own writes (read-your-writes) from the map first, then the DB, and a key
-// written many times in one batch reaches the WriteBatch once, at Commit. Commit writes it all
-// in one DB::Write; a failed write makes the store refuse every later write and commit (sticky
-// error) until it is reopened.
+// index), beside an in-memory map of operator state entries: each holds a key's committed
+// value (once read or written; kept as a cache across batches) and the value staged in the
+// current batch. State reads see the batch's own writes (read-your-writes), then the committed
+// value, then the DB; a key written many times in one batch reaches the WriteBatch once, at
+// Commit, and its committed value is the undo log's before-image at no extra read. Commit
+// writes it all in one DB::Write; a failed write makes the store refuse every later write and
+// commit (sticky error) until it is reopened. With pipelined commits (Options) the write of a
+// batch runs on a background thread while the next batch is staged.
 //
 // Thread-safety: the CommitStore methods and the writers and state stores they return are for
-// one thread (the processor's commit thread). tables() may be read from other threads once the
-// topology's tables are opened; they see committed versions only.
+// one thread (the processor's). tables() may be read from other threads once the topology's
+// tables are opened; they see written versions only.
 //
 // A read-only store (for the CLI) may be opened while another process holds the same directory
 // open for writing: it sees the batches committed before it opened, and refuses writes.
@@ -84,6 +88,9 @@ class ProcessorStore final : public CommitStore {
     // Committed operator state kept in memory for reads (a dedup's hot keys), about this many
     // bytes.
     size_t state_cache_bytes = size_t{64} << 20;
+    // Commit returns once the batch is sealed and writes it on a background thread, so that
+    // the write overlaps the next batch's processing (see Commit).
+    bool pipeline_commits = false;
   };
 
   static Result<std::unique_ptr<ProcessorStore>> Open(const Options& options);
@@ -100,7 +107,13 @@ class ProcessorStore final : public CommitStore {
   Status WriteDeadLetter(const DeadLetter& letter) override;
   // Besides CommitStore's contract, records the before-image of every state key the batch
   // changes (an undo log), so that Reset can take state back to any earlier batch.
+  //
+  // With Options::pipeline_commits, returns once the batch is sealed; the next Commit,
+  // AwaitCommits, Abort, Reset, a state Scan, and the destructor wait for its write. Until then
+  // its tables keep their previous versions for readers (tables(), ListOffsets, ListBatches);
+  // operator state reads see it at once. Without, returns once the batch is written.
   Result<int64_t> Commit(std::string_view topology, const Checkpoint& checkpoint) override;
+  Status AwaitCommits() override;
   void Abort() override;
 
   // Moves `topology` to `checkpoint` in one atomic write, as `offsets reset` does, recorded as
@@ -133,14 +146,18 @@ class ProcessorStore final : public CommitStore {
   Status CheckWritable() const;
   Result<Table*> DeadLetters();
   Result<int64_t> LastBatchId(std::string_view topology);
-  Status StageState(std::string* undo);
-  void ForgetBatchState();  // after a commit or an abort
-  void CacheCommitted(std::string_view key, const std::optional<std::string>& value);
+  struct SealedState;
+  std::vector<SealedState> SealState();
+  Status StageState(std::vector<SealedState>* sealed, const std::string& undo_key,
+                    rocksdb::WriteBatch* batch);
+  void AbortState();
+  void EvictCommittedState();
+  void FailWrite(const Status& st);
   Status StageStateRewind(std::string_view topology, int64_t rewind_to);
   Result<BatchRecord> NextBatch(std::string_view topology, const Checkpoint& checkpoint);
   Result<BatchRecord> ReadBatch(std::string_view topology, int64_t batch_id) const;
   Status StageBatchRecord(const BatchRecord& record);
-  Status Write(std::string_view what);
+  Status Write(std::string_view what, rocksdb::WriteBatch* batch);
 
   Options options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -154,22 +171,32 @@ class ProcessorStore final : public CommitStore {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
   };
 
-  std::unique_ptr<rocksdb::WriteBatch> batch_;
-  // Operator state staged for the current batch: full state key -> value, nullopt = deleted.
-  std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>
-      staged_state_;
-  std::vector<const decltype(staged_state_)::value_type*> sorted_state_;  // reused at Commit
-  // The committed values of staged keys, where an operator read them before writing them.
-  std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>
-      before_images_;
-  struct LastRead {
-    std::string key;
-    std::optional<std::string> value;
-    bool valid = false;
-  } last_read_;  // the latest state read that went to the DB
-  // Committed operator state by full key (nullopt: known absent), kept current by Commit.
-  std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>> committed_;
-  size_t committed_bytes_ = 0;
+  std::unique_ptr<rocksdb::WriteBatch> batch_;    // the batch being staged
+  std::unique_ptr<rocksdb::WriteBatch> writing_;  // the sealed batch being written, and its write
+  std::future<Status> write_done_;
+
+  // What the store knows of one operator state key: its committed value, when it has been read
+  // or written, and the value the current batch staged, when it has one. One entry serves the
+  // read (staged first, then committed), the batch (the staged value) and the undo log (the
+  // committed value is the before-image) alike.
+  struct StateEntry {
+    std::optional<std::string> committed;  // when committed_known; nullopt: absent
+    std::optional<std::string> staged;     // when is_staged; nullopt: deleted
+    bool committed_known = false;
+    bool is_staged = false;
+  };
+  using StateMap = std::unordered_map<std::string, StateEntry, KeyHash, std::equal_to<>>;
+  // Full state key -> entry. Committed values stay cached across batches, about
+  // options_.state_cache_bytes of them (state_bytes_); see EvictCommittedState.
+  StateMap state_entries_;
+  size_t state_bytes_ = 0;
+  std::vector<StateMap::value_type*> dirty_;  // the entries staged in the current batch
+  // An entry of a sealed batch, with the committed value its staged one replaced.
+  struct SealedState {
+    StateMap::value_type* entry;
+    std::optional<std::string> before;
+    bool before_known;
+  };
   std::unique_ptr<TableStore> tables_;
   std::map<std::string, std::unique_ptr<Writer>, std::less<>> writers_;
   std::map<std::string, std::unique_ptr<StateNamespace>, std::less<>> states_;

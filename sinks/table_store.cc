@@ -200,17 +200,21 @@ struct Table::Impl {
   rocksdb::ColumnFamilyHandle* rows = nullptr;
   std::string rows_prefix;  // [id] 'a' or [id] 'k'
 
-  // Committed state. Written by the commit thread under `mu`; `version` is also read lock-free.
+  // Committed state. Written by Committed under `mu`; `version` is also read lock-free.
   mutable std::mutex mu;
   std::atomic<int64_t> version{0};
   std::vector<Restore> restores;  // GUARDED_BY(mu); sorted by version
-  uint64_t next_seq = 0;          // append tables: the next row id; commit thread only
+  uint64_t next_seq = 0;          // append tables: the next row id; Committed and Aborted only
 
   // The batch being staged; commit thread only.
   int64_t staged_version = 0;  // the newest version staged (version when nothing is)
   int64_t staged_rows = 0;     // Stage calls since the last StageCommit
   uint64_t staged_next_seq = 0;
-  std::vector<Restore> staged_restores;
+  // What the newest StageCommit or StageRestore put into a batch, for Committed to publish once
+  // that batch is written. Rows staged after it belong to the next version.
+  int64_t sealed_version = 0;
+  uint64_t sealed_next_seq = 0;
+  std::vector<Restore> sealed_restores;
   // Append tables: the block being filled, [version:8][row count:4] then the encoded rows, and
   // the row id of its first row. Reused, so staging a row allocates nothing once warm.
   std::string block;
@@ -341,7 +345,8 @@ Result<std::optional<int64_t>> Table::StageCommit(TableCommit commit,
   RETURN_IF_ERROR(t.FlushStaged(commit.version, batch));
   auto key = TableKey(t.id, kLogTag, static_cast<uint64_t>(commit.version));
   RETURN_IF_ERROR(FromRocks(batch->Put(t.meta, key, commit.ToJson().dump()), "staging a commit"));
-  t.staged_version = commit.version;
+  t.staged_version = t.sealed_version = commit.version;
+  t.sealed_next_seq = t.staged_next_seq;
   t.ClearStaged();
   return std::optional<int64_t>(commit.version);
 }
@@ -367,8 +372,9 @@ Result<int64_t> Table::StageRestore(int64_t to_version, TableCommit commit,
   PutFixed64BE(&to, static_cast<uint64_t>(to_version));
   RETURN_IF_ERROR(
       FromRocks(batch->Put(t.meta, TableKey(t.id, kRestoreTag, v), to), "staging a restore"));
-  t.staged_restores.push_back({commit.version, to_version});
-  t.staged_version = commit.version;
+  t.sealed_restores.push_back({commit.version, to_version});
+  t.staged_version = t.sealed_version = commit.version;
+  t.sealed_next_seq = t.staged_next_seq;
   return commit.version;
 }
 
@@ -376,19 +382,18 @@ void Table::Committed() {
   Impl& t = *impl_;
   {
     std::lock_guard lock(t.mu);
-    t.restores.insert(t.restores.end(), t.staged_restores.begin(), t.staged_restores.end());
-    t.version.store(t.staged_version, std::memory_order_release);
+    t.restores.insert(t.restores.end(), t.sealed_restores.begin(), t.sealed_restores.end());
+    t.version.store(t.sealed_version, std::memory_order_release);
   }
-  t.next_seq = t.staged_next_seq;
-  t.staged_restores.clear();
-  t.ClearStaged();
+  t.next_seq = t.sealed_next_seq;
+  t.sealed_restores.clear();
 }
 
 void Table::Aborted() {
   Impl& t = *impl_;
-  t.staged_version = t.version.load(std::memory_order_relaxed);
-  t.staged_next_seq = t.next_seq;
-  t.staged_restores.clear();
+  t.staged_version = t.sealed_version = t.version.load(std::memory_order_relaxed);
+  t.staged_next_seq = t.sealed_next_seq = t.next_seq;
+  t.sealed_restores.clear();
   t.ClearStaged();
 }
 
@@ -544,7 +549,7 @@ Status TableStore::Load() {
     }
     const auto version = static_cast<int64_t>(DecodeFixed64BE(last_log->data() + 5));
     impl->version = version;
-    impl->staged_version = version;
+    impl->staged_version = impl->sealed_version = version;
 
     const std::string restore_prefix = TablePrefix(id, kRestoreTag);
     std::unique_ptr<rocksdb::Iterator> rit(db_->NewIterator(rocksdb::ReadOptions(), meta_));
@@ -572,7 +577,7 @@ Status TableStore::Load() {
         impl->next_seq = DecodeFixed64BE(last_row->data() + impl->rows_prefix.size()) +
                          DecodeFixed32BE(block.data() + kVersionSize);
       }
-      impl->staged_next_seq = impl->next_seq;
+      impl->staged_next_seq = impl->sealed_next_seq = impl->next_seq;
     }
     next_table_id_ = std::max(next_table_id_, id + 1);
     tables_[spec.name] = std::unique_ptr<Table>(new Table(std::move(impl)));

@@ -57,9 +57,9 @@ class TableStore;
 // StageCommit puts the rest. Staged rows belong to the next version, so a batch holding rows
 // without their StageCommit must not be written.
 //
-// Owned by its TableStore. Staging and commits are single-threaded (the processor's commit
-// thread); spec(), version(), Scan and History may run concurrently with them, from any thread,
-// and see committed versions only.
+// Owned by its TableStore. Staging is single-threaded (the processor's thread), Committed may
+// overlap it (see there); spec(), version(), Scan and History may run concurrently with both,
+// from any thread, and see committed versions only.
 class Table {
  public:
   const TableSpec& spec() const;
@@ -87,7 +87,10 @@ class Table {
   Result<int64_t> StageRestore(int64_t to_version, TableCommit commit,
                                rocksdb::WriteBatchBase* batch);
 
-  // After the batch was written: the staged versions become visible.
+  // After the batch that the newest StageCommit or StageRestore went into was written: the
+  // versions staged up to there become visible. Rows staged since stay staged (they belong to
+  // the next version), so Committed may run on another thread while the next batch is staged,
+  // as long as no StageCommit, StageRestore or Aborted runs at the same time.
   void Committed();
   // After the batch was dropped: forget what was staged (row ids and versions are reused).
   void Aborted();

@@ -8,6 +8,7 @@
 #include <rocksdb/file_system.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -349,6 +350,134 @@ TEST(ProcessorStoreFaultTest, AFailedCommitIsStickyAndWritesNothing) {
   ASSERT_OK(pin->Write(Pin(2, "retried")));
   ASSERT_OK_AND_ASSIGN(int64_t batch, store->Commit("t", {MakeOffsets("2"), {}}));
   EXPECT_EQ(batch, 2);
+}
+
+// The state protocol in every mode: commits written in line or pipelined (the write of a batch
+// overlapping the next one), with a cache that keeps state or one that is evicted every batch.
+struct StoreMode {
+  bool pipeline_commits;
+  size_t state_cache_bytes;
+};
+
+class ProcessorStoreModeTest : public ::testing::TestWithParam<StoreMode> {
+ protected:
+  void Open() {
+    store_.reset();
+    ProcessorStore::Options options;
+    options.path = dir_.Sub("data");
+    options.pipeline_commits = GetParam().pipeline_commits;
+    options.state_cache_bytes = GetParam().state_cache_bytes;
+    ASSERT_OK_AND_ASSIGN(store_, ProcessorStore::Open(options));
+  }
+
+  std::map<std::string, std::string> ScanState(std::string_view op) {
+    std::map<std::string, std::string> out;
+    EXPECT_OK(store_->State(op)->Scan("", "", [&](std::string_view k, std::string_view v) {
+      out.emplace(k, v);
+      return true;
+    }));
+    return out;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ProcessorStore> store_;
+};
+
+TEST_P(ProcessorStoreModeTest, BatchesReadTheStateOfTheBatchBeforeAndRewindIt) {
+  Open();
+  ASSERT_OK_AND_ASSIGN(TableWriter * pin, store_->OpenTable(PinDef()));
+  StateStore* op = store_->State("op");
+  // Batch 1 writes keys it never read (their before-images come from the DB at commit).
+  ASSERT_OK(op->Put("a", "a1"));
+  ASSERT_OK(op->Put("b", "b1"));
+  ASSERT_OK(pin->Write(Pin(1, "one")));
+  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("t", {MakeOffsets("1"), {}}));
+  EXPECT_EQ(batch, 1);
+
+  // Batch 2, staged while batch 1 may still be being written, reads batch 1's state.
+  EXPECT_EQ(GetState(op, "a"), "a1");
+  ASSERT_OK(op->Put("a", "a2"));
+  ASSERT_OK(op->Delete("b"));
+  ASSERT_OK(op->Put("c", "c2"));
+  ASSERT_OK(pin->Write(Pin(2, "two")));
+  EXPECT_EQ(ScanState("op"), (std::map<std::string, std::string>{{"a", "a2"}, {"c", "c2"}}));
+  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("t", {MakeOffsets("2"), {}}));
+  EXPECT_EQ(batch, 2);
+
+  // Batch 3 changes `c` again and writes `b` back without reading either first.
+  EXPECT_EQ(GetState(op, "b"), std::nullopt);
+  ASSERT_OK(op->Put("c", "c3"));
+  ASSERT_OK(op->Put("b", "b3"));
+  ASSERT_OK(store_->Commit("t", {MakeOffsets("3"), {}}).status());
+  ASSERT_OK(store_->AwaitCommits());
+  EXPECT_EQ(store_->tables()->Find("pin")->version(), 2);
+  EXPECT_EQ(ScanAll(store_->tables()->Find("pin")),
+            (std::vector<Row>{Pin(1, "one"), Pin(2, "two")}));
+
+  Open();  // from the DB alone
+  EXPECT_EQ(ScanState("op"),
+            (std::map<std::string, std::string>{{"a", "a2"}, {"b", "b3"}, {"c", "c3"}}));
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, store_->LoadCheckpoint("t"));
+  EXPECT_EQ(checkpoint.offsets, MakeOffsets("3"));
+
+  // The undo logs take the state back to each batch.
+  ASSERT_OK(store_->Reset("t", {MakeOffsets("2"), {}}, 2).status());
+  EXPECT_EQ(ScanState("op"), (std::map<std::string, std::string>{{"a", "a2"}, {"c", "c2"}}));
+  ASSERT_OK(store_->Reset("t", {MakeOffsets("1"), {}}, 1).status());
+  EXPECT_EQ(ScanState("op"), (std::map<std::string, std::string>{{"a", "a1"}, {"b", "b1"}}));
+  EXPECT_EQ(GetState(store_->State("op"), "c"), std::nullopt);
+  EXPECT_EQ(ScanAll(store_->tables()->Find("pin")), (std::vector<Row>{Pin(1, "one")}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, ProcessorStoreModeTest,
+                         ::testing::Values(StoreMode{false, size_t{64} << 20},
+                                           StoreMode{true, size_t{64} << 20}, StoreMode{true, 1}),
+                         [](const auto& info) {
+                           return std::string(info.param.pipeline_commits ? "Pipelined"
+                                                                          : "InLine") +
+                                  (info.param.state_cache_bytes > 1 ? "Cached" : "Evicting");
+                         });
+
+// A pipelined commit returns before its write: a failing write is the error of the next
+// AwaitCommits (or Commit), sticky from then on, and nothing of its batch reaches the DB.
+TEST(ProcessorStoreFaultTest, APipelinedWriteFailureIsReportedByTheNextWait) {
+  TempDir dir;
+  auto fs = std::make_shared<FailingFileSystem>(rocksdb::FileSystem::Default());
+  std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
+  ProcessorStore::Options options;
+  options.path = dir.Sub("data");
+  options.env = env.get();
+  options.pipeline_commits = true;
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, ProcessorStore::Open(options));
+    ASSERT_OK_AND_ASSIGN(TableWriter * pin, store->OpenTable(PinDef()));
+    ASSERT_OK(pin->Write(Pin(1, "committed")));
+    ASSERT_OK(store->State("op")->Put("k", "committed"));
+    ASSERT_OK(store->Commit("t", {MakeOffsets("1"), {}}).status());
+    ASSERT_OK(store->AwaitCommits());
+
+    ASSERT_OK(pin->Write(Pin(2, "failed")));
+    ASSERT_OK(store->State("op")->Put("k", "failed"));
+    fs->fail = true;
+    ASSERT_OK_AND_ASSIGN(int64_t batch, store->Commit("t", {MakeOffsets("2"), {}}));
+    EXPECT_EQ(batch, 2);
+    const Status failed = store->AwaitCommits();
+    EXPECT_EQ(failed.code(), Status::Code::kIOError) << failed.ToString();
+    fs->fail = false;
+    EXPECT_EQ(store->error(), failed);
+    EXPECT_EQ(store->AwaitCommits(), failed);  // sticky
+    EXPECT_EQ(pin->Write(Pin(3, "refused")), failed);
+    EXPECT_EQ(store->Commit("t", {MakeOffsets("3"), {}}).status(), failed);
+    EXPECT_EQ(store->tables()->Find("pin")->version(), 1);
+    // The cache forgot the batch that failed: reads see the DB.
+    EXPECT_EQ(GetState(store->State("op"), "k"), "committed");
+  }
+  options.env = nullptr;
+  ASSERT_OK_AND_ASSIGN(auto store, ProcessorStore::Open(options));
+  EXPECT_EQ(ScanAll(store->tables()->Find("pin")), (std::vector<Row>{Pin(1, "committed")}));
+  EXPECT_EQ(GetState(store->State("op"), "k"), "committed");
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, store->LoadCheckpoint("t"));
+  EXPECT_EQ(checkpoint.offsets, MakeOffsets("1"));
 }
 
 TEST_F(ProcessorStoreTest, ReadOnlyOpenBesideAWriter) {
