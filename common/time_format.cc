@@ -68,7 +68,10 @@ std::string FormatIso8601(int64_t epoch_ms) {
 }
 
 Result<int64_t> ParseTimestampMillis(std::string_view text) {
-  const Status bad = Status::InvalidArgument("invalid timestamp '" + std::string(text) + "'");
+  // Built only on failure: parsing is on the hot path of every record with a timestamp.
+  auto bad = [text] {
+    return Status::InvalidArgument("invalid timestamp '" + std::string(text) + "'");
+  };
   // Epoch seconds, possibly fractional: what the AWS CLI and boto3 put on the JSON wire.
   if (!text.empty() && text.find('-') == std::string_view::npos) {
     double secs = 0;
@@ -77,7 +80,7 @@ Result<int64_t> ParseTimestampMillis(std::string_view text) {
     constexpr double kMaxSeconds = 1e11;
     if (ec != std::errc() || p != text.data() + text.size() || !std::isfinite(secs) ||
         std::abs(secs) > kMaxSeconds) {
-      return bad;
+      return bad();
     }
     return static_cast<int64_t>(secs * 1000.0 + (secs >= 0 ? 0.5 : -0.5));
   }
@@ -85,14 +88,14 @@ Result<int64_t> ParseTimestampMillis(std::string_view text) {
   int year, month, day, hour = 0, minute = 0, second = 0, millis = 0;
   if (!ParseDigits(&s, 4, &year) || !Consume(&s, '-') || !ParseDigits(&s, 2, &month) ||
       !Consume(&s, '-') || !ParseDigits(&s, 2, &day)) {
-    return bad;
+    return bad();
   }
   if (!s.empty()) {
-    if (!Consume(&s, 'T') && !Consume(&s, ' ') && !Consume(&s, 't')) return bad;
+    if (!Consume(&s, 'T') && !Consume(&s, ' ') && !Consume(&s, 't')) return bad();
     if (!ParseDigits(&s, 2, &hour) || !Consume(&s, ':') || !ParseDigits(&s, 2, &minute)) {
-      return bad;
+      return bad();
     }
-    if (Consume(&s, ':') && !ParseDigits(&s, 2, &second)) return bad;
+    if (Consume(&s, ':') && !ParseDigits(&s, 2, &second)) return bad();
     if (Consume(&s, '.')) {
       int scale = 100;
       size_t digits = 0;
@@ -102,7 +105,7 @@ Result<int64_t> ParseTimestampMillis(std::string_view text) {
         s.remove_prefix(1);
         ++digits;
       }
-      if (digits == 0) return bad;
+      if (digits == 0) return bad();
     }
   }
   int64_t offset_minutes = 0;
@@ -111,15 +114,15 @@ Result<int64_t> ParseTimestampMillis(std::string_view text) {
     int sign = s.front() == '+' ? 1 : -1;
     s.remove_prefix(1);
     int oh, om = 0;
-    if (!ParseDigits(&s, 2, &oh)) return bad;
+    if (!ParseDigits(&s, 2, &oh)) return bad();
     Consume(&s, ':');
-    if (!s.empty() && !ParseDigits(&s, 2, &om)) return bad;
+    if (!s.empty() && !ParseDigits(&s, 2, &om)) return bad();
     offset_minutes = sign * (oh * 60 + om);
   }
-  if (!s.empty()) return bad;
+  if (!s.empty()) return bad();
   if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
       minute > 59 || second > 60) {
-    return bad;
+    return bad();
   }
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;

@@ -420,15 +420,15 @@ class Project final : public Operator {
  public:
   explicit Project(std::vector<int> keep) : keep_(std::move(keep)) {}
   Status Apply(Row& row, bool*) override {
-    Row out;
-    out.reserve(keep_.size());
-    for (int c : keep_) out.push_back(std::move(row[c]));
-    row = std::move(out);
+    for (int c : keep_) scratch_.push_back(std::move(row[c]));
+    row.swap(scratch_);
+    scratch_.clear();  // the dropped columns go at once (their memory is the next row's)
     return Status::OK();
   }
 
  private:
   std::vector<int> keep_;
+  Row scratch_;  // swapped with each row, so that projecting allocates no row once warm
 };
 
 std::unique_ptr<Operator> MakeSelect(const OperatorArgs& a) {

@@ -17,6 +17,7 @@
 #include <limits>
 #include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/coding.h"
 #include "common/time_format.h"
@@ -187,6 +188,12 @@ class JoinOperator final : public StreamOperator {
     // Channels declared before the state was read keep holding the watermark back.
     for (const Channel& c : declared_channels_) fresh.AddChannel(c);
     tracker_ = std::move(fresh);
+    stored_.clear();
+    const std::string begin(1, kRowsPrefix), end(1, kRowsPrefix + 1);
+    RETURN_IF_ERROR(state_->Scan(begin, end, [&](std::string_view k, std::string_view) {
+      stored_.emplace(k.substr(1));
+      return true;
+    }));
     opened_ = true;
     return Status::OK();
   }
@@ -252,10 +259,11 @@ class JoinOperator final : public StreamOperator {
 
   Result<Key*> Find(std::string_view k) {
     if (auto it = keys_.find(k); it != keys_.end()) return &it->second;
+    Key key;
+    if (!stored_.contains(k)) return &keys_.emplace(std::string(k), std::move(key)).first->second;
     record_key_.assign(1, kRowsPrefix);
     record_key_.append(k);
     ASSIGN_OR_RETURN(auto stored, state_->Get(record_key_));
-    Key key;
     if (stored) {
       RETURN_IF_ERROR(DecodeKey(*stored, &key));
       key.stored_bytes = record_key_.size() + stored->size();
@@ -343,11 +351,15 @@ class JoinOperator final : public StreamOperator {
         RETURN_IF_ERROR(state_->Delete(record_key_));
         --stored_keys_;
         stored_bytes_ -= key->stored_bytes;
+        stored_.erase(k);
       }
     } else {
       EncodeKey(*key, &encoded_);
       RETURN_IF_ERROR(state_->Put(record_key_, encoded_));
-      if (key->stored_bytes == 0) ++stored_keys_;
+      if (key->stored_bytes == 0) {
+        ++stored_keys_;
+        stored_.insert(k);
+      }
       stored_bytes_ += record_key_.size() + encoded_.size();
       stored_bytes_ -= key->stored_bytes;
     }
@@ -414,6 +426,9 @@ class JoinOperator final : public StreamOperator {
   std::vector<Channel> declared_channels_;
   // The keys this batch touched; written back and dropped at its end.
   std::unordered_map<std::string, Key, KeyHash, std::equal_to<>> keys_;
+  // The keys that have rows in the store, so that a new key (most are) costs no store read.
+  // As small as the state: one entry per key still waiting for partners.
+  std::unordered_set<std::string, KeyHash, std::equal_to<>> stored_;
   uint64_t stored_keys_ = 0;  // in the store: key records and index entries
   uint64_t stored_bytes_ = 0;
   std::string stored_meta_;     // the meta record as last staged

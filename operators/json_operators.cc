@@ -67,14 +67,17 @@ class ParseJson final : public Operator {
     }
     simdjson::dom::object obj;
     if (doc.get_object().get(obj)) return Status::InvalidArgument("not a JSON object");
-    Row out(declared_.size() + keep_.size());
+    Row& out = scratch_;  // swapped with the row, so that parsing allocates no row once warm
+    out.clear();          // (not empty after a record that failed half way)
+    out.resize(declared_.size() + keep_.size());
     for (auto [key, value] : obj) {
       int idx = declared_.Find(key);
       if (idx < 0) continue;
       RETURN_IF_ERROR(Convert(value, declared_.column(idx), &out[idx]));
     }
     for (size_t k = 0; k < keep_.size(); ++k) out[declared_.size() + k] = std::move(row[keep_[k]]);
-    row = std::move(out);
+    row.swap(out);
+    out.clear();  // the raw record goes at once (its memory is the next record's)
     return Status::OK();
   }
 
@@ -182,6 +185,7 @@ class ParseJson final : public Operator {
   Schema declared_;
   std::vector<int> keep_;
   simdjson::dom::parser parser_;
+  Row scratch_;
 };
 
 std::unique_ptr<Operator> MakeParseJson(const OperatorArgs& a) {

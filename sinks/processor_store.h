@@ -86,8 +86,9 @@ class ProcessorStore final : public CommitStore {
     rocksdb::Env* env = nullptr;   // borrowed when set (tests inject faults); default: the OS
     size_t write_buffer_bytes = size_t{64} << 20;  // of the rows family (state: half)
     // Committed operator state kept in memory for reads (a dedup's hot keys), about this many
-    // bytes.
-    size_t state_cache_bytes = size_t{64} << 20;
+    // bytes. Larger is not faster when most keys are new: lookups into a map far beyond the CPU
+    // caches cost more than RocksDB's memtable and Bloom filters save (docs/profile.md).
+    size_t state_cache_bytes = size_t{16} << 20;
     // Commit returns once the batch is sealed and writes it on a background thread, so that
     // the write overlaps the next batch's processing (see Commit).
     bool pipeline_commits = false;
@@ -151,6 +152,7 @@ class ProcessorStore final : public CommitStore {
   Status StageState(std::vector<SealedState>* sealed, const std::string& undo_key,
                     rocksdb::WriteBatch* batch);
   void AbortState();
+  void DropColdState();
   void EvictCommittedState();
   void FailWrite(const Status& st);
   Status StageStateRewind(std::string_view topology, int64_t rewind_to);
@@ -184,6 +186,7 @@ class ProcessorStore final : public CommitStore {
     std::optional<std::string> staged;     // when is_staged; nullopt: deleted
     bool committed_known = false;
     bool is_staged = false;
+    bool read = false;  // read from the cache since its batch was sealed
   };
   using StateMap = std::unordered_map<std::string, StateEntry, KeyHash, std::equal_to<>>;
   // Full state key -> entry. Committed values stay cached across batches, about
@@ -191,6 +194,9 @@ class ProcessorStore final : public CommitStore {
   StateMap state_entries_;
   size_t state_bytes_ = 0;
   std::vector<StateMap::value_type*> dirty_;  // the entries staged in the current batch
+  // The keys the last sealed batch created: they leave the cache once written unless read or
+  // staged again meanwhile (see DropColdState).
+  std::vector<StateMap::value_type*> created_;
   // An entry of a sealed batch, with the committed value its staged one replaced.
   struct SealedState {
     StateMap::value_type* entry;

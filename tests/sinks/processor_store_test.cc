@@ -390,6 +390,7 @@ TEST_P(ProcessorStoreModeTest, BatchesReadTheStateOfTheBatchBeforeAndRewindIt) {
   // Batch 1 writes keys it never read (their before-images come from the DB at commit).
   ASSERT_OK(op->Put("a", "a1"));
   ASSERT_OK(op->Put("b", "b1"));
+  ASSERT_OK(op->Put("d", "d1"));  // then left alone: its cache entry goes, the DB keeps it
   ASSERT_OK(pin->Write(Pin(1, "one")));
   ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("t", {MakeOffsets("1"), {}}));
   EXPECT_EQ(batch, 1);
@@ -400,12 +401,14 @@ TEST_P(ProcessorStoreModeTest, BatchesReadTheStateOfTheBatchBeforeAndRewindIt) {
   ASSERT_OK(op->Delete("b"));
   ASSERT_OK(op->Put("c", "c2"));
   ASSERT_OK(pin->Write(Pin(2, "two")));
-  EXPECT_EQ(ScanState("op"), (std::map<std::string, std::string>{{"a", "a2"}, {"c", "c2"}}));
+  EXPECT_EQ(ScanState("op"),
+            (std::map<std::string, std::string>{{"a", "a2"}, {"c", "c2"}, {"d", "d1"}}));
   ASSERT_OK_AND_ASSIGN(batch, store_->Commit("t", {MakeOffsets("2"), {}}));
   EXPECT_EQ(batch, 2);
 
   // Batch 3 changes `c` again and writes `b` back without reading either first.
   EXPECT_EQ(GetState(op, "b"), std::nullopt);
+  EXPECT_EQ(GetState(op, "d"), "d1");
   ASSERT_OK(op->Put("c", "c3"));
   ASSERT_OK(op->Put("b", "b3"));
   ASSERT_OK(store_->Commit("t", {MakeOffsets("3"), {}}).status());
@@ -415,16 +418,18 @@ TEST_P(ProcessorStoreModeTest, BatchesReadTheStateOfTheBatchBeforeAndRewindIt) {
             (std::vector<Row>{Pin(1, "one"), Pin(2, "two")}));
 
   Open();  // from the DB alone
-  EXPECT_EQ(ScanState("op"),
-            (std::map<std::string, std::string>{{"a", "a2"}, {"b", "b3"}, {"c", "c3"}}));
+  EXPECT_EQ(ScanState("op"), (std::map<std::string, std::string>{
+                                 {"a", "a2"}, {"b", "b3"}, {"c", "c3"}, {"d", "d1"}}));
   ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, store_->LoadCheckpoint("t"));
   EXPECT_EQ(checkpoint.offsets, MakeOffsets("3"));
 
   // The undo logs take the state back to each batch.
   ASSERT_OK(store_->Reset("t", {MakeOffsets("2"), {}}, 2).status());
-  EXPECT_EQ(ScanState("op"), (std::map<std::string, std::string>{{"a", "a2"}, {"c", "c2"}}));
+  EXPECT_EQ(ScanState("op"),
+            (std::map<std::string, std::string>{{"a", "a2"}, {"c", "c2"}, {"d", "d1"}}));
   ASSERT_OK(store_->Reset("t", {MakeOffsets("1"), {}}, 1).status());
-  EXPECT_EQ(ScanState("op"), (std::map<std::string, std::string>{{"a", "a1"}, {"b", "b1"}}));
+  EXPECT_EQ(ScanState("op"),
+            (std::map<std::string, std::string>{{"a", "a1"}, {"b", "b1"}, {"d", "d1"}}));
   EXPECT_EQ(GetState(store_->State("op"), "c"), std::nullopt);
   EXPECT_EQ(ScanAll(store_->tables()->Find("pin")), (std::vector<Row>{Pin(1, "one")}));
 }
