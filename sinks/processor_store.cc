@@ -224,10 +224,12 @@ class ProcessorStore::StateNamespace final : public StateStore {
     PutLengthPrefixed(&prefix_, op_id);
   }
 
+  StateMap& entries() { return entries_; }
+
   Result<std::optional<std::string>> Get(std::string_view key) override {
     const std::string& k = Key(key);
-    auto it = store_->state_entries_.find(std::string_view(k));
-    if (it != store_->state_entries_.end()) {
+    auto it = entries_.find(std::string_view(k));
+    if (it != entries_.end()) {
       StateEntry& e = it->second;
       if (e.is_staged) return e.staged;
       if (e.committed_known) {
@@ -238,8 +240,7 @@ class ProcessorStore::StateNamespace final : public StateStore {
     std::string value;
     auto s = store_->db_->Get(rocksdb::ReadOptions(), store_->state_, k, &value);
     if (!s.IsNotFound()) RETURN_IF_ERROR(FromRocks(s, "reading operator state"));
-    if (it == store_->state_entries_.end())
-      it = store_->state_entries_.emplace(k, StateEntry()).first;
+    if (it == entries_.end()) it = entries_.emplace(k, StateEntry()).first;
     StateEntry& e = it->second;
     if (s.ok()) e.committed = std::move(value);
     e.committed_known = true;
@@ -279,8 +280,8 @@ class ProcessorStore::StateNamespace final : public StateStore {
       // have committed since; they are dropped as they are met).
       const std::optional<std::string>* staged_value = nullptr;
       while (staged != staged_end) {
-        auto found = store_->state_entries_.find(std::string_view(Key(*staged)));
-        if (found != store_->state_entries_.end() && found->second.is_staged) {
+        auto found = entries_.find(std::string_view(Key(*staged)));
+        if (found != entries_.end() && found->second.is_staged) {
           staged_value = &found->second.staged;
           break;
         }
@@ -306,13 +307,12 @@ class ProcessorStore::StateNamespace final : public StateStore {
   // The staged slot of `key` (its entry is created, copying the key, when it is new).
   std::optional<std::string>& Stage(std::string_view key) {
     const std::string& k = Key(key);
-    auto it = store_->state_entries_.find(std::string_view(k));
-    if (it == store_->state_entries_.end())
-      it = store_->state_entries_.emplace(k, StateEntry()).first;
+    auto it = entries_.find(std::string_view(k));
+    if (it == entries_.end()) it = entries_.emplace(k, StateEntry()).first;
     StateEntry& e = it->second;
     if (!e.is_staged) {
       e.is_staged = true;
-      store_->dirty_.push_back(&*it);
+      store_->dirty_.emplace_back(&entries_, &*it);
       if (indexing_) staged_keys_.emplace(key);
     }
     return e.staged;
@@ -324,14 +324,13 @@ class ProcessorStore::StateNamespace final : public StateStore {
   void IndexStagedKeys() {
     if (!indexing_) {
       indexing_ = true;
-      for (const auto* entry : store_->dirty_) {
-        if (std::string_view(entry->first).starts_with(prefix_))
-          staged_keys_.emplace(entry->first.substr(prefix_.size()));
+      for (const auto& [map, entry] : store_->dirty_) {
+        if (map == &entries_) staged_keys_.emplace(entry->first.substr(prefix_.size()));
       }
     } else if (staged_keys_.size() > store_->dirty_.size()) {
       for (auto it = staged_keys_.begin(); it != staged_keys_.end();) {
-        auto found = store_->state_entries_.find(std::string_view(Key(*it)));
-        if (found != store_->state_entries_.end() && found->second.is_staged)
+        auto found = entries_.find(std::string_view(Key(*it)));
+        if (found != entries_.end() && found->second.is_staged)
           ++it;
         else
           it = staged_keys_.erase(it);
@@ -353,6 +352,7 @@ class ProcessorStore::StateNamespace final : public StateStore {
   }
 
   ProcessorStore* store_;  // owns this namespace
+  StateMap entries_;
   std::string prefix_;
   std::string key_;  // reused
   bool indexing_ = false;
@@ -630,7 +630,8 @@ void ProcessorStore::FailWrite(const Status& st) {
 std::vector<ProcessorStore::SealedState> ProcessorStore::SealState() {
   std::vector<SealedState> sealed;
   sealed.reserve(dirty_.size());
-  for (auto* entry : dirty_) {
+  for (const auto& ref : dirty_) {
+    auto* entry = ref.second;
     StateEntry& e = entry->second;
     const size_t after = e.staged ? e.staged->size() : 0;
     if (e.committed_known) {
@@ -639,7 +640,7 @@ std::vector<ProcessorStore::SealedState> ProcessorStore::SealState() {
     } else {
       state_bytes_ += entry->first.size() + after + kStateEntryOverhead;
     }
-    if (!e.committed_known || !e.committed) created_.push_back(entry);
+    if (!e.committed_known || !e.committed) created_.push_back(ref);
     sealed.push_back({entry, std::move(e.committed), e.committed_known});
     e.committed = std::move(e.staged);
     e.committed_known = true;
@@ -655,12 +656,12 @@ std::vector<ProcessorStore::SealedState> ProcessorStore::SealState() {
 // once written, they leave the cache, which keeps the keys read again. That keeps the map small
 // and its lookups in the CPU caches. Called once the batch that created them is written.
 void ProcessorStore::DropColdState() {
-  for (auto* entry : created_) {
+  for (const auto& [map, entry] : created_) {
     const StateEntry& e = entry->second;
     if (e.is_staged || e.read) continue;
     state_bytes_ -=
         entry->first.size() + (e.committed ? e.committed->size() : 0) + kStateEntryOverhead;
-    state_entries_.erase(entry->first);
+    map->erase(entry->first);
   }
   created_.clear();
 }
@@ -715,17 +716,20 @@ Status ProcessorStore::StageState(std::vector<SealedState>* sealed, const std::s
 // back with their next read, so it needs no per-read bookkeeping for recency.
 void ProcessorStore::EvictCommittedState() {
   state_bytes_ = 0;
-  for (auto it = state_entries_.begin(); it != state_entries_.end();) {
-    if (!it->second.is_staged) {
-      it = state_entries_.erase(it);
-      continue;
+  for (auto& [id, ns] : states_) {
+    StateMap& entries = ns->entries();
+    for (auto it = entries.begin(); it != entries.end();) {
+      if (!it->second.is_staged) {
+        it = entries.erase(it);
+        continue;
+      }
+      const StateEntry& e = it->second;
+      if (e.committed_known) {
+        state_bytes_ +=
+            it->first.size() + (e.committed ? e.committed->size() : 0) + kStateEntryOverhead;
+      }
+      ++it;
     }
-    const StateEntry& e = it->second;
-    if (e.committed_known) {
-      state_bytes_ +=
-          it->first.size() + (e.committed ? e.committed->size() : 0) + kStateEntryOverhead;
-    }
-    ++it;
   }
 }
 
@@ -884,7 +888,7 @@ void ProcessorStore::Abort() {
 // Forgets the staged state, and the cache with it (it is only a cache).
 void ProcessorStore::AbortState() {
   created_.clear();
-  state_entries_.clear();
+  for (auto& [id, ns] : states_) ns->entries().clear();
   state_bytes_ = 0;
   dirty_.clear();
 }

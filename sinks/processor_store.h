@@ -188,15 +188,16 @@ class ProcessorStore final : public CommitStore {
     bool is_staged = false;
     bool read = false;  // read from the cache since its batch was sealed
   };
+  // Full state key -> entry, one map per namespace (each operator's lookups stay among its own
+  // keys). Committed values stay cached across batches, about options_.state_cache_bytes of
+  // them in all (state_bytes_); see DropColdState and EvictCommittedState.
   using StateMap = std::unordered_map<std::string, StateEntry, KeyHash, std::equal_to<>>;
-  // Full state key -> entry. Committed values stay cached across batches, about
-  // options_.state_cache_bytes of them (state_bytes_); see EvictCommittedState.
-  StateMap state_entries_;
+  using EntryRef = std::pair<StateMap*, StateMap::value_type*>;
   size_t state_bytes_ = 0;
-  std::vector<StateMap::value_type*> dirty_;  // the entries staged in the current batch
+  std::vector<EntryRef> dirty_;  // the entries staged in the current batch
   // The keys the last sealed batch created: they leave the cache once written unless read or
   // staged again meanwhile (see DropColdState).
-  std::vector<StateMap::value_type*> created_;
+  std::vector<EntryRef> created_;
   // An entry of a sealed batch, with the committed value its staged one replaced.
   struct SealedState {
     StateMap::value_type* entry;
