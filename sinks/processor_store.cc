@@ -417,12 +417,13 @@ Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& opti
   rocksdb::ColumnFamilyOptions state_options;
   state_options.write_buffer_size = options.write_buffer_bytes / 2;
   // Operator state is read by point lookups, most of which miss (a dedup's new keys): Bloom
-  // filters answer them, in the memtable as in the table files.
+  // filters answer them, in the memtable as in the table files. At 20 bits a key a miss reads a
+  // data block for well under 0.1% of the probes instead of about 1% (2.5 more bytes a key).
   state_options.memtable_whole_key_filtering = true;
   state_options.memtable_prefix_bloom_size_ratio = 0.05;
   state_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<StateKindPrefix>();
   rocksdb::BlockBasedTableOptions state_table;
-  state_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  state_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(20));
   state_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(state_table));
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
