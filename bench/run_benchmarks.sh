@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The stream service benchmarks (issue 2): PutRecords ingest and GetRecords read-back against
-# a broker in its own process over tcp loopback, then the same ingest load against Redis
-# Streams (XADD pipelined 100 deep), with the ratio. Every server is started here on a free
-# loopback port and stopped by its pid. Figures are JSON lines on stdout.
+# Every benchmark with a target in an issue. The stream service (issue 2): PutRecords ingest
+# and GetRecords read-back against a broker in its own process over tcp loopback, then the same
+# ingest load against Redis Streams (XADD pipelined 100 deep), with the ratio; the HTTP gateway
+# against kinesalite (issue 4); the processor's latency (issue 3); the window operator and the
+# business questions end to end (issue 5). Every server is started here on a free loopback
+# port and stopped by its pid. Figures are JSON lines on stdout (window_bench: Google
+# Benchmark's table).
 #
-#   BUILD=build BENCH_SECONDS=30 bench/run_benchmarks.sh
+#   BUILD=build BENCH_SECONDS=30 PROCESSOR_POSTS=1000000 bench/run_benchmarks.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/start_broker.sh
@@ -73,3 +76,12 @@ BUILD="$BUILD" bench/run_gateway_bench.sh
 # The processor (issue 3): p50/p99 latency from PutRecords ack to the row being committed, at a
 # steady 20,000 records/s through topologies/pinterest.json (its own broker and processor).
 BUILD="$BUILD" BENCH_SECONDS="$SECS" bench/run_processor_latency_bench.sh
+
+# Windowed state (issue 5): a windowed count by 10,000 keys on 1-second tumbling windows through
+# the operator alone (records/s), and the state commit of a micro-batch (commit_us).
+"$BUILD/bench/window_bench"
+
+# The business questions end to end (issue 5): topologies/pinterest.json over 1,000,000 posts,
+# nearly all distinct, then with the original script's draws (most posts repeated).
+BUILD="$BUILD" POSTS="${PROCESSOR_POSTS:-1000000}" MAX_IND=99999999 bench/run_processor_bench.sh
+BUILD="$BUILD" POSTS="${PROCESSOR_POSTS:-1000000}" bench/run_processor_bench.sh
