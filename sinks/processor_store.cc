@@ -33,6 +33,13 @@ constexpr char kOffsetsPrefix[] = "offsets/";
 constexpr char kUndoPrefix[] = "undo/";
 // What a state entry costs besides its key and value: the node, hash slot, strings and flags.
 constexpr size_t kStateEntryOverhead = 136;
+
+// What a cached state entry (a key and its committed value) counts against the cache budget.
+template <typename Entry>
+size_t CachedBytes(const Entry& entry) {
+  const auto& committed = entry.second.committed;
+  return entry.first.size() + (committed ? committed->size() : 0) + kStateEntryOverhead;
+}
 // A read-only open can race with the writer deleting a WAL or table file it just listed, or
 // with a flush it did not see; the next attempt sees the new file set.
 constexpr int kReadOnlyOpenAttempts = 30;
@@ -244,8 +251,7 @@ class ProcessorStore::StateNamespace final : public StateStore {
     StateEntry& e = it->second;
     if (s.ok()) e.committed = std::move(value);
     e.committed_known = true;
-    store_->state_bytes_ +=
-        k.size() + (e.committed ? e.committed->size() : 0) + kStateEntryOverhead;
+    store_->state_bytes_ += CachedBytes(*it);
     return e.committed;
   }
 
@@ -417,8 +423,9 @@ Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& opti
   rocksdb::ColumnFamilyOptions state_options;
   state_options.write_buffer_size = options.write_buffer_bytes / 2;
   // Operator state is read by point lookups, most of which miss (a dedup's new keys): Bloom
-  // filters answer them, in the memtable as in the table files. At 20 bits a key a miss reads a
-  // data block for well under 0.1% of the probes instead of about 1% (2.5 more bytes a key).
+  // filters answer them, in the memtable as in the table files. 20 bits a key instead of the usual
+  // 10 (about 1% false positives) cost 2.5 more bytes a key and make a miss that reads a data
+  // block rarer by orders of magnitude.
   state_options.memtable_whole_key_filtering = true;
   state_options.memtable_prefix_bloom_size_ratio = 0.05;
   state_options.memtable_insert_with_hint_prefix_extractor = std::make_shared<StateKindPrefix>();
@@ -634,13 +641,7 @@ std::vector<ProcessorStore::SealedState> ProcessorStore::SealState() {
   for (const auto& ref : dirty_) {
     auto* entry = ref.second;
     StateEntry& e = entry->second;
-    const size_t after = e.staged ? e.staged->size() : 0;
-    if (e.committed_known) {
-      state_bytes_ += after;
-      state_bytes_ -= e.committed ? e.committed->size() : 0;
-    } else {
-      state_bytes_ += entry->first.size() + after + kStateEntryOverhead;
-    }
+    if (e.committed_known) state_bytes_ -= CachedBytes(*entry);
     if (!e.committed_known || !e.committed) created_.push_back(ref);
     sealed.push_back({entry, std::move(e.committed), e.committed_known});
     e.committed = std::move(e.staged);
@@ -648,6 +649,7 @@ std::vector<ProcessorStore::SealedState> ProcessorStore::SealState() {
     e.staged.reset();
     e.is_staged = false;
     e.read = false;
+    state_bytes_ += CachedBytes(*entry);
   }
   dirty_.clear();
   return sealed;
@@ -660,8 +662,7 @@ void ProcessorStore::DropColdState() {
   for (const auto& [map, entry] : created_) {
     const StateEntry& e = entry->second;
     if (e.is_staged || e.read) continue;
-    state_bytes_ -=
-        entry->first.size() + (e.committed ? e.committed->size() : 0) + kStateEntryOverhead;
+    state_bytes_ -= CachedBytes(*entry);
     map->erase(entry->first);
   }
   created_.clear();
@@ -724,11 +725,7 @@ void ProcessorStore::EvictCommittedState() {
         it = entries.erase(it);
         continue;
       }
-      const StateEntry& e = it->second;
-      if (e.committed_known) {
-        state_bytes_ +=
-            it->first.size() + (e.committed ? e.committed->size() : 0) + kStateEntryOverhead;
-      }
+      if (it->second.committed_known) state_bytes_ += CachedBytes(*it);
       ++it;
     }
   }
