@@ -18,6 +18,11 @@ constexpr std::array<std::string_view, Status::kMaxCode + 1> kTypeNames = {
     "Corruption",
     "ServiceUnavailable",
     "InternalFailure",
+    "AccessDeniedException",
+    "MissingAuthenticationTokenException",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "IncompleteSignatureException",
 };
 
 }  // namespace

@@ -24,8 +24,14 @@ class [[nodiscard]] Status {
     kCorruption = 8,
     kUnavailable = 9,  // the peer is gone or did not answer in time
     kInternal = 10,
+    // Authentication (both doors): AWS's names, so that AWS clients recognise them.
+    kAccessDenied = 11,                // a ZeroMQ client without the broker's API key
+    kMissingAuthenticationToken = 12,  // a request that should be signed carries no signature
+    kUnrecognizedClient = 13,          // an access key id the server does not know
+    kInvalidSignature = 14,            // a wrong signature, or a stale or future request date
+    kIncompleteSignature = 15,         // a malformed Authorization header
   };
-  static constexpr uint8_t kMaxCode = 10;
+  static constexpr uint8_t kMaxCode = 15;
 
   Status() = default;
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -45,6 +51,19 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string_view msg) { return Make(Code::kCorruption, msg); }
   static Status Unavailable(std::string_view msg) { return Make(Code::kUnavailable, msg); }
   static Status Internal(std::string_view msg) { return Make(Code::kInternal, msg); }
+  static Status AccessDenied(std::string_view msg) { return Make(Code::kAccessDenied, msg); }
+  static Status MissingAuthenticationToken(std::string_view msg) {
+    return Make(Code::kMissingAuthenticationToken, msg);
+  }
+  static Status UnrecognizedClient(std::string_view msg) {
+    return Make(Code::kUnrecognizedClient, msg);
+  }
+  static Status InvalidSignature(std::string_view msg) {
+    return Make(Code::kInvalidSignature, msg);
+  }
+  static Status IncompleteSignature(std::string_view msg) {
+    return Make(Code::kIncompleteSignature, msg);
+  }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

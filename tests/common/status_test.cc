@@ -38,6 +38,14 @@ TEST(StatusTest, FactoriesSetCodeAndMessage) {
       {Status::Corruption("m"), Status::Code::kCorruption, "Corruption"},
       {Status::Unavailable("m"), Status::Code::kUnavailable, "ServiceUnavailable"},
       {Status::Internal("m"), Status::Code::kInternal, "InternalFailure"},
+      {Status::AccessDenied("m"), Status::Code::kAccessDenied, "AccessDeniedException"},
+      {Status::MissingAuthenticationToken("m"), Status::Code::kMissingAuthenticationToken,
+       "MissingAuthenticationTokenException"},
+      {Status::UnrecognizedClient("m"), Status::Code::kUnrecognizedClient,
+       "UnrecognizedClientException"},
+      {Status::InvalidSignature("m"), Status::Code::kInvalidSignature, "InvalidSignatureException"},
+      {Status::IncompleteSignature("m"), Status::Code::kIncompleteSignature,
+       "IncompleteSignatureException"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(std::string(c.type_name));
