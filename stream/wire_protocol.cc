@@ -10,6 +10,26 @@ Status Malformed(std::string_view what) {
   return Status::InvalidArgument("malformed " + std::string(what));
 }
 
+// Checks an entry count read from the wire before anything is allocated for it: a count is
+// attacker-controlled, and a frame of a few bytes claiming millions of entries must cost nothing.
+// No request or reply holds more entries than the store accepts, nor more than the bytes left
+// can encode at `min_entry_bytes` each.
+Status CheckEntryCount(uint64_t n, size_t bytes_left, size_t min_entry_bytes,
+                       std::string_view what) {
+  if (n > kMaxPutRecordsEntries) {
+    return Status::InvalidArgument(std::string(what) + " has " + std::to_string(n) +
+                                   " entries; the limit is " +
+                                   std::to_string(kMaxPutRecordsEntries));
+  }
+  if (n > bytes_left / min_entry_bytes) return Malformed(what);
+  return Status::OK();
+}
+
+// The least an entry takes on the wire: a PutRecords request entry is three length prefixes, a
+// reply entry a status byte and either two varints or a length-prefixed message.
+constexpr size_t kMinRequestEntryBytes = 3;
+constexpr size_t kMinReplyEntryBytes = 2;
+
 }  // namespace
 
 std::string WireHeader::Encode() const {
@@ -52,7 +72,8 @@ void EncodePutRecordsRequest(std::span<const PutEntry> entries, std::string* out
 Status DecodePutRecordsRequest(std::string_view body, std::vector<PutEntry>* entries) {
   Decoder d(body);
   uint64_t n;
-  if (!d.GetVarint64(&n) || n > body.size()) return Malformed("PutRecords request");
+  if (!d.GetVarint64(&n)) return Malformed("PutRecords request");
+  RETURN_IF_ERROR(CheckEntryCount(n, d.rest().size(), kMinRequestEntryBytes, "PutRecords request"));
   entries->resize(n);
   for (auto& e : *entries) {
     std::string_view ehk;
@@ -82,7 +103,8 @@ void EncodePutRecordsReply(std::span<const PutResult> results, std::string* out)
 Status DecodePutRecordsReply(std::string_view body, std::vector<PutResult>* results) {
   Decoder d(body);
   uint64_t n;
-  if (!d.GetVarint64(&n) || n > body.size()) return Malformed("PutRecords reply");
+  if (!d.GetVarint64(&n)) return Malformed("PutRecords reply");
+  RETURN_IF_ERROR(CheckEntryCount(n, d.rest().size(), kMinReplyEntryBytes, "PutRecords reply"));
   results->resize(n);
   for (auto& r : *results) {
     uint8_t code_byte;

@@ -38,7 +38,9 @@ struct WireHeader {
 };
 
 // PutRecords body: per entry, length-prefixed partition key, explicit hash key (empty: none)
-// and data. Decoded entries borrow from `body`.
+// and data. Decoded entries borrow from `body`. The decoders check the entry count before they
+// allocate: more than kMaxPutRecordsEntries, or more than the rest of the body could encode, is
+// InvalidArgument, so a short frame claiming millions of entries costs nothing.
 void EncodePutRecordsRequest(std::span<const PutEntry> entries, std::string* out);
 Status DecodePutRecordsRequest(std::string_view body, std::vector<PutEntry>* entries);
 

@@ -221,6 +221,48 @@ TEST(WirePutRecordsTest, MalformedRequestIsAnError) {
             "InvalidArgumentException");
 }
 
+// A frame of a few bytes that claims millions of entries once cost hundreds of megabytes before
+// it was refused; the count is now checked before anything is allocated.
+TEST(WirePutRecordsTest, HugeEntryCountIsRefusedBeforeAllocating) {
+  for (uint64_t n : {uint64_t{8} << 20, uint64_t{501}, uint64_t{UINT32_MAX}}) {
+    std::string body;
+    PutVarint64(&body, n);
+    body += std::string(16, '\0');
+    std::vector<PutEntry> entries;
+    EXPECT_EQ(ErrorOf(DecodePutRecordsRequest(body, &entries)), "InvalidArgumentException") << n;
+    EXPECT_EQ(entries.capacity(), 0u) << n;
+    std::vector<PutResult> results;
+    EXPECT_EQ(ErrorOf(DecodePutRecordsReply(body, &results)), "InvalidArgumentException") << n;
+    EXPECT_EQ(results.capacity(), 0u) << n;
+  }
+}
+
+TEST(WirePutRecordsTest, CountWithinLimitButBeyondTheBodyIsRefused) {
+  // 100 entries need at least 300 bytes; 50 zero bytes cannot hold them.
+  std::string body;
+  PutVarint64(&body, 100);
+  body += std::string(50, '\0');
+  std::vector<PutEntry> entries;
+  EXPECT_EQ(ErrorOf(DecodePutRecordsRequest(body, &entries)), "InvalidArgumentException");
+  EXPECT_EQ(entries.capacity(), 0u);
+}
+
+TEST(WirePutRecordsTest, RequestAtTheEntryLimitDecodesAndOneMoreIsRefused) {
+  std::vector<OwnedEntry> owned(kMaxPutRecordsEntries, OwnedEntry{"k", "v", std::nullopt});
+  std::string body;
+  EncodePutRecordsRequest(Views(owned), &body);
+  std::vector<PutEntry> entries;
+  ASSERT_TRUE(DecodePutRecordsRequest(body, &entries).ok());
+  EXPECT_EQ(entries.size(), kMaxPutRecordsEntries);
+
+  owned.push_back(owned.back());
+  body.clear();
+  EncodePutRecordsRequest(Views(owned), &body);
+  Status s = DecodePutRecordsRequest(body, &entries);
+  EXPECT_EQ(ErrorOf(s), "InvalidArgumentException");
+  EXPECT_NE(s.message().find("the limit is 500"), std::string::npos) << s.ToString();
+}
+
 // --- PutRecords reply ----------------------------------------------------------------------
 
 std::vector<PutResult> SampleResults() {
