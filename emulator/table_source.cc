@@ -3,10 +3,12 @@
 #include <charconv>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string_view>
 
 #include "emulator/csv_reader.h"
+#include "emulator/table_source_internal.h"
 
 namespace pinstream {
 
@@ -29,6 +31,17 @@ bool IsIntColumn(std::string_view name) {
 
 bool IsFloatColumn(std::string_view name) { return name == "latitude" || name == "longitude"; }
 
+// `d` as an int64 when it is a whole number in range. The range check comes first: converting a
+// double outside int64's range (a CSV's "1e300") is undefined behaviour, not a wrong value.
+std::optional<int64_t> WholeInt64(double d) {
+  // 2^63 is exact as a double; every double below it and at or above -2^63 converts.
+  constexpr double kTwo63 = 9223372036854775808.0;
+  if (!(d >= -kTwo63 && d < kTwo63)) return std::nullopt;  // NaN fails both
+  const auto i = static_cast<int64_t>(d);
+  if (static_cast<double>(i) != d) return std::nullopt;
+  return i;
+}
+
 // A CSV value as the database would have sent it in a JSON row.
 JsonRow TypedValue(std::string_view column, const std::string& text) {
   if (IsIntColumn(column) || IsFloatColumn(column)) {
@@ -41,8 +54,8 @@ JsonRow TypedValue(std::string_view column, const std::string& text) {
     auto [q, ec2] = std::from_chars(text.data(), end, d);
     if (ec2 == std::errc() && q == end) {
       // pandas writes an integer column that had a NULL as floats: "12.0".
-      if (IsIntColumn(column) && d == static_cast<double>(static_cast<int64_t>(d))) {
-        return static_cast<int64_t>(d);
+      if (IsIntColumn(column)) {
+        if (std::optional<int64_t> whole = WholeInt64(d)) return *whole;
       }
       return d;
     }
@@ -56,9 +69,7 @@ std::optional<int64_t> IndOf(const JsonRow& row, std::string_view key) {
   if (it == row.end()) return std::nullopt;
   if (it->is_number_integer()) return it->get<int64_t>();
   if (it->is_number_float()) {
-    const double d = it->get<double>();
-    if (d == static_cast<double>(static_cast<int64_t>(d))) return static_cast<int64_t>(d);
-    return std::nullopt;
+    return WholeInt64(it->get<double>());
   }
   if (it->is_string()) {
     const auto& s = it->get_ref<const std::string&>();
@@ -157,6 +168,16 @@ Status LoadTable(const fs::path& dir, const std::string& name, TableLoader loade
 }
 
 }  // namespace
+
+namespace table_source_internal {
+
+Status LoadCsvText(const std::string& text, const std::string& file, const std::string& key,
+                   const std::string& fallback_key, std::unordered_map<int64_t, JsonRow>* table) {
+  TableLoader loader(key, fallback_key);
+  return LoadCsv(text, file, loader, table);
+}
+
+}  // namespace table_source_internal
 
 Result<std::unique_ptr<TableSource>> TableSource::Open(const std::string& dir) {
   std::error_code ec;
