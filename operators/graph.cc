@@ -253,7 +253,9 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
       }
     }
   }
-  for (const auto& [name, decl] : t.tables) {
+  for (const auto& table : t.tables) {
+    // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+    const std::string& name = table.first;
     if (!table_index.contains(name) &&
         std::none_of(t.pipelines.begin(), t.pipelines.end(), [&](const auto& p) {
           return std::find(p.to.begin(), p.to.end(), name) != p.to.end();

@@ -357,7 +357,7 @@ Status GroupTable::CloseUntil(int64_t limit, const std::function<Status(Group*, 
   for (const auto& [key, id] : closing) {
     ASSIGN_OR_RETURN(Group * g, Find(key));
     auto w = std::find_if(g->windows.begin(), g->windows.end(),
-                          [&](const Window& x) { return x.id == id; });
+                          [id = id](const Window& x) { return x.id == id; });
     if (w == g->windows.end()) return Malformed("an indexed window is missing");
     RETURN_IF_ERROR(close(g, &*w));
     RETURN_IF_ERROR(RemoveWindow(g, static_cast<size_t>(w - g->windows.begin())));

@@ -117,7 +117,8 @@ bool Range::AddBound(const OperatorArgs& args, const std::string& field, std::st
 void CheckKnownFields(const OperatorArgs& args, std::initializer_list<const char*> known) {
   for (const auto& [key, _] : args.config.items()) {
     if (key == "op") continue;
-    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
+    if (std::none_of(known.begin(), known.end(),
+                     [&key = key](const char* k) { return key == k; })) {
       args.Error(key, "unknown option '" + key + "'");
     }
   }

@@ -63,7 +63,8 @@ void SubstituteAll(ojson& j, const std::string& pointer, BuildErrors* errors) {
 void CheckKeys(const ojson& j, const std::string& pointer, std::initializer_list<const char*> known,
                BuildErrors* errors) {
   for (const auto& [key, _] : j.items()) {
-    if (std::none_of(known.begin(), known.end(), [&](const char* k) { return key == k; })) {
+    if (std::none_of(known.begin(), known.end(),
+                     [&key = key](const char* k) { return key == k; })) {
       errors->Add(pointer + "/" + key, "unknown field '" + key + "'");
     }
   }
