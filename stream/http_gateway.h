@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -12,29 +13,27 @@ namespace pinstream {
 
 // The HTTP face of the stream service (SPEC section 4), in front of the same core as the ZeroMQ
 // broker: every Kinesis action goes through KinesisApi, appends go to StreamStore::PutRecords.
-// It serves three dialects on one port:
+// It serves three dialects on one port (see GatewayRouter and its routes):
 //
-//   - Kinesis JSON 1.1: `POST /` with `X-Amz-Target: Kinesis_20131202.<Action>`, so that AWS
-//     clients pointed at `--endpoint-url` work. Errors are `{"__type","message"}` with Kinesis's
-//     status codes; an unknown action is 400 UnknownOperationException and a body that is not
-//     JSON 400 SerializationException. Request signatures are accepted without checking.
-//   - The seeds' API Gateway REST proxy: `GET /streams`, `POST|GET|DELETE /streams/{name}`,
-//     `PUT /streams/{name}/record` and `PUT /streams/{name}/records`, record data given as JSON
-//     values and stored as their JSON text (what the seeds' mapping templates base64-encoded).
-//   - The Confluent Kafka REST proxy's produce call: `POST /topics/{name}` with
-//     `{"records":[{"value":<json>,"key":<optional>}]}`, answered with per-record offsets
-//     (partition = shard index, offset = the record's counter in its shard).
+//   - Kinesis JSON 1.1: `POST /` with `X-Amz-Target: Kinesis_20131202.<Action>` (KinesisRoute);
+//   - the seeds' API Gateway REST proxy under `/streams` (RestProxyRoute);
+//   - the Confluent Kafka REST proxy's produce call, `POST /topics/{name}` (KafkaProxyRoute).
 //
 // With an API key configured, every route answers 403 unless the `x-api-key` header holds it.
-// Bodies above `max_body_bytes` are refused with 413 before they are parsed.
 //
-// Borrows the store, which must outlive the gateway. Start() returns once the port is bound
-// and listening; requests are served by a pool of `threads` threads (cpp-httplib holds one
-// thread per open keep-alive connection, so the pool bounds the concurrent connections, not the
-// CPU used). Each pool thread keeps the buffers of its last Kinesis request (the body, the decoded
-// PutRecords batch) for the next one, so the gateway holds up to about twice `max_body_bytes` per
-// thread that has served such a body. Stop() (or the destructor) closes the port and joins every
-// thread; it is idempotent but not to be called from two threads at once.
+// The transport is HttpServer: asynchronous, so that slow or idle connections cost memory and not
+// a worker; `threads` threads run the routes. It holds the limits a hostile client meets: bodies
+// over `max_body_bytes` (declared or chunked) are 413, unframed POST/PUT 411, smuggling-shaped
+// framing 400, headers over `max_header_bytes` 431; a request's headers must arrive within
+// `header_timeout`, its body within `body_timeout`, and a keep-alive connection idle for
+// `idle_timeout` is closed. Past `max_connections` open connections a new one is answered 503 and
+// closed. JSON bodies nesting deeper than kMaxJsonDepth (common/json_limits.h) are 400.
+//
+// Borrows the store, which must outlive the gateway. Start() returns once the port is bound and
+// listening. The server keeps up to `threads` request bodies' buffers for reuse, so the gateway
+// holds up to about twice `max_body_bytes` per thread that has served such a body. Stop() (or the
+// destructor) closes the port and every connection and joins every thread; it is idempotent but
+// not to be called from two threads at once.
 class HttpGateway {
  public:
   // Kinesis's 5 MiB PutRecords limit, plus base64's third and the JSON around it.
@@ -46,9 +45,18 @@ class HttpGateway {
     std::string api_key;  // empty: no key is required
     int threads = 16;
     size_t max_body_bytes = kDefaultMaxBodyBytes;
-    // Idle time after which a keep-alive connection is closed. Stop() waits for idle connections
-    // to notice (cpp-httplib polls them), so this also bounds how long stopping takes.
-    int keep_alive_seconds = 5;
+    // Request line and headers together; Kinesis clients send about 1 KiB.
+    size_t max_header_bytes = size_t{64} << 10;
+    // Open connections (idle ones included). Each costs a file descriptor, so the process's
+    // descriptor limit must be above it for the cap to be the one that holds.
+    size_t max_connections = 10'000;
+    // Total time for a request's headers, from its first byte (or the connect): a client that
+    // trickles them is closed.
+    std::chrono::milliseconds header_timeout{10'000};
+    // Total time to read a body (7 MiB in 60 s is 120 KB/s) and, again, to write a response.
+    std::chrono::milliseconds body_timeout{60'000};
+    // Idle time after which a keep-alive connection is closed.
+    std::chrono::milliseconds keep_alive_timeout{5'000};
   };
 
   static Result<std::unique_ptr<HttpGateway>> Start(StreamStore* store, const Options& options);

@@ -1,0 +1,114 @@
+#include "stream/gateway_router.h"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+#include "stream/gateway_reply.h"
+
+namespace pinstream {
+
+namespace {
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX escapes decoded; a malformed escape is kept as it is, '+' is not a space in a path.
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    int hi, lo;
+    if (s[i] == '%' && i + 2 < s.size() && (hi = HexDigit(s[i + 1])) >= 0 &&
+        (lo = HexDigit(s[i + 2])) >= 0) {
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// "/streams/s/record" -> {"streams", "s", "record"}, each percent-decoded; empty when the path
+// has an empty segment (a trailing or doubled slash), which matches no route.
+std::vector<std::string> PathSegments(std::string_view path) {
+  std::vector<std::string> out;
+  if (path.empty() || path.front() != '/') return out;
+  path.remove_prefix(1);
+  while (true) {
+    const size_t slash = path.find('/');
+    if (slash == 0 || path.empty()) return {};
+    out.push_back(PercentDecode(path.substr(0, slash)));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+  }
+  return out;
+}
+
+}  // namespace
+
+GatewayRouter::GatewayRouter(StreamStore* store, const Options& options)
+    : options_(options), api_(store), kinesis_(store, &api_), rest_(&api_), kafka_(store) {}
+
+Status GatewayRouter::Authorize(const HttpRequest& req) const {
+  if (options_.api_key.empty()) return Status::OK();
+  const std::string* key = req.FindHeader("x-api-key");
+  if (key != nullptr && ConstantTimeEquals(*key, options_.api_key)) return Status::OK();
+  return Status::InvalidArgument("missing or wrong x-api-key header");
+}
+
+void GatewayRouter::Handle(const HttpRequest& req, HttpResponse* res) {
+  const GatewayDialect dialect = DialectOfPath(req.path);
+  if (Status s = Authorize(req); !s.ok()) {
+    ReplyError(dialect, {403, "AccessDeniedException", s.message(), 1}, res);
+    return;
+  }
+  try {
+    Route(req, res);
+  } catch (const std::exception& e) {
+    spdlog::error("http gateway: route threw method={} path={} error={}", req.method, req.path,
+                  e.what());
+    *res = HttpResponse{};
+    ReplyError(dialect, {500, "InternalFailure", std::string("internal error: ") + e.what(), 1},
+               res);
+  }
+}
+
+void GatewayRouter::Route(const HttpRequest& req, HttpResponse* res) {
+  if (req.path == "/") {
+    if (req.method == "POST") return kinesis_.Handle(req, res);
+  } else {
+    const std::vector<std::string> segments = PathSegments(req.path);
+    if (!segments.empty() && segments[0] == "streams" && segments.size() <= 3) {
+      if (rest_.Handle(req, segments, res)) return;
+    } else if (segments.size() == 2 && segments[0] == "topics" && req.method == "POST") {
+      return kafka_.Produce(req, segments[1], res);
+    }
+  }
+  ReplyError(DialectOfPath(req.path),
+             {404, "UnknownOperationException", "no route for " + req.method + " " + req.path, 1},
+             res);
+}
+
+void GatewayRouter::RenderTransportError(const HttpRequest& head, int status,
+                                         std::string_view message, HttpResponse* res) const {
+  std::string type = "SerializationException";
+  if (status == 413) type = "InvalidArgumentException";
+  if (status == 503) type = "ServiceUnavailableException";
+  if (status >= 500 && status != 503) type = "InternalFailure";
+  ReplyError(DialectOfPath(head.path), {status, type, std::string(message), 1}, res);
+}
+
+}  // namespace pinstream

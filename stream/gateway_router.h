@@ -1,0 +1,59 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "stream/http_message.h"
+#include "stream/kafka_proxy_route.h"
+#include "stream/kinesis_api.h"
+#include "stream/kinesis_route.h"
+#include "stream/rest_proxy_route.h"
+#include "stream/stream_store.h"
+
+namespace pinstream {
+
+// The HTTP gateway without its transport: takes a complete HttpRequest, answers an HttpResponse.
+// It authorizes the request, finds its route among the three dialects (KinesisRoute on `POST /`,
+// RestProxyRoute on `/streams...`, KafkaProxyRoute on `POST /topics/{name}`) and runs it:
+//
+//   - Authorization happens in one place, before any route: with an API key configured, a request
+//     without it in `x-api-key` is 403 AccessDeniedException in its dialect's shape.
+//   - An unknown method or path is 404 UnknownOperationException.
+//   - A route that throws is answered 500 InternalFailure and logged, never propagated.
+//
+// It also renders the errors the transport finds itself (RenderTransportError), in the dialect of
+// the path they were meant for.
+//
+// Borrows the store, which must outlive the router. Thread-safe: Handle() is called concurrently.
+class GatewayRouter {
+ public:
+  struct Options {
+    std::string api_key;  // empty: no key is required
+  };
+
+  GatewayRouter(StreamStore* store, const Options& options);
+
+  GatewayRouter(const GatewayRouter&) = delete;
+  GatewayRouter& operator=(const GatewayRouter&) = delete;
+
+  void Handle(const HttpRequest& req, HttpResponse* res);
+
+  // The body for an error the HTTP server produced (400, 411, 413, 431, 500, 503): `head` is the
+  // request as far as it was read, and picks the dialect.
+  void RenderTransportError(const HttpRequest& head, int status, std::string_view message,
+                            HttpResponse* res) const;
+
+ private:
+  // The one authorization step for every route. (AWS SigV4 verification will live here too.)
+  Status Authorize(const HttpRequest& req) const;
+  void Route(const HttpRequest& req, HttpResponse* res);
+
+  const Options options_;
+  KinesisApi api_;
+  KinesisRoute kinesis_;
+  RestProxyRoute rest_;
+  KafkaProxyRoute kafka_;
+};
+
+}  // namespace pinstream
