@@ -106,7 +106,7 @@ void GatewayRouter::RenderTransportError(const HttpRequest& head, int status,
                                          std::string_view message, HttpResponse* res) const {
   std::string type = "SerializationException";
   if (status == 413) type = "InvalidArgumentException";
-  if (status == 503) type = "ServiceUnavailableException";
+  if (status == 503) type = std::string(Status::TypeName(Status::Code::kUnavailable));
   if (status >= 500 && status != 503) type = "InternalFailure";
   ReplyError(DialectOfPath(head.path), {status, type, std::string(message), 1}, res);
 }

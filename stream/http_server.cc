@@ -1,6 +1,7 @@
 #include "stream/http_server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -354,6 +355,28 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::string_body>> response_;
 };
 
+// Every connection is a descriptor: a soft limit below the cap (Debian's default is 1,024) would
+// make accept() fail long before the cap holds. Raises the soft limit as far as the hard limit
+// allows, with room for the rest of the process (the store's files, ZeroMQ's sockets).
+void RaiseDescriptorLimit(size_t max_connections) {
+  constexpr rlim_t kRoom = 1024;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = static_cast<rlim_t>(max_connections) + kRoom;
+  if (limit.rlim_cur >= wanted) return;
+  const rlim_t before = limit.rlim_cur;
+  limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+  if (limit.rlim_cur > before && setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+    spdlog::info("http server: raised the descriptor limit from={} to={}", before, limit.rlim_cur);
+  }
+  if (limit.rlim_cur < wanted) {
+    spdlog::warn(
+        "http server: the descriptor limit {} is below max_connections={} plus {} for the rest of "
+        "the process; accept() will fail before the connection cap holds",
+        limit.rlim_cur, max_connections, kRoom);
+  }
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -444,6 +467,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const Options& options, Ha
   if (options.max_connections < 1) {
     return Status::InvalidArgument("the HTTP server needs max_connections >= 1");
   }
+  RaiseDescriptorLimit(options.max_connections);
   auto impl = std::make_unique<Impl>(options, std::move(handler), std::move(render_error));
   const std::string where = options.host + ":" + std::to_string(options.port);
   beast::error_code ec;

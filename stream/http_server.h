@@ -41,6 +41,11 @@ namespace pinstream {
 //
 // A handler exception becomes a 500 from `render_error` and a log line.
 //
+// Each connection is a file descriptor: Start() raises the process's soft descriptor limit (as
+// far as the hard limit allows) to `max_connections` plus room for the rest of the process, and
+// logs a warning when it cannot, since accept() would then fail before the cap holds (the server
+// then retries accepting every 100 ms rather than spin).
+//
 // Start() returns once the port is bound and listening. Stop() (or the destructor) closes the port
 // and every connection and joins the threads; it is idempotent, and must not be called from a
 // handler. The handler and renderer are called concurrently from several threads.

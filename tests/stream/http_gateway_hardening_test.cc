@@ -360,6 +360,7 @@ TEST_F(HttpGatewayHardeningTest, ConnectionsPastTheCapAre503) {
   auto response = extra.ReadUntilClosed();
   ASSERT_TRUE(response);
   EXPECT_TRUE(StatusIs(*response, 503)) << *response;
+  EXPECT_EQ(BodyOf(*response)["__type"], "ServiceUnavailable") << *response;
   // Once a connection closes, there is room again (the server notices the close shortly).
   open.clear();
   int status = 0;
