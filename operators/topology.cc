@@ -128,7 +128,8 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
   ojson j;
   try {
     j = ojson::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const ojson::parse_error& e) {
+  } catch (const ojson::exception& e) {
+    // Not only parse_error: a number too large for a double ("1e999") is out_of_range.
     errors->Add("", std::string("not valid JSON: ") + e.what());
     return nullptr;
   }
