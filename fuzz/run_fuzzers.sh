@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ALL_TARGETS=(base64 wire_frames broker_request put_records_json kinesis_request shard_iterator
-  topology csv_reader)
+  topology csv_reader gateway_request)
 seconds="${1:-60}"
 shift || true
 targets=("$@")
