@@ -4,6 +4,10 @@
 
 #include "apps/cli_common.h"
 #include "apps/commands.h"
+#include "common/api_key.h"
+#include "common/aws_credentials.h"
+#include "common/net_address.h"
+#include "common/sigv4_verifier.h"
 #include "common/time_format.h"
 #include "stream/broker.h"
 #include "stream/http_gateway.h"
@@ -20,8 +24,19 @@ struct BrokerFlags {
   int workers = 4;
   bool sync = false;
   std::string http;  // HOST:PORT of the HTTP gateway; empty: none
-  std::string api_key;
+  std::string api_key_file;
+  std::string aws_credentials;  // an AWS shared-credentials file: SigV4 on the gateway
 };
+
+// The gateway's SigV4 check (SPEC section 10) from --aws-credentials; null without the flag.
+Result<std::shared_ptr<const SigV4Verifier>> LoadSigV4Verifier(const BrokerFlags& flags) {
+  if (flags.aws_credentials.empty()) return std::shared_ptr<const SigV4Verifier>();
+  if (flags.http.empty()) return Status::InvalidArgument("--aws-credentials needs --http");
+  ASSIGN_OR_RETURN(std::vector<AwsCredential> credentials,
+                   LoadAwsCredentialsFile(flags.aws_credentials));
+  spdlog::info("http gateway accepts SigV4 from access_keys={}", credentials.size());
+  return std::make_shared<const SigV4Verifier>(credentials);
+}
 
 Status RunBroker(const BrokerFlags& flags) {
   // Signals are taken synchronously by this thread; every thread started below inherits the mask.
@@ -39,12 +54,25 @@ Status RunBroker(const BrokerFlags& flags) {
   Broker::Options broker_options;
   broker_options.listen = flags.listen;
   broker_options.workers = flags.workers;
+  ASSIGN_OR_RETURN(broker_options.api_key, LoadApiKey(flags.api_key_file));
+  ASSIGN_OR_RETURN(std::shared_ptr<const SigV4Verifier> sigv4, LoadSigV4Verifier(flags));
+  if (sigv4) {
+    // Refused rather than ignored: a gateway that took the flag and checked nothing would pass
+    // forged requests as signed ones.
+    return Status::InvalidArgument(
+        "--aws-credentials: this build's HTTP gateway cannot verify SigV4 yet");
+  }
   HttpGateway::Options http_options;
   if (!flags.http.empty()) {
     RETURN_IF_ERROR(ParseHttpAddress(flags.http, &http_options));
-    http_options.api_key = flags.api_key;
-  } else if (!flags.api_key.empty()) {
-    return Status::InvalidArgument("--api-key needs --http");
+    http_options.api_key = broker_options.api_key;
+    if (broker_options.api_key.empty() && !sigv4 && !IsLoopbackHost(http_options.host)) {
+      spdlog::warn(
+          "http gateway listens beyond loopback without auth: anyone who reaches host={} port={} "
+          "may create, read and delete streams; set PINSTREAM_API_KEY, --api-key-file or "
+          "--aws-credentials",
+          http_options.host, http_options.port);
+    }
   }
   ASSIGN_OR_RETURN(auto broker, Broker::Start(store.get(), broker_options));
   std::unique_ptr<HttpGateway> gateway;
@@ -84,8 +112,10 @@ void AddBrokerCommand(CLI::App& app, Action* action) {
   cmd->add_option("--http", flags->http,
                   "also serve the HTTP gateway (Kinesis JSON, REST and Kafka REST proxies) on "
                   "HOST:PORT; port 0 picks a free one");
-  cmd->add_option("--api-key", flags->api_key,
-                  "require this value in the x-api-key header of every HTTP request");
+  AddApiKeyFileOption(cmd, &flags->api_key_file);
+  cmd->add_option("--aws-credentials", flags->aws_credentials,
+                  "with --http: verify the SigV4 signature of every Kinesis request against the "
+                  "key pairs of this AWS shared-credentials file");
   cmd->callback([flags, action] { *action = [flags] { return RunBroker(*flags); }; });
 }
 

@@ -4,6 +4,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "common/api_key.h"
+
 namespace pinstream::cli {
 
 void PrintJson(const nlohmann::json& j) {
@@ -20,9 +22,18 @@ Result<std::string> ReadFile(const std::string& path) {
   return ss.str();
 }
 
-Result<std::unique_ptr<Connection>> ConnectBroker(const std::string& endpoint) {
+void AddApiKeyFileOption(CLI::App* cmd, std::string* key_file) {
+  cmd->add_option("--api-key-file", *key_file,
+                  "read the broker's API key from FILE (default: $PINSTREAM_API_KEY; none: no "
+                  "auth)");
+}
+
+Result<std::unique_ptr<Connection>> ConnectBroker(const std::string& endpoint,
+                                                  const std::string& key_file) {
+  StreamClient::Options options;
+  ASSIGN_OR_RETURN(options.api_key, LoadApiKey(key_file));
   auto conn = std::make_unique<Connection>();
-  ASSIGN_OR_RETURN(conn->client, StreamClient::Connect(&conn->ctx, endpoint));
+  ASSIGN_OR_RETURN(conn->client, StreamClient::Connect(&conn->ctx, endpoint, options));
   return conn;
 }
 

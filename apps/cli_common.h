@@ -1,5 +1,6 @@
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 #include <zmq.hpp>
@@ -19,12 +20,18 @@ void PrintJson(const nlohmann::json& j);
 // Reads a whole file; IOError naming the path when it cannot.
 Result<std::string> ReadFile(const std::string& path);
 
-// A client connection and the context it borrows, for one command.
+// Adds `--api-key-file FILE` to a command that talks to a broker (or runs one). The key is
+// taken from FILE, else from $PINSTREAM_API_KEY (common/api_key.h), never from the command line.
+void AddApiKeyFileOption(CLI::App* cmd, std::string* key_file);
+
+// A client connection and the context it borrows, for one command. `key_file` is the
+// --api-key-file value ("" for $PINSTREAM_API_KEY or none).
 struct Connection {
   zmq::context_t ctx{1};
   std::unique_ptr<StreamClient> client;
 };
-Result<std::unique_ptr<Connection>> ConnectBroker(const std::string& endpoint);
+Result<std::unique_ptr<Connection>> ConnectBroker(const std::string& endpoint,
+                                                  const std::string& key_file);
 
 // A topology file loaded and its operator graph built. Every problem goes to stderr as
 // `file: /json/pointer: message`, and the result is then an InvalidArgument counting them.

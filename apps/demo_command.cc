@@ -21,6 +21,7 @@
 #include "apps/cli_common.h"
 #include "apps/commands.h"
 #include "apps/demo_emulation.h"
+#include "common/api_key.h"
 #include "common/value.h"
 #include "operators/graph.h"
 #include "operators/processor.h"
@@ -51,6 +52,7 @@ struct DemoFlags {
   double rate = 0;
   uint32_t shards = 4;
   bool no_progress = false;
+  std::string api_key_file;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -427,6 +429,7 @@ class Demo {
   Result<uint64_t> PostsStored() const;
 
   DemoFlags flags_;
+  std::string api_key_;  // of the demo's broker; every client of it uses it
   RunFacts facts_;
   std::unique_ptr<StreamStore> streams_;
   std::unique_ptr<Broker> broker_;
@@ -434,6 +437,7 @@ class Demo {
   std::vector<std::string> table_names_;
   std::unique_ptr<ProcessorStore> store_;
   std::unique_ptr<CommitWatcher> watcher_;
+  zmq::context_t processor_ctx_{1};  // the processor's connections; outlives it
   std::unique_ptr<Processor> processor_;
   uint64_t pin_records_at_start_ = 0;
   Offsets start_offsets_;
@@ -464,8 +468,10 @@ Status Demo::Start() {
   StreamStore::Options store_options;
   store_options.path = facts_.broker_data;
   ASSIGN_OR_RETURN(streams_, StreamStore::Open(store_options));
+  ASSIGN_OR_RETURN(api_key_, LoadApiKey(flags_.api_key_file));
   Broker::Options broker_options;
   broker_options.listen = "tcp://127.0.0.1:*";
+  broker_options.api_key = api_key_;
   ASSIGN_OR_RETURN(broker_, Broker::Start(streams_.get(), broker_options));
   facts_.broker = broker_->endpoint();
 
@@ -486,7 +492,10 @@ Status Demo::Start() {
   ASSIGN_OR_RETURN(Checkpoint checkpoint, store_->LoadCheckpoint(topology_->name));
   start_offsets_ = std::move(checkpoint.offsets);
   watcher_ = std::make_unique<CommitWatcher>(store_.get());
-  processor_ = std::make_unique<Processor>(std::move(graph), watcher_.get(), Processor::Options{});
+  Processor::Options processor_options;
+  processor_options.client.api_key = api_key_;
+  processor_ = std::make_unique<Processor>(std::move(graph), watcher_.get(), &processor_ctx_,
+                                           processor_options);
   ASSIGN_OR_RETURN(pin_records_at_start_, PostsStored());
 
   std::cerr << "demo: broker on " << facts_.broker << ", topology " << facts_.topology
@@ -506,7 +515,8 @@ void Demo::StartWorkers() {
                                    .posts = flags_.posts,
                                    .seed = flags_.seed,
                                    .rate = flags_.rate,
-                                   .shards = flags_.shards});
+                                   .shards = flags_.shards,
+                                   .api_key = api_key_});
     emulation_done_.store(true, std::memory_order_release);
   });
 }
@@ -599,6 +609,7 @@ void AddDemoCommand(CLI::App& app, Action* action) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--no-progress", flags->no_progress, "show no progress on stderr");
+  AddApiKeyFileOption(cmd, &flags->api_key_file);
   cmd->callback([flags, action] { *action = [flags] { return Demo(*flags).Run(); }; });
 }
 

@@ -12,6 +12,7 @@ Result<DemoPostsSummary> EmulateDemoPosts(const DemoPostsOptions& options) {
   o.seed = options.seed;
   o.rate = options.rate;
   o.shards = options.shards;
+  o.api_key = options.api_key;
   ASSIGN_OR_RETURN(EmulatorSummary summary, RunEmulator(o));
   return DemoPostsSummary{summary.posts, summary.distinct_posts, summary.records(),
                           summary.failed(), summary.first_failure};

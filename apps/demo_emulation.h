@@ -16,6 +16,7 @@ struct DemoPostsOptions {
   int64_t seed = 100;
   double rate = 0;  // records per second; 0: as fast as the broker takes them
   uint32_t shards = 4;
+  std::string api_key;  // the broker's, if it has one
 };
 
 struct DemoPostsSummary {

@@ -2,6 +2,7 @@
 
 #include "apps/cli_common.h"
 #include "apps/commands.h"
+#include "common/api_key.h"
 #include "emulator/emulator.h"
 
 namespace pinstream::cli {
@@ -12,6 +13,7 @@ struct EmulateFlags {
   EmulatorOptions options;
   std::string timestamps = "historical";
   bool no_progress = false;
+  std::string api_key_file;
 };
 
 Status RunEmulate(EmulateFlags flags) {
@@ -21,6 +23,7 @@ Status RunEmulate(EmulateFlags flags) {
   }
   flags.options.live_timestamps = flags.timestamps == "live";
   flags.options.progress = flags.no_progress ? nullptr : stderr;
+  ASSIGN_OR_RETURN(flags.options.api_key, LoadApiKey(flags.api_key_file));
   ASSIGN_OR_RETURN(EmulatorSummary summary, RunEmulator(flags.options));
   PrintJson(summary.ToJson());
   if (summary.failed() > 0) {
@@ -59,6 +62,7 @@ void AddEmulateCommand(CLI::App& app, Action* action) {
                   "distinct posts (the generated pool repeats its contents beyond 11154 rows)")
       ->capture_default_str();
   cmd->add_option("--broker", o.broker, "broker endpoint")->capture_default_str();
+  AddApiKeyFileOption(cmd, &flags->api_key_file);
   cmd->add_option("--shards", o.shards, "shards of streams that are created")
       ->capture_default_str();
   cmd->add_flag("--no-progress", flags->no_progress, "show no progress on stderr");

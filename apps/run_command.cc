@@ -7,6 +7,7 @@
 
 #include "apps/cli_common.h"
 #include "apps/commands.h"
+#include "common/api_key.h"
 #include "operators/graph.h"
 #include "operators/processor.h"
 #include "sinks/processor_store.h"
@@ -19,6 +20,7 @@ struct RunFlags {
   std::string topology;
   std::string data;
   bool once = false;
+  std::string api_key_file;
 };
 
 Status Run(const RunFlags& flags) {
@@ -48,7 +50,9 @@ Status Run(const RunFlags& flags) {
   ASSIGN_OR_RETURN(auto store, ProcessorStore::Open(store_options));
   Processor::Options options;
   options.once = flags.once;
-  Processor processor(std::move(loaded.graph), store.get(), options);
+  ASSIGN_OR_RETURN(options.client.api_key, LoadApiKey(flags.api_key_file));
+  zmq::context_t ctx(1);
+  Processor processor(std::move(loaded.graph), store.get(), &ctx, options);
   Status s = processor.Run(stop.get_token());
   const auto& st = processor.stats();
   const StateStats state = processor.state_stats();
@@ -76,6 +80,7 @@ void AddRunCommand(CLI::App& app, Action* action) {
       ->required();
   cmd->add_flag("--once", flags->once,
                 "process everything available now, then exit (Spark's availableNow)");
+  AddApiKeyFileOption(cmd, &flags->api_key_file);
   cmd->callback([flags, action] { *action = [flags] { return Run(*flags); }; });
 }
 

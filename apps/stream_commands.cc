@@ -13,6 +13,7 @@ using json = nlohmann::json;
 
 struct StreamFlags {
   std::string broker = kDefaultBroker;
+  std::string api_key_file;
   std::string name;
   uint32_t shards = 1;
   std::string partition_key;
@@ -24,14 +25,14 @@ struct StreamFlags {
 };
 
 Status Create(const StreamFlags& f) {
-  ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker));
+  ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker, f.api_key_file));
   RETURN_IF_ERROR(conn->client->CreateStream(f.name, f.shards));
   PrintJson({{"StreamName", f.name}, {"ShardCount", f.shards}, {"StreamStatus", "ACTIVE"}});
   return Status::OK();
 }
 
 Status SimpleCall(const StreamFlags& f, const char* action, json request, const char* print_key) {
-  ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker));
+  ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker, f.api_key_file));
   ASSIGN_OR_RETURN(json res, conn->client->Call(action, request));
   PrintJson(print_key ? res.at(print_key) : res);
   return Status::OK();
@@ -42,7 +43,7 @@ Status Put(const StreamFlags& f) {
   if (!f.file.empty()) {
     ASSIGN_OR_RETURN(bytes, ReadFile(f.file));
   }
-  ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker));
+  ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker, f.api_key_file));
   ASSIGN_OR_RETURN(json res, conn->client->Call("PutRecord", {{"StreamName", f.name},
                                                               {"PartitionKey", f.partition_key},
                                                               {"Data", Base64Encode(bytes)}}));
@@ -52,7 +53,7 @@ Status Put(const StreamFlags& f) {
 
 Status PutRecordsFile(const StreamFlags& f) {
   ASSIGN_OR_RETURN(std::string text, ReadFile(f.file));
-  ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker));
+  ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker, f.api_key_file));
   size_t total = 0, failed = 0, batches = 0, line_no = 0;
   json batch = json::array();
   std::vector<size_t> batch_lines;
@@ -107,7 +108,7 @@ Status PutRecordsFile(const StreamFlags& f) {
 
 Status Get(const StreamFlags& f) {
   ASSIGN_OR_RETURN(IteratorPosition pos, ParseIteratorPosition(f.iterator));
-  ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker));
+  ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker, f.api_key_file));
   ASSIGN_OR_RETURN(std::string iterator, conn->client->GetShardIterator(f.name, f.shard, pos));
   ASSIGN_OR_RETURN(json res, conn->client->Call("GetRecords",
                                                 {{"ShardIterator", iterator}, {"Limit", f.limit}}));
@@ -124,6 +125,7 @@ void AddStreamCommands(CLI::App& app, Action* action) {
   auto add = [&](const char* name, const char* help) {
     auto* cmd = stream->add_subcommand(name, help);
     cmd->add_option("--broker", f->broker, "broker endpoint")->capture_default_str();
+    AddApiKeyFileOption(cmd, &f->api_key_file);
     return cmd;
   };
 
@@ -149,7 +151,7 @@ void AddStreamCommands(CLI::App& app, Action* action) {
   del->add_option("name", f->name, "stream name")->required();
   del->callback([=] {
     *action = [f] {
-      ASSIGN_OR_RETURN(auto conn, ConnectBroker(f->broker));
+      ASSIGN_OR_RETURN(auto conn, ConnectBroker(f->broker, f->api_key_file));
       RETURN_IF_ERROR(conn->client->DeleteStream(f->name));
       PrintJson({{"StreamName", f->name}, {"StreamStatus", "DELETED"}});
       return Status::OK();

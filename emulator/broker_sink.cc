@@ -4,10 +4,11 @@
 
 namespace pinstream {
 
-Result<std::unique_ptr<BrokerSink>> BrokerSink::Connect(const std::string& endpoint) {
-  std::unique_ptr<BrokerSink> sink(new BrokerSink(endpoint));
+Result<std::unique_ptr<BrokerSink>> BrokerSink::Connect(const std::string& endpoint,
+                                                        const StreamClient::Options& options) {
+  std::unique_ptr<BrokerSink> sink(new BrokerSink(endpoint, options));
   // Fail early on a malformed endpoint, before any work is done.
-  ASSIGN_OR_RETURN(auto probe, StreamClient::Connect(&sink->ctx_, endpoint));
+  ASSIGN_OR_RETURN(auto probe, StreamClient::Connect(&sink->ctx_, endpoint, options));
   (void)probe;
   return sink;
 }
@@ -17,7 +18,7 @@ BrokerSink::~BrokerSink() { lanes_.clear(); }
 Status BrokerSink::EnsureStream(const std::string& stream, uint32_t shards) {
   if (lanes_.count(stream) > 0) return Status::OK();
   Lane lane;
-  ASSIGN_OR_RETURN(lane.client, StreamClient::Connect(&ctx_, endpoint_));
+  ASSIGN_OR_RETURN(lane.client, StreamClient::Connect(&ctx_, endpoint_, options_));
   Status created = lane.client->CreateStream(stream, shards);
   if (!created.ok() && created.code() != Status::Code::kResourceInUse) {
     return created.WithContext("creating stream '" + stream + "'");

@@ -19,7 +19,12 @@ class BrokerSink final : public RecordSink {
  public:
   // Checks the endpoint; each stream's connection opens in EnsureStream(). ZeroMQ connects in
   // the background, so an absent broker shows as Unavailable from the first request.
-  static Result<std::unique_ptr<BrokerSink>> Connect(const std::string& endpoint);
+  // `options` apply to every connection (the API key among them).
+  static Result<std::unique_ptr<BrokerSink>> Connect(const std::string& endpoint,
+                                                     const StreamClient::Options& options);
+  static Result<std::unique_ptr<BrokerSink>> Connect(const std::string& endpoint) {
+    return Connect(endpoint, StreamClient::Options{});
+  }
   ~BrokerSink() override;
 
   Status EnsureStream(const std::string& stream, uint32_t shards) override;
@@ -35,9 +40,11 @@ class BrokerSink final : public RecordSink {
     std::unique_ptr<Producer> producer;
   };
 
-  explicit BrokerSink(std::string endpoint) : endpoint_(std::move(endpoint)) {}
+  BrokerSink(std::string endpoint, const StreamClient::Options& options)
+      : endpoint_(std::move(endpoint)), options_(options) {}
 
   std::string endpoint_;
+  StreamClient::Options options_;
   zmq::context_t ctx_{1};
   std::map<std::string, Lane> lanes_;  // by stream name; destroyed before ctx_
   Status first_failure_;

@@ -192,9 +192,13 @@ Result<EmulatorSummary> RunEmulator(const EmulatorOptions& options) {
   }
   std::unique_ptr<RecordSink> sink;
   if (!options.via.empty()) {
-    ASSIGN_OR_RETURN(sink, HttpSink::Connect(options.via));
+    HttpSink::Options http;
+    http.api_key = options.api_key;
+    ASSIGN_OR_RETURN(sink, HttpSink::Connect(options.via, http));
   } else {
-    ASSIGN_OR_RETURN(sink, BrokerSink::Connect(options.broker));
+    StreamClient::Options client;
+    client.api_key = options.api_key;
+    ASSIGN_OR_RETURN(sink, BrokerSink::Connect(options.broker, client));
   }
   ASSIGN_OR_RETURN(EmulatorSummary summary, Emulate(options, *source, sink.get(), Clock::Real()));
   summary.source = source_name;

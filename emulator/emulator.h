@@ -27,6 +27,7 @@ struct EmulatorOptions {
   std::optional<int64_t> python_seed;  // the seed of the draws (`random.seed(N)`)
   std::string broker = "tcp://127.0.0.1:7400";
   std::string via;               // "http://HOST:PORT": through the HTTP gateway instead of ZeroMQ
+  std::string api_key;           // the broker's key: CURVE on ZeroMQ, x-api-key over HTTP
   bool live_timestamps = false;  // geo timestamps = now minus up to live_disorder_ms
   int64_t live_disorder_ms = 5000;  // bounded disorder of live timestamps
   std::string from;                 // replay these real tables (TableSource) instead

@@ -90,6 +90,8 @@ Result<std::unique_ptr<HttpSink>> HttpSink::Connect(const std::string& base_url,
   sink->client_->set_connection_timeout(options.timeout);
   sink->client_->set_read_timeout(options.timeout);
   sink->client_->set_write_timeout(options.timeout);
+  if (!options.api_key.empty())
+    sink->client_->set_default_headers({{"x-api-key", options.api_key}});
   return sink;
 }
 

@@ -29,6 +29,7 @@ class HttpSink final : public RecordSink {
     int max_attempts = 8;
     std::chrono::milliseconds retry_backoff{50};  // doubled per attempt, up to 2 s
     std::chrono::seconds timeout{10};
+    std::string api_key;  // sent as `x-api-key` with every request when set
   };
 
   // `base_url` is "http://HOST:PORT" (or https://). InvalidArgument when it is not.

@@ -28,15 +28,9 @@ struct Processor::Input {
   int64_t millis_behind = 0;
 };
 
-namespace {
-zmq::context_t& Context() {
-  static zmq::context_t* ctx = new zmq::context_t(1);
-  return *ctx;
-}
-}  // namespace
-
-Processor::Processor(std::unique_ptr<Graph> graph, CommitStore* store, const Options& options)
-    : graph_(std::move(graph)), store_(store), options_(options) {}
+Processor::Processor(std::unique_ptr<Graph> graph, CommitStore* store, zmq::context_t* ctx,
+                     const Options& options)
+    : graph_(std::move(graph)), store_(store), ctx_(ctx), options_(options) {}
 
 Processor::~Processor() = default;
 
@@ -50,7 +44,7 @@ Status Processor::Open() {
   ASSIGN_OR_RETURN(checkpoint_, store_->LoadCheckpoint(t.name));
   for (size_t s = 0; s < t.sources.size(); ++s) {
     const auto& src = t.sources[s];
-    ASSIGN_OR_RETURN(auto control, StreamClient::Connect(&Context(), src.broker));
+    ASSIGN_OR_RETURN(auto control, StreamClient::Connect(ctx_, src.broker, options_.client));
     auto shards = control->ListShardIds(src.stream);
     if (!shards.ok()) return shards.status().WithContext("source '" + src.name + "'");
     for (const auto& shard : *shards) {
@@ -69,7 +63,7 @@ Status Processor::Open() {
         }
       }
       ASSIGN_OR_RETURN(in->iterator, control->GetShardIterator(src.stream, shard, pos));
-      ASSIGN_OR_RETURN(in->client, StreamClient::Connect(&Context(), src.broker));
+      ASSIGN_OR_RETURN(in->client, StreamClient::Connect(ctx_, src.broker, options_.client));
       spdlog::info("reading stream={} shard={} from={}", src.stream, shard,
                    pos.type == IteratorType::kAfterSequenceNumber ? "seq " + pos.sequence_number
                                                                   : FormatIteratorPosition(pos));

@@ -8,6 +8,7 @@
 #include "common/result.h"
 #include "operators/commit_store.h"
 #include "operators/graph.h"
+#include "stream/stream_client.h"
 
 namespace pinstream {
 
@@ -17,12 +18,14 @@ namespace pinstream {
 // Restarted after a crash, it resumes after the last committed offsets, so every record lands
 // in every table exactly once.
 //
-// Borrows the store, which must outlive the processor. Run() is called from one thread.
+// Borrows the store and the ZeroMQ context its broker connections use (as RocksDB borrows its
+// Env), which must outlive the processor. Run() is called from one thread.
 class Processor {
  public:
   struct Options {
     bool once = false;  // stop when every shard is caught up (Spark's availableNow)
     int64_t progress_interval_ms = 5000;
+    StreamClient::Options client;  // of every broker connection (the API key, the timeout)
   };
 
   struct Stats {
@@ -33,7 +36,8 @@ class Processor {
     int64_t millis_behind = 0;  // the largest lag of any shard at the last read
   };
 
-  Processor(std::unique_ptr<Graph> graph, CommitStore* store, const Options& options);
+  Processor(std::unique_ptr<Graph> graph, CommitStore* store, zmq::context_t* ctx,
+            const Options& options);
   ~Processor();
 
   // Runs until `stop` is requested (then finishes and commits the current batch) or, with
@@ -56,6 +60,7 @@ class Processor {
 
   std::unique_ptr<Graph> graph_;
   CommitStore* store_;
+  zmq::context_t* ctx_;
   Options options_;
   Checkpoint checkpoint_;
   std::vector<TableWriter*> writers_;

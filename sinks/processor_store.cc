@@ -20,6 +20,7 @@
 
 #include "common/coding.h"
 #include "common/time_format.h"
+#include "stream/rocksdb_logger.h"
 
 namespace pinstream {
 
@@ -403,6 +404,7 @@ Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& opti
   db_options.create_missing_column_families = !options.read_only;
   db_options.max_background_jobs = 2;
   db_options.max_total_wal_size = 256 << 20;
+  db_options.info_log = NewRocksDbLogger();
   if (options.env) db_options.env = options.env;
   if (options.read_only) {
     // Open every table file up front: the writer may delete files after compactions, and an

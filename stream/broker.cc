@@ -4,12 +4,23 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <zmq_addon.hpp>
+
+#include "common/net_address.h"
+#include "stream/curve_keys.h"
 
 namespace pinstream {
 
 namespace {
 std::atomic<int> broker_instances{0};
+constexpr int64_t kRefusalLogIntervalMs = 60'000;
+
+int64_t SteadyNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 }  // namespace
 
 Broker::Broker(StreamStore* store, const Options& options)
@@ -34,9 +45,17 @@ Result<std::unique_ptr<Broker>> Broker::Start(StreamStore* store, const Options&
     b->threads_.emplace_back([b, i, backend] { b->WorkerLoop(i, backend); });
   }
   RETURN_IF_ERROR(b->AwaitWorkers());
+  if (b->zap_) b->threads_.emplace_back([b] { b->zap_->Run(); });
   b->threads_.emplace_back([b] { b->RouterLoop(); });
   b->maintenance_ = std::jthread([b](std::stop_token st) { b->MaintenanceLoop(st); });
-  spdlog::info("broker listening endpoint={} workers={}", b->endpoint_, options.workers);
+  spdlog::info("broker listening endpoint={} workers={} auth={}", b->endpoint_, options.workers,
+               options.api_key.empty() ? "none" : "curve");
+  if (options.api_key.empty() && !IsLocalZmqEndpoint(b->endpoint_)) {
+    spdlog::warn(
+        "broker listens beyond loopback without an API key: anyone who reaches endpoint={} may "
+        "create, read and delete streams; set PINSTREAM_API_KEY or --api-key-file",
+        b->endpoint_);
+  }
   return broker;
 }
 
@@ -59,12 +78,44 @@ Status Broker::AwaitWorkers() {
   return Status::OK();
 }
 
+// Keys and the ZAP handler are in place before the frontend binds, so that no connection is
+// ever served without them.
+Status Broker::SetUpCurve() {
+  ASSIGN_OR_RETURN(CurveKeys keys, DeriveCurveKeys(options_.api_key));
+  ASSIGN_OR_RETURN(std::string client_public, DecodeCurveKey(keys.client_public));
+  ASSIGN_OR_RETURN(zap_, ZapHandler::Bind(&ctx_, std::move(client_public)));
+  try {
+    frontend_.set(zmq::sockopt::curve_server, true);
+    frontend_.set(zmq::sockopt::curve_secretkey, keys.server_secret);
+    frontend_.set(zmq::sockopt::zap_domain, "pinstream");
+  } catch (const zmq::error_t& e) {
+    return Status::IOError(std::string("setting up CURVE: ") + e.what());
+  }
+  return Status::OK();
+}
+
 Status Broker::Bind() {
   try {
     frontend_ = zmq::socket_t(ctx_, zmq::socket_type::router);
     frontend_.set(zmq::sockopt::linger, 0);
     frontend_.set(zmq::sockopt::sndhwm, 10000);
     frontend_.set(zmq::sockopt::rcvhwm, 10000);
+    frontend_.set(zmq::sockopt::maxmsgsize, options_.max_message_bytes);
+  } catch (const zmq::error_t& e) {
+    return Status::IOError(std::string("creating the broker's socket: ") + e.what());
+  }
+  if (!options_.api_key.empty()) RETURN_IF_ERROR(SetUpCurve());
+  try {
+    const std::string monitor = "inproc://broker-monitor";  // inproc names are per context
+    if (zmq_socket_monitor(frontend_.handle(), monitor.c_str(),
+                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0) {
+      throw zmq::error_t();
+    }
+    monitor_ = zmq::socket_t(ctx_, zmq::socket_type::pair);
+    monitor_.set(zmq::sockopt::linger, 0);
+    monitor_.connect(monitor);
     frontend_.bind(options_.listen);
     endpoint_ = frontend_.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
@@ -95,9 +146,11 @@ void Broker::RouterLoop() {
   try {
     std::vector<zmq::message_t> frames;
     zmq::pollitem_t items[] = {{frontend_.handle(), 0, ZMQ_POLLIN, 0},
-                               {backend_.handle(), 0, ZMQ_POLLIN, 0}};
+                               {backend_.handle(), 0, ZMQ_POLLIN, 0},
+                               {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
     while (true) {
-      zmq::poll(items, 2, std::chrono::milliseconds(-1));
+      zmq::poll(items, 3, std::chrono::milliseconds(-1));
+      if (items[2].revents & ZMQ_POLLIN) LogRefusedHandshakes();
       if (items[0].revents & ZMQ_POLLIN) {
         frames.clear();
         if (zmq::recv_multipart(frontend_, std::back_inserter(frames), zmq::recv_flags::dontwait) &&
@@ -121,6 +174,32 @@ void Broker::RouterLoop() {
   // The sockets were last used by this thread; close them here so the context can terminate.
   frontend_.close();
   backend_.close();
+  monitor_.close();
+}
+
+void Broker::LogRefusedHandshakes() {
+  // A monitor event is [uint16 event, uint32 value] then the endpoint. The endpoint is the bound
+  // one, not the peer's: libzmq does not tell a listener who failed (ZapHandler logs peers).
+  std::vector<zmq::message_t> event;
+  while (zmq::recv_multipart(monitor_, std::back_inserter(event), zmq::recv_flags::dontwait)) {
+    uint16_t kind = 0;
+    if (!event.empty() && event[0].size() >= sizeof(kind)) {
+      std::memcpy(&kind, event[0].data(), sizeof(kind));
+    }
+    // Without a key, a handshake cut short (a client that hung up at once) is no refusal.
+    if (kind != ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL || !options_.api_key.empty()) {
+      ++refused_handshakes_;
+    }
+    event.clear();
+  }
+  const int64_t now = SteadyNowMs();
+  if (refused_handshakes_ == 0 || now - last_refusal_log_ms_ < kRefusalLogIntervalMs) return;
+  spdlog::warn(
+      "broker refused zeromq handshakes endpoint={} count={} (clients without the broker's API "
+      "key, or with another)",
+      endpoint_, refused_handshakes_);
+  refused_handshakes_ = 0;
+  last_refusal_log_ms_ = now;
 }
 
 void Broker::WorkerLoop(int index, const std::string& backend) {
@@ -172,6 +251,7 @@ void Broker::Stop() {
   threads_.clear();   // joins
   frontend_.close();  // no-ops when the proxy thread closed them
   backend_.close();
+  monitor_.close();
   ctx_.close();
   spdlog::info("broker stopped endpoint={}", endpoint_);
 }

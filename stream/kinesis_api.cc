@@ -1,6 +1,7 @@
 #include "stream/kinesis_api.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/base64.h"
 #include "common/time_format.h"
@@ -10,6 +11,9 @@ namespace pinstream {
 namespace {
 
 using json = nlohmann::json;
+
+// 9999-12-31T23:59:59Z, the last instant an ISO-8601 timestamp can write.
+constexpr double kMaxTimestampSeconds = 253402300799.0;
 
 constexpr std::string_view kArnPrefix = "arn:aws:kinesis:us-east-1:000000000000:stream/";
 
@@ -288,7 +292,13 @@ Result<json> KinesisApi::GetShardIterator(const json& req) const {
       return Status::InvalidArgument("Timestamp is required for AT_TIMESTAMP");
     }
     if (it->is_number()) {
-      pos.timestamp_ms = static_cast<int64_t>(it->get<double>() * 1000.0);
+      // Epoch seconds, as AWS's SDKs send them; anything past year 9999 (or not a number at
+      // all) would overflow the milliseconds.
+      const double seconds = it->get<double>();
+      if (!std::isfinite(seconds) || std::abs(seconds) > kMaxTimestampSeconds) {
+        return Status::InvalidArgument("Timestamp " + it->dump() + " is out of range");
+      }
+      pos.timestamp_ms = static_cast<int64_t>(seconds * 1000.0);
     } else if (it->is_string()) {
       ASSIGN_OR_RETURN(pos.timestamp_ms, ParseTimestampMillis(it->get<std::string>()));
     } else {

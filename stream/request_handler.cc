@@ -34,6 +34,19 @@ std::vector<zmq::message_t> Reply(WireHeader header, const Status& status,
 }  // namespace
 
 std::vector<zmq::message_t> RequestHandler::Handle(std::vector<zmq::message_t>& request) const {
+  try {
+    return Dispatch(request);
+  } catch (const std::exception& e) {
+    spdlog::error("broker request failed error={}", e.what());
+    WireHeader header;
+    if (!request.empty()) {
+      if (auto decoded = WireHeader::Decode(View(request[0])); decoded.ok()) header = *decoded;
+    }
+    return Reply(header, Status::Internal(std::string("internal error: ") + e.what()), {});
+  }
+}
+
+std::vector<zmq::message_t> RequestHandler::Dispatch(std::vector<zmq::message_t>& request) const {
   WireHeader header;
   if (request.empty()) return Reply(header, Status::InvalidArgument("empty request"), {});
   auto decoded = WireHeader::Decode(View(request[0]));
@@ -53,7 +66,10 @@ std::vector<zmq::message_t> RequestHandler::Handle(std::vector<zmq::message_t>& 
         return Reply(header, Status::InvalidArgument("request body is not JSON"), {});
       auto res = api_.Call(target, req);
       if (!res.ok()) return Reply(header, res.status(), {});
-      return Reply(header, Status::OK(), {res->dump()});
+      // Replacing what is not UTF-8 (a record stored before keys were checked) rather than
+      // throwing keeps such a record readable.
+      return Reply(header, Status::OK(),
+                   {res->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
     }
     case Op::kPutRecords: {
       std::vector<PutEntry> entries;
@@ -66,11 +82,11 @@ std::vector<zmq::message_t> RequestHandler::Handle(std::vector<zmq::message_t>& 
       return Reply(header, Status::OK(), {std::move(out)});
     }
     case Op::kGetRecords: {
-      auto limit = DecodeGetRecordsRequest(body);
-      if (!limit.ok()) return Reply(header, limit.status(), {});
+      auto get = DecodeGetRecordsRequest(body);
+      if (!get.ok()) return Reply(header, get.status(), {});
       std::string records;
-      auto meta = store_->GetRecords(target, *limit,
-                                     [&](const RecordView& r) { AppendRecord(r, &records); });
+      auto meta = store_->GetRecords(
+          target, get->limit, [&](const RecordView& r) { AppendRecord(r, &records); }, get->skip);
       if (!meta.ok()) return Reply(header, meta.status(), {});
       std::string meta_bytes;
       EncodeGetRecordsMeta(*meta, &meta_bytes);

@@ -11,7 +11,9 @@ namespace pinstream {
 
 // Turns one wire request (the frames after the envelope: header, target, body) into its reply
 // frames, calling the store directly for the binary data plane and KinesisApi for the rest.
-// Never throws; a malformed request gets an InvalidArgument reply.
+// Never throws: a malformed request gets an InvalidArgument reply, and anything a request makes
+// throw (a bug, an allocation failure) becomes an InternalFailure reply and a log line, so that
+// no request can take the broker down.
 //
 // Borrows the store, which must outlive it. Thread-safe: workers share one handler.
 class RequestHandler {
@@ -21,6 +23,8 @@ class RequestHandler {
   std::vector<zmq::message_t> Handle(std::vector<zmq::message_t>& request) const;
 
  private:
+  std::vector<zmq::message_t> Dispatch(std::vector<zmq::message_t>& request) const;
+
   StreamStore* store_;
   KinesisApi api_;
 };

@@ -1,34 +1,91 @@
 #include "stream/shard_iterator.h"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
 #include "common/base64.h"
 #include "common/coding.h"
+#include "stream/stream_types.h"
 
 namespace pinstream {
 
 namespace {
-constexpr char kIteratorVersion = 'A';
-}  // namespace
 
-std::string ShardIterator::Encode() const {
+// 'A' tokens carried no MAC; they are refused as any other unknown token.
+constexpr char kIteratorVersion = 'B';
+constexpr size_t kFieldsSize = 1 + 4 + 4 + 8 + 8;
+constexpr size_t kMacSize = 16;
+constexpr size_t kTokenSize = kFieldsSize + kMacSize;
+
+Status Invalid() { return Status::InvalidArgument("invalid shard iterator"); }
+
+std::string EncodeFields(const ShardIterator& it) {
   std::string raw;
+  raw.reserve(kTokenSize);
   raw.push_back(kIteratorVersion);
-  PutFixed32BE(&raw, stream_id);
-  PutFixed32BE(&raw, shard_index);
-  PutFixed64BE(&raw, next_counter);
-  PutFixed64BE(&raw, static_cast<uint64_t>(issued_ms));
-  return Base64Encode(raw);
+  PutFixed32BE(&raw, it.stream_id);
+  PutFixed32BE(&raw, it.shard_index);
+  PutFixed64BE(&raw, it.next_counter);
+  PutFixed64BE(&raw, static_cast<uint64_t>(it.issued_ms));
+  return raw;
 }
 
-Result<ShardIterator> ShardIterator::Decode(std::string_view token) {
-  const Status bad = Status::InvalidArgument("invalid shard iterator");
-  auto raw = Base64Decode(token);
-  if (!raw.ok() || raw->size() != 25 || (*raw)[0] != kIteratorVersion) return bad;
-  const char* p = raw->data() + 1;
+// The fields of a token of the right size and version; the MAC is not looked at.
+Result<ShardIterator> DecodeFields(std::string_view raw) {
+  if (raw.size() != kTokenSize || raw[0] != kIteratorVersion) return Invalid();
+  const char* p = raw.data() + 1;
   ShardIterator it;
   it.stream_id = DecodeFixed32BE(p);
   it.shard_index = DecodeFixed32BE(p + 4);
   it.next_counter = DecodeFixed64BE(p + 8);
   it.issued_ms = static_cast<int64_t>(DecodeFixed64BE(p + 16));
+  return it;
+}
+
+void Mac(std::string_view secret, std::string_view fields, unsigned char out[EVP_MAX_MD_SIZE]) {
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+       reinterpret_cast<const unsigned char*>(fields.data()), fields.size(), out, &len);
+}
+
+}  // namespace
+
+Result<ShardIterator> ShardIterator::Peek(std::string_view token) {
+  auto raw = Base64Decode(token);
+  if (!raw.ok()) return Invalid();
+  return DecodeFields(*raw);
+}
+
+Result<std::string> IteratorSigner::NewSecret() {
+  std::string secret(kSecretBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), kSecretBytes) != 1) {
+    return Status::Internal("no random bytes for the shard iterator secret");
+  }
+  return secret;
+}
+
+std::string IteratorSigner::Encode(const ShardIterator& it) const {
+  std::string raw = EncodeFields(it);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  Mac(secret_, raw, mac);
+  raw.append(reinterpret_cast<const char*>(mac), kMacSize);
+  return Base64Encode(raw);
+}
+
+Result<ShardIterator> IteratorSigner::Decode(std::string_view token, int64_t now_ms) const {
+  auto raw = Base64Decode(token);
+  if (!raw.ok()) return Invalid();
+  ASSIGN_OR_RETURN(ShardIterator it, DecodeFields(*raw));
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  Mac(secret_, std::string_view(*raw).substr(0, kFieldsSize), mac);
+  if (CRYPTO_memcmp(mac, raw->data() + kFieldsSize, kMacSize) != 0) return Invalid();
+  if (it.issued_ms > now_ms + kMaxFutureMs) return Invalid();
+  if (now_ms - it.issued_ms > kIteratorLifetimeMs) {
+    return Status::ExpiredIterator("iterator expired at " +
+                                   std::to_string(it.issued_ms + kIteratorLifetimeMs) + " ms");
+  }
   return it;
 }
 

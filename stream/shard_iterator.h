@@ -16,9 +16,36 @@ struct ShardIterator {
   uint64_t next_counter = 1;
   int64_t issued_ms = 0;
 
-  // The token clients see: URL-safe text, opaque by contract.
-  std::string Encode() const;
-  static Result<ShardIterator> Decode(std::string_view token);
+  // Reads a token's fields without authenticating them. For clients, which hold no secret and
+  // only predict where their next reads start; the store always decodes with IteratorSigner.
+  static Result<ShardIterator> Peek(std::string_view token);
+};
+
+// Makes and checks iterator tokens. A token is the iterator's fields followed by an
+// HMAC-SHA256 of them (truncated to 128 bits) under a secret that only the store knows, so a
+// client can neither forge a token nor alter one: its position, shard and issue time are the
+// store's own. Immutable after construction, so safe to share between threads.
+class IteratorSigner {
+ public:
+  static constexpr size_t kSecretBytes = 32;
+  // How far in the future a token's issue time may lie (clocks of one machine agree; this
+  // covers only the store's own clock moving back a little across a restart).
+  static constexpr int64_t kMaxFutureMs = 5'000;
+
+  // A fresh random secret (OpenSSL's RAND_bytes).
+  static Result<std::string> NewSecret();
+
+  explicit IteratorSigner(std::string secret) : secret_(std::move(secret)) {}
+
+  // The token clients see: base64 text, opaque by contract.
+  std::string Encode(const ShardIterator& it) const;
+
+  // Checks a token as of `now_ms`: InvalidArgument for anything not made by this signer (or
+  // issued in the future), ExpiredIterator once kIteratorLifetimeMs has passed since its issue.
+  Result<ShardIterator> Decode(std::string_view token, int64_t now_ms) const;
+
+ private:
+  std::string secret_;
 };
 
 }  // namespace pinstream

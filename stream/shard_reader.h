@@ -11,11 +11,13 @@ namespace pinstream {
 
 // Reads one shard in order through GetRecords, keeping a few requests in flight so that the
 // broker reads the next batch while the caller works on this one (the Kinesis Client
-// Library's prefetching). Counters within a shard are dense, so the iterator after a full
-// batch can be predicted before its reply arrives. Each reply's NextShardIterator is checked
-// against the prediction the next request was sent with; on a mismatch (caught up, or the
-// trim horizon moved) the speculative requests are dropped and reading resumes from the
-// reply's iterator. Records are returned exactly once, in order.
+// Library's prefetching). Counters within a shard are dense, so where the read after a full
+// batch starts can be predicted before its reply arrives; clients cannot make iterators (they are
+// signed), so a speculative request names the last iterator the broker issued and how many
+// records past it to start. Each reply's NextShardIterator is checked against the prediction the
+// next request was sent with; on a mismatch (caught up, or the trim horizon moved) the
+// speculative requests are dropped and reading resumes from the reply's iterator. Records are
+// returned exactly once, in order.
 //
 // Borrows the client, which must outlive the reader and must carry no other requests while
 // the reader has some in flight. Not thread-safe.
@@ -39,11 +41,14 @@ class ShardReader {
  private:
   Status Fill();
   void DropInFlight();
+  // Drops the speculative requests and reads on from iterator_.
+  void Resync();
 
   StreamClient* client_;
   Options options_;
-  std::string iterator_;      // after the last batch returned
-  std::string next_to_send_;  // the iterator the next speculative request starts at
+  std::string iterator_;   // after the last batch returned
+  std::string send_base_;  // an iterator the broker issued, that the next request names
+  uint64_t send_skip_ = 0;  // and how many records past it the next request starts
   struct Request {
     uint64_t id;
     uint64_t start_counter;  // where the request reads from, to check predictions against

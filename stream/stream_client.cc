@@ -147,9 +147,10 @@ Status StreamClient::PutRecords(std::string_view stream, std::span<const PutEntr
   return DecodePutRecordsReply(reply.frames[0].to_string_view(), results);
 }
 
-Result<uint64_t> StreamClient::SendGetRecords(std::string_view iterator, int limit) {
+Result<uint64_t> StreamClient::SendGetRecords(std::string_view iterator, int limit,
+                                              uint64_t skip) {
   std::string body;
-  EncodeGetRecordsRequest(limit, &body);
+  EncodeGetRecordsRequest(limit, skip, &body);
   return Send(static_cast<uint8_t>(Op::kGetRecords), iterator, std::move(body));
 }
 

@@ -67,7 +67,8 @@ class StreamClient {
 
   // Pipelining: Send* returns the request id that the matching Reply carries.
   Result<uint64_t> SendPutRecords(std::string_view stream, std::span<const PutEntry> entries);
-  Result<uint64_t> SendGetRecords(std::string_view iterator, int limit);
+  // `skip` reads from that many records past the iterator (see StreamStore::GetRecords).
+  Result<uint64_t> SendGetRecords(std::string_view iterator, int limit, uint64_t skip = 0);
   static Result<GetRecordsReply> DecodeGetRecordsReply(Reply&& reply);
   // The next reply, or nullopt if none arrived within `timeout`.
   Result<std::optional<Reply>> Receive(std::chrono::milliseconds timeout);

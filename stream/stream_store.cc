@@ -4,6 +4,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,7 +17,9 @@
 #include <unordered_map>
 
 #include "common/coding.h"
+#include "stream/rocksdb_logger.h"
 #include "stream/shard_iterator.h"
+#include "stream/stream_types.h"
 
 namespace pinstream {
 
@@ -27,6 +30,9 @@ constexpr char kStreamPrefix[] = "stream/";
 constexpr char kTrimPrefix[] = "trim/";
 constexpr char kLastPrefix[] = "last/";
 constexpr char kNextStreamIdKey[] = "next_stream_id";
+constexpr char kIteratorSecretKey[] = "iterator_secret";
+// How often a failed store retries resuming writes (DB::Resume flushes; not on every request).
+constexpr int64_t kResumeIntervalMs = 1'000;
 
 // Records are keyed (stream id, shard, counter), all big-endian: one shard is one contiguous,
 // ordered key range.
@@ -139,9 +145,13 @@ struct StreamStore::Impl {
   std::unordered_map<uint32_t, std::shared_ptr<StreamState>> by_id;          // GUARDED_BY(meta_mu)
   uint32_t next_stream_id = 1;                                               // GUARDED_BY(meta_mu)
 
+  std::unique_ptr<IteratorSigner> signer;
+
   // Serializes record writes so that counters are assigned in the order records become visible.
   std::mutex write_mu;
-  Status write_error;  // GUARDED_BY(write_mu); sticky: once a write fails, all writes fail
+  // Sticky until DB::Resume succeeds: once a write fails, later writes fail without trying.
+  Status write_error;           // GUARDED_BY(write_mu)
+  int64_t last_resume_ms = 0;   // GUARDED_BY(write_mu)
 
   std::mutex trim_mu;
   int64_t last_flush_ms = 0;  // GUARDED_BY(trim_mu)
@@ -192,7 +202,64 @@ struct StreamStore::Impl {
 
   Status LoadStream(std::string_view name, const std::string& json);
   Status RecoverCounters(StreamState* stream);
+  Status LoadIteratorSecret();
+
+  // Records a failed write; the caller answers with the returned status.
+  Status WriteFailed(const rocksdb::Status& s, std::string_view what);
+  // OK when writes may go on: none failed, or the database resumed. Called under write_mu.
+  Status ResumeWrites(int64_t now_ms);
+  // Writes a metadata batch under write_mu, with the same failure handling as records.
+  Status WriteMeta(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* batch, int64_t now_ms,
+                   std::string_view what);
 };
+
+Status StreamStore::Impl::WriteMeta(const rocksdb::WriteOptions& wo, rocksdb::WriteBatch* batch,
+                                    int64_t now_ms, std::string_view what) {
+  std::lock_guard lock(write_mu);
+  RETURN_IF_ERROR(ResumeWrites(now_ms));
+  auto s = db->Write(wo, batch);
+  if (!s.ok()) return WriteFailed(s, what);
+  return Status::OK();
+}
+
+Status StreamStore::Impl::LoadIteratorSecret() {
+  std::string secret;
+  auto s = db->Get(rocksdb::ReadOptions(), meta_cf, kIteratorSecretKey, &secret);
+  if (s.IsNotFound()) {
+    ASSIGN_OR_RETURN(secret, IteratorSigner::NewSecret());
+    rocksdb::WriteOptions wo;
+    wo.sync = true;  // iterators handed out must stay valid across a crash
+    RETURN_IF_ERROR(FromRocks(db->Put(wo, meta_cf, kIteratorSecretKey, secret),
+                              "storing the shard iterator secret"));
+  } else {
+    RETURN_IF_ERROR(FromRocks(s, "reading the shard iterator secret"));
+  }
+  if (secret.size() != IteratorSigner::kSecretBytes) {
+    return Status::Corruption("the shard iterator secret has " + std::to_string(secret.size()) +
+                              " bytes");
+  }
+  signer = std::make_unique<IteratorSigner>(std::move(secret));
+  return Status::OK();
+}
+
+Status StreamStore::Impl::WriteFailed(const rocksdb::Status& s, std::string_view what) {
+  const bool first = write_error.ok();
+  write_error = Status::Unavailable(std::string(what) + " failed (" + s.ToString() +
+                                    "); writes are refused until the store recovers");
+  if (first) spdlog::error("stream store write failed; refusing writes error={}", s.ToString());
+  return write_error;
+}
+
+Status StreamStore::Impl::ResumeWrites(int64_t now_ms) {
+  if (write_error.ok()) return Status::OK();
+  if (now_ms - last_resume_ms < kResumeIntervalMs) return write_error;
+  last_resume_ms = now_ms;
+  // Busy while RocksDB's own recovery (which waits for free space) is under way.
+  if (!db->Resume().ok()) return write_error;
+  spdlog::info("stream store writes resumed after error={}", write_error.message());
+  write_error = Status::OK();
+  return Status::OK();
+}
 
 Status StreamStore::Impl::LoadStream(std::string_view name, const std::string& text) {
   auto stream = std::make_shared<StreamState>();
@@ -256,11 +323,15 @@ Result<std::unique_ptr<StreamStore>> StreamStore::Open(const Options& options) {
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.max_background_jobs = 2;
+  db_options.info_log = NewRocksDbLogger();
   // The metadata family is rarely written; without a cap its unflushed entries would pin every
   // WAL file the records family has long flushed.
   db_options.max_total_wal_size = 512 << 20;
 
   rocksdb::ColumnFamilyOptions meta_options;
+  // Metadata is a few keys per shard. A small write buffer also keeps small the free space that
+  // RocksDB waits for before it resumes after a full disk (the largest write buffer).
+  meta_options.write_buffer_size = size_t{4} << 20;
 
   rocksdb::ColumnFamilyOptions records_options;
   records_options.write_buffer_size = options.write_buffer_bytes;
@@ -297,6 +368,7 @@ Result<std::unique_ptr<StreamStore>> StreamStore::Open(const Options& options) {
   impl->meta_cf = handles[0];
   impl->records_cf = handles[1];
   impl->write_options.sync = options.sync;
+  RETURN_IF_ERROR(impl->LoadIteratorSecret());
   impl->last_flush_ms = options.clock->NowMillis();
 
   std::unique_ptr<rocksdb::Iterator> it(
@@ -327,6 +399,17 @@ Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count) {
   if (impl_->by_name.contains(name)) {
     return Status::ResourceInUse("stream '" + std::string(name) + "' already exists");
   }
+  uint64_t open_shards = 0;
+  for (const auto& [_, s] : impl_->by_name) open_shards += s->shards.size();
+  if (open_shards + shard_count > options_.shard_limit) {
+    // AWS's wording, which is what people search for.
+    return Status::LimitExceeded(
+        "This request would exceed the shard limit for the account 000000000000 in us-east-1. "
+        "Current shard count for the account: " +
+        std::to_string(open_shards) + ". Limit: " + std::to_string(options_.shard_limit) +
+        ". Number of additional shards that would have resulted from this request: " +
+        std::to_string(shard_count) + ".");
+  }
   auto stream = std::make_shared<StreamState>();
   stream->name = name;
   stream->id = impl_->next_stream_id;
@@ -353,7 +436,7 @@ Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count) {
   batch.Put(impl_->meta_cf, kNextStreamIdKey, next_id);
   rocksdb::WriteOptions wo;
   wo.sync = true;  // metadata is rare and must never be lost
-  RETURN_IF_ERROR(FromRocks(impl_->db->Write(wo, &batch), "creating stream"));
+  RETURN_IF_ERROR(impl_->WriteMeta(wo, &batch, options_.clock->NowMillis(), "creating stream"));
   impl_->next_stream_id = stream->id + 1;
   impl_->by_id[stream->id] = stream;
   impl_->by_name[stream->name] = std::move(stream);
@@ -381,7 +464,7 @@ Status StreamStore::DeleteStream(std::string_view name) {
                     RecordKey(id + 1, 0, 0).slice());
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  RETURN_IF_ERROR(FromRocks(impl_->db->Write(wo, &batch), "deleting stream"));
+  RETURN_IF_ERROR(impl_->WriteMeta(wo, &batch, options_.clock->NowMillis(), "deleting stream"));
   impl_->by_id.erase(id);
   impl_->by_name.erase(it);
   spdlog::info("stream deleted stream={}", name);
@@ -440,6 +523,12 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
                                    std::to_string(e.partition_key.size()));
       continue;
     }
+    // Keys travel as JSON strings (GetRecords, the processor's dead letters): bytes that are
+    // not UTF-8 could not be read back.
+    if (!simdjson::validate_utf8(e.partition_key.data(), e.partition_key.size())) {
+      st = Status::InvalidArgument("PartitionKey must be valid UTF-8");
+      continue;
+    }
     if (e.data.size() > kMaxRecordDataBytes) {
       st = Status::InvalidArgument("record data of " + std::to_string(e.data.size()) +
                                    " bytes exceeds the 1 MiB limit");
@@ -460,8 +549,8 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
   }
 
   std::lock_guard lock(impl_->write_mu);
-  if (!impl_->write_error.ok()) return impl_->write_error;
   const int64_t now = options_.clock->NowMillis();
+  RETURN_IF_ERROR(impl_->ResumeWrites(now));
   // Counters and arrival times for this batch, per shard touched, published after the write. A
   // batch touches few shards: a short vector beats a hash map.
   struct Next {
@@ -507,12 +596,7 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
     batch.Put(impl_->meta_cf, LastKey(stream->id, n.shard->desc.index), rocksdb::Slice(counter, 8));
   }
   auto s = impl_->db->Write(impl_->write_options, &batch);
-  if (!s.ok()) {
-    impl_->write_error = FromRocks(s, "appending records");
-    spdlog::error("stream store write failed; refusing further writes stream={} error={}",
-                  stream_name, impl_->write_error.ToString());
-    return impl_->write_error;
-  }
+  if (!s.ok()) return impl_->WriteFailed(s, "appending records");
   for (const Next& n : next) {
     n.shard->last_arrival_ms.store(n.arrival_ms);
     n.shard->last_counter.store(n.counter, std::memory_order_release);
@@ -552,10 +636,28 @@ Result<std::string> StreamStore::GetShardIterator(std::string_view stream_name,
         return Status::InvalidArgument("sequence number " + position.sequence_number +
                                        " does not belong to shard " + std::string(shard_id));
       }
-      it.next_counter = seq.counter + (position.type == IteratorType::kAfterSequenceNumber);
+      // Only numbers this shard issued (or the one it issues next, where a consumer that read
+      // everything resumes): a position past them would skip records yet to come, and the
+      // arithmetic below must not wrap.
+      const bool after = position.type == IteratorType::kAfterSequenceNumber;
+      if (seq.counter > last + (after ? 0 : 1)) {
+        return Status::InvalidArgument(
+            "StartingSequenceNumber " + position.sequence_number +
+            " used in GetShardIterator on shard " + std::string(shard_id) + " in stream " +
+            std::string(stream_name) +
+            " under account 000000000000 is invalid because it did not come from this stream.");
+      }
+      it.next_counter = seq.counter + after;
       break;
     }
     case IteratorType::kAtTimestamp: {
+      if (position.timestamp_ms > it.issued_ms) {
+        return Status::InvalidArgument(
+            "The timestampInMillis parameter cannot be greater than the "
+            "currentTimestampInMillis. timestampInMillis: " +
+            std::to_string(position.timestamp_ms) +
+            ", currentTimestampInMillis: " + std::to_string(it.issued_ms));
+      }
       const uint64_t first = shard.first_counter.load();
       it.next_counter = first > last ? last + 1
                                      : impl_->LowerBoundByTime(stream->id, index, first, last,
@@ -563,21 +665,18 @@ Result<std::string> StreamStore::GetShardIterator(std::string_view stream_name,
       break;
     }
   }
-  return it.Encode();
+  return impl_->signer->Encode(it);
 }
 
 Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int limit,
-                                                 const RecordVisitor& visit) const {
+                                                 const RecordVisitor& visit,
+                                                 uint64_t skip) const {
   if (limit < 1 || limit > kMaxGetRecordsLimit) {
     return Status::InvalidArgument("Limit must be between 1 and 10000, got " +
                                    std::to_string(limit));
   }
-  ASSIGN_OR_RETURN(ShardIterator it, ShardIterator::Decode(token));
   const int64_t now = options_.clock->NowMillis();
-  if (now - it.issued_ms > kIteratorLifetimeMs) {
-    return Status::ExpiredIterator("iterator expired at " +
-                                   std::to_string(it.issued_ms + kIteratorLifetimeMs) + " ms");
-  }
+  ASSIGN_OR_RETURN(ShardIterator it, impl_->signer->Decode(token, now));
   auto stream = impl_->FindById(it.stream_id);
   if (!stream) return Status::ResourceNotFound("the iterator's stream no longer exists");
   if (it.shard_index >= stream->shards.size())
@@ -585,7 +684,9 @@ Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int lim
   const ShardState& shard = *stream->shards[it.shard_index];
 
   const uint64_t last = shard.last_counter.load(std::memory_order_acquire);
-  uint64_t next = std::max(it.next_counter, shard.first_counter.load());
+  // Saturating: no skip wraps a position around to the trim horizon.
+  const uint64_t start = it.next_counter + std::min(skip, UINT64_MAX - it.next_counter);
+  uint64_t next = std::max(start, shard.first_counter.load());
   int64_t last_arrival = 0;
   if (next <= last) {
     const uint64_t end = std::min(last, next + static_cast<uint64_t>(limit) - 1) + 1;
@@ -598,11 +699,17 @@ Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int lim
     std::unique_ptr<rocksdb::Iterator> iter(impl_->db->NewIterator(ro, impl_->records_cf));
     RecordView rec;
     rec.sequence_number.shard_index = it.shard_index;
+    size_t bytes = 0;
+    bool any = false;
     for (iter->Seek(begin_key.slice()); iter->Valid(); iter->Next()) {
       rec.sequence_number.counter = DecodeFixed64BE(iter->key().data() + 8);
       if (!DecodeRecordValue(iter->value(), &rec.arrival_ms, &rec.partition_key, &rec.data)) {
         return Status::Corruption("record " + rec.sequence_number.ToString() + " is malformed");
       }
+      // AWS's cap on a call; a record is at most 1 MiB, so every call returns at least one.
+      bytes += rec.partition_key.size() + rec.data.size();
+      if (bytes > kMaxGetRecordsBytes && any) break;
+      any = true;
       visit(rec);
       last_arrival = rec.arrival_ms;
       next = rec.sequence_number.counter + 1;
@@ -614,7 +721,7 @@ Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int lim
   ShardIterator next_it = it;
   next_it.next_counter = next;
   next_it.issued_ms = now;
-  result.next_iterator = next_it.Encode();
+  result.next_iterator = impl_->signer->Encode(next_it);
   result.millis_behind_latest = next <= last ? std::max<int64_t>(0, now - last_arrival) : 0;
   return result;
 }
@@ -645,7 +752,7 @@ Status StreamStore::TrimExpired() {
     }
   }
   if (!moved.empty()) {
-    RETURN_IF_ERROR(FromRocks(impl_->db->Write(rocksdb::WriteOptions(), &batch), "trimming"));
+    RETURN_IF_ERROR(impl_->WriteMeta(rocksdb::WriteOptions(), &batch, now, "trimming"));
     for (auto [shard, horizon] : moved) shard->first_counter.store(horizon);
     spdlog::info("trimmed expired records shards={}", moved.size());
   }

@@ -23,6 +23,14 @@ namespace pinstream {
 // compaction: a shard is an append-only log, so whole files age out, as Kafka's segments do,
 // while retention is enforced exactly by a per-shard trim horizon that readers never pass.
 //
+// Shard iterators are signed under a secret kept in the store (see IteratorSigner): only tokens
+// this store issued are read.
+//
+// A write that fails (a full disk, an I/O error) fails every write after it with Unavailable, a
+// type clients retry, while reads go on; each later write first tries to resume the database
+// (RocksDB's DB::Resume, at most once a second), so writes come back by themselves once the
+// cause is gone. Nothing acknowledged is lost: an acknowledged write had reached the WAL.
+//
 // Thread-safe: any number of threads may call any method concurrently. Writes are serialized,
 // so a record becomes visible only after every record before it in its shard.
 class StreamStore {
@@ -33,6 +41,9 @@ class StreamStore {
     bool sync = false;                        // fsync the WAL on every write
     Clock* clock = Clock::Real();             // borrowed; must outlive the store
     size_t write_buffer_bytes = size_t{128} << 20;
+    // The account's shard limit, as AWS's per-region quota (500 in us-east-1): a CreateStream
+    // that would take the open shards of all streams past it is LimitExceeded.
+    uint32_t shard_limit = kDefaultShardLimit;
   };
 
   // Called once per record by GetRecords; the views are valid only during the call.
@@ -59,9 +70,14 @@ class StreamStore {
   Result<std::string> GetShardIterator(std::string_view stream, std::string_view shard_id,
                                        const IteratorPosition& position) const;
 
-  // Reads up to `limit` records at `iterator`, in order, calling `visit` for each.
+  // Reads up to `limit` records at `iterator`, in order, calling `visit` for each, and stops
+  // before a record that would take the call past kMaxGetRecordsBytes. `skip` starts the read
+  // that many records past the iterator's position: a client that prefetches predicts its next
+  // reads this way, since it cannot make iterators. A position past the shard's newest record
+  // reads nothing yet, so a client must only follow a reply that starts where its previous one
+  // ended (ShardReader checks this).
   Result<GetRecordsResult> GetRecords(std::string_view iterator, int limit,
-                                      const RecordVisitor& visit) const;
+                                      const RecordVisitor& visit, uint64_t skip = 0) const;
 
   // Moves every shard's trim horizon past the records older than the retention period.
   // The broker calls this periodically; tests call it after moving their clock.

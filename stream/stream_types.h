@@ -17,6 +17,8 @@ inline constexpr size_t kMaxRecordDataBytes = size_t{1} << 20;
 inline constexpr size_t kMaxPutRecordsEntries = 500;
 inline constexpr size_t kMaxPutRecordsBytes = size_t{5} << 20;
 inline constexpr int kMaxGetRecordsLimit = 10000;
+inline constexpr size_t kMaxGetRecordsBytes = size_t{10} << 20;
+inline constexpr uint32_t kDefaultShardLimit = 500;
 inline constexpr uint32_t kMaxShardsPerStream = 1024;
 inline constexpr int64_t kIteratorLifetimeMs = 5 * 60 * 1000;
 

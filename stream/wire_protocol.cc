@@ -128,17 +128,21 @@ Status DecodePutRecordsReply(std::string_view body, std::vector<PutResult>* resu
   return Status::OK();
 }
 
-void EncodeGetRecordsRequest(int limit, std::string* out) {
+void EncodeGetRecordsRequest(int limit, uint64_t skip, std::string* out) {
   PutVarint64(out, static_cast<uint64_t>(limit));
+  if (skip != 0) PutVarint64(out, skip);
 }
 
-Result<int> DecodeGetRecordsRequest(std::string_view body) {
+Result<GetRecordsRequest> DecodeGetRecordsRequest(std::string_view body) {
   Decoder d(body);
   uint64_t limit;
-  if (!d.GetVarint64(&limit) || !d.empty() || limit > INT32_MAX) {
+  GetRecordsRequest req;
+  if (!d.GetVarint64(&limit) || limit > INT32_MAX || (!d.empty() && !d.GetVarint64(&req.skip)) ||
+      !d.empty()) {
     return Malformed("GetRecords request");
   }
-  return static_cast<int>(limit);
+  req.limit = static_cast<int>(limit);
+  return req;
 }
 
 void EncodeGetRecordsMeta(const GetRecordsResult& meta, std::string* out) {

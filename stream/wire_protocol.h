@@ -48,10 +48,15 @@ Status DecodePutRecordsRequest(std::string_view body, std::vector<PutEntry>* ent
 void EncodePutRecordsReply(std::span<const PutResult> results, std::string* out);
 Status DecodePutRecordsReply(std::string_view body, std::vector<PutResult>* results);
 
-// GetRecords body: the limit. Reply: a metadata frame (next iterator, millis behind, shard)
+// GetRecords body: the limit, then how many records past the iterator to start (omitted when
+// 0; see StreamStore::GetRecords). Reply: a metadata frame (next iterator, millis behind, shard)
 // and a records frame (per record: counter, arrival ms, partition key, data).
-void EncodeGetRecordsRequest(int limit, std::string* out);
-Result<int> DecodeGetRecordsRequest(std::string_view body);
+struct GetRecordsRequest {
+  int limit = 0;
+  uint64_t skip = 0;
+};
+void EncodeGetRecordsRequest(int limit, uint64_t skip, std::string* out);
+Result<GetRecordsRequest> DecodeGetRecordsRequest(std::string_view body);
 void EncodeGetRecordsMeta(const GetRecordsResult& meta, std::string* out);
 Result<GetRecordsResult> DecodeGetRecordsMeta(std::string_view body);
 void AppendRecord(const RecordView& record, std::string* out);

@@ -297,7 +297,11 @@ class GatewayTest(unittest.TestCase):
 class ApiKeyTest(unittest.TestCase):
 
     def test_api_key(self):
-        broker = Broker(["--api-key", "sekrit"])
+        key_file = os.path.join(tempfile.mkdtemp(prefix="pinstream-key-"), "key")
+        with open(key_file, "w") as f:
+            f.write("sekrit\n")
+        os.chmod(key_file, 0o600)
+        broker = Broker(["--api-key-file", key_file])
         try:
             plain = kinesis_client(broker.url)
             with self.assertRaises(botocore.exceptions.ClientError) as caught:

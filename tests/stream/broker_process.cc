@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -29,12 +30,23 @@ int MillisLeft(Clock::time_point deadline) {
 
 // Starts `argv[0] argv[1..]` with stdin from /dev/null and stdout/stderr on the given fds. The
 // child is killed when the thread that started it exits, so a crashed test leaves no broker.
-Result<pid_t> Spawn(const std::vector<std::string>& args, int stdout_fd, int stderr_fd) {
+Result<pid_t> Spawn(const std::vector<std::string>& args, int stdout_fd, int stderr_fd,
+                    const std::vector<std::string>& env = {}) {
   // Everything the child needs is prepared here: after fork() it may only call
   // async-signal-safe functions, since other threads of the test may hold allocator locks.
   std::vector<char*> argv;
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const bool replaced = std::any_of(env.begin(), env.end(), [&](const std::string& o) {
+      return entry.substr(0, entry.find('=') + 1) == o.substr(0, o.find('=') + 1);
+    });
+    if (!replaced) envp.push_back(*e);
+  }
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
   int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (null_fd < 0) return Status::IOError(ErrnoText("opening /dev/null"));
   const pid_t parent = getpid();
@@ -53,7 +65,7 @@ Result<pid_t> Spawn(const std::vector<std::string>& args, int stdout_fd, int std
         dup2(stderr_fd, STDERR_FILENO) < 0) {
       _exit(127);
     }
-    execv(argv[0], argv.data());
+    execve(argv[0], argv.data(), envp.data());
     _exit(127);
   }
   close(null_fd);
@@ -219,7 +231,8 @@ std::string BrokerProcess::StderrTail() const {
   return "'" + text + "'";
 }
 
-Result<CliRun> RunPinstream(const std::vector<std::string>& args, const std::string& scratch_dir) {
+Result<CliRun> RunPinstream(const std::vector<std::string>& args, const std::string& scratch_dir,
+                            const std::vector<std::string>& env) {
   static std::atomic<int> counter{0};
   const std::string base = scratch_dir + "/cli-" + std::to_string(counter++);
   const std::string out_path = base + ".out";
@@ -233,7 +246,7 @@ Result<CliRun> RunPinstream(const std::vector<std::string>& args, const std::str
   }
   std::vector<std::string> argv = {PINSTREAM_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  auto pid = Spawn(argv, out_fd, err_fd);
+  auto pid = Spawn(argv, out_fd, err_fd, env);
   close(out_fd);
   close(err_fd);
   if (!pid.ok()) return pid.status();

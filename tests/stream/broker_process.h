@@ -70,8 +70,10 @@ struct CliRun {
 };
 
 // Runs `PINSTREAM_BINARY args...` to completion (stdout and stderr go to files under
-// `scratch_dir`) and returns its exit code and output.
-Result<CliRun> RunPinstream(const std::vector<std::string>& args, const std::string& scratch_dir);
+// `scratch_dir`) and returns its exit code and output. `env` holds NAME=VALUE entries that are
+// set in (or replace those of) the environment the child inherits.
+Result<CliRun> RunPinstream(const std::vector<std::string>& args, const std::string& scratch_dir,
+                            const std::vector<std::string>& env = {});
 
 // Describes a wait status: "exited with status 3", "killed by signal 9".
 std::string DescribeWaitStatus(int wait_status);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/base64.h"
 #include "common/clock.h"
 #include "common/coding.h"
 #include "common/hash_key.h"
@@ -51,9 +52,11 @@ class StreamStoreTest : public ::testing::Test {
  protected:
   void SetUp() override { Open(); }
 
-  void Open(int64_t retention_ms = 24 * kHourMs) {
+  // Tests of one stream's shard count use more shards than an account has by default.
+  void Open(int64_t retention_ms = 24 * kHourMs, uint32_t shard_limit = 100'000) {
     store_.reset();
     StreamStore::Options options;
+    options.shard_limit = shard_limit;
     options.path = dir_.Sub("db");
     options.clock = &clock_;
     options.retention_ms = retention_ms;
@@ -547,6 +550,7 @@ TEST_F(StreamStoreTest, AtTimestampStartsAtFirstRecordAtOrAfterTime) {
   Put("s", "k", "t2-a");  // t0 + 2000
   clock_.Advance(1000);
   Put("s", "k", "t3-a");  // t0 + 3000
+  clock_.Advance(1);       // AT_TIMESTAMP may not lie in the future
 
   struct Case {
     int64_t ts;
@@ -575,7 +579,7 @@ TEST_F(StreamStoreTest, AtTimestampAfterEverythingSeesLaterPuts) {
   Put("s", "k", "old");
   clock_.Advance(10);
   ASSERT_OK_AND_ASSIGN(std::string it,
-                       Iter("s", 0, IteratorType::kAtTimestamp, "", kStartMs + 60'000));
+                       Iter("s", 0, IteratorType::kAtTimestamp, "", kStartMs + 10));
   std::vector<Rec> recs;
   ASSERT_OK_AND_ASSIGN(GetRecordsResult r, Read(it, 10, &recs));
   EXPECT_TRUE(recs.empty());
@@ -667,8 +671,7 @@ TEST_F(StreamStoreIteratorTest, IteratorExpiresAfterFiveMinutes) {
 }
 
 TEST_F(StreamStoreIteratorTest, GarbageIteratorIsInvalidArgument) {
-  ShardIterator wrong_version;
-  std::string token = wrong_version.Encode();
+  ASSERT_OK_AND_ASSIGN(std::string token, Iter("s", 0, IteratorType::kTrimHorizon));
   std::string tampered = token;
   tampered[0] = tampered[0] == 'B' ? 'C' : 'B';  // first byte is the version
   std::vector<Rec> recs;
@@ -681,12 +684,174 @@ TEST_F(StreamStoreIteratorTest, GarbageIteratorIsInvalidArgument) {
   EXPECT_TRUE(recs.empty());
 }
 
-TEST_F(StreamStoreIteratorTest, IteratorOfUnknownStreamIdIsResourceNotFound) {
-  ShardIterator it;
-  it.stream_id = 999;
-  it.issued_ms = kStartMs;
+// A client holds no secret: it cannot make a token, nor move, extend or re-target one it has.
+TEST_F(StreamStoreIteratorTest, ForgedOrAlteredIteratorIsInvalidArgument) {
+  ASSERT_OK_AND_ASSIGN(std::string token, Iter("s", 0, IteratorType::kTrimHorizon));
+  ASSERT_OK_AND_ASSIGN(ShardIterator fields, ShardIterator::Peek(token));
+  EXPECT_EQ(fields.shard_index, 0u);
+  EXPECT_EQ(fields.issued_ms, kStartMs);
+  ASSERT_OK_AND_ASSIGN(std::string other_secret, IteratorSigner::NewSecret());
+  const IteratorSigner forger(other_secret);
+  std::vector<std::string> forged;
+  ShardIterator never_expires = fields;
+  never_expires.issued_ms = kStartMs + 100 * kHourMs;
+  forged.push_back(forger.Encode(never_expires));
+  forged.push_back(forger.Encode(fields));  // the same fields under another key
+  // One bit flipped in every byte of the decoded token, MAC included.
+  auto raw = Base64Decode(token);
+  ASSERT_TRUE(raw.ok());
+  for (size_t i = 0; i < raw->size(); ++i) {
+    std::string flipped = *raw;
+    flipped[i] = static_cast<char>(flipped[i] ^ 1);
+    forged.push_back(Base64Encode(flipped));
+  }
   std::vector<Rec> recs;
-  EXPECT_EQ(ErrorOf(Read(it.Encode(), 1, &recs)), "ResourceNotFoundException");
+  for (const std::string& bad : forged) {
+    SCOPED_TRACE(bad);
+    EXPECT_EQ(ErrorOf(Read(bad, 1, &recs)), "InvalidArgumentException");
+  }
+  EXPECT_TRUE(recs.empty());
+  EXPECT_OK(Read(token, 1, &recs).status());
+}
+
+// Tokens survive a restart: the secret lives in the store.
+TEST_F(StreamStoreIteratorTest, IteratorSurvivesRestart) {
+  ASSERT_OK_AND_ASSIGN(std::string token, Iter("s", 0, IteratorType::kTrimHorizon));
+  Open();
+  std::vector<Rec> recs;
+  ASSERT_OK(Read(token, 2, &recs).status());
+  EXPECT_EQ(DataOf(recs), (std::vector<std::string>{"r0", "r1"}));
+}
+
+TEST(IteratorSignerTest, IssuedInTheFutureOrExpired) {
+  const IteratorSigner signer(std::string(IteratorSigner::kSecretBytes, 'k'));
+  ShardIterator it;
+  it.issued_ms = kStartMs;
+  const std::string token = signer.Encode(it);
+  EXPECT_OK(signer.Decode(token, kStartMs).status());
+  EXPECT_OK(signer.Decode(token, kStartMs - IteratorSigner::kMaxFutureMs).status());
+  EXPECT_EQ(ErrorOf(signer.Decode(token, kStartMs - IteratorSigner::kMaxFutureMs - 1)),
+            "InvalidArgumentException");
+  EXPECT_OK(signer.Decode(token, kStartMs + kIteratorLifetimeMs).status());
+  EXPECT_EQ(ErrorOf(signer.Decode(token, kStartMs + kIteratorLifetimeMs + 1)),
+            "ExpiredIteratorException");
+}
+
+TEST_F(StreamStoreIteratorTest, IteratorOfDeletedStreamIsResourceNotFound) {
+  ASSERT_OK_AND_ASSIGN(std::string token, Iter("s", 0, IteratorType::kTrimHorizon));
+  ASSERT_OK(store_->DeleteStream("s"));
+  ASSERT_OK(store_->CreateStream("s", 1));  // a new stream of the same name is another stream
+  std::vector<Rec> recs;
+  EXPECT_EQ(ErrorOf(Read(token, 1, &recs)), "ResourceNotFoundException");
+}
+
+// Sequence numbers the shard never issued are refused, so no position arithmetic can wrap
+// (AFTER_SEQUENCE_NUMBER of counter 2^64-1 once read from the trim horizon).
+TEST_F(StreamStoreIteratorTest, SequenceNumberNotIssuedIsInvalidArgument) {
+  const SequenceNumber last = seqs_.back();
+  for (uint64_t counter : {last.counter + 2, uint64_t{1} << 63, UINT64_MAX}) {
+    const std::string seq = SequenceNumber{0, counter}.ToString();
+    SCOPED_TRACE(seq);
+    EXPECT_EQ(ErrorOf(Iter("s", 0, IteratorType::kAtSequenceNumber, seq)),
+              "InvalidArgumentException");
+    EXPECT_EQ(ErrorOf(Iter("s", 0, IteratorType::kAfterSequenceNumber, seq)),
+              "InvalidArgumentException");
+  }
+  // AFTER the newest record and AT the next one to come are where a consumer that read
+  // everything resumes.
+  const std::string next = SequenceNumber{0, last.counter + 1}.ToString();
+  EXPECT_EQ(ErrorOf(Iter("s", 0, IteratorType::kAfterSequenceNumber, next)),
+            "InvalidArgumentException");
+  ASSERT_OK_AND_ASSIGN(std::string at_next, Iter("s", 0, IteratorType::kAtSequenceNumber, next));
+  ASSERT_OK_AND_ASSIGN(std::string after_last,
+                       Iter("s", 0, IteratorType::kAfterSequenceNumber, last.ToString()));
+  Put("s", "k", "r10");
+  for (const std::string& it : {at_next, after_last}) {
+    std::vector<Rec> recs;
+    ASSERT_OK(Read(it, 10, &recs).status());
+    EXPECT_EQ(DataOf(recs), (std::vector<std::string>{"r10"}));
+  }
+}
+
+TEST_F(StreamStoreIteratorTest, TimestampInTheFutureIsInvalidArgument) {
+  EXPECT_EQ(ErrorOf(Iter("s", 0, IteratorType::kAtTimestamp, "", kStartMs + 1)),
+            "InvalidArgumentException");
+  EXPECT_EQ(ErrorOf(Iter("s", 0, IteratorType::kAtTimestamp, "", INT64_MAX)),
+            "InvalidArgumentException");
+  EXPECT_OK(Iter("s", 0, IteratorType::kAtTimestamp, "", kStartMs).status());
+}
+
+// The ZeroMQ client's prefetching reads past an iterator; a skip never wraps.
+TEST_F(StreamStoreIteratorTest, SkipStartsPastTheIterator) {
+  ASSERT_OK_AND_ASSIGN(std::string it, Iter("s", 0, IteratorType::kTrimHorizon));
+  std::vector<Rec> recs;
+  auto read = [&](uint64_t skip, int limit) {
+    recs.clear();
+    return store_->GetRecords(
+        it, limit,
+        [&](const RecordView& r) {
+          Rec rec;
+          rec.data = r.data;
+          recs.push_back(std::move(rec));
+        },
+        skip);
+  };
+  ASSERT_OK(read(3, 2).status());
+  EXPECT_EQ(DataOf(recs), (std::vector<std::string>{"r3", "r4"}));
+  for (uint64_t skip : {uint64_t{10}, uint64_t{1000}, UINT64_MAX - 1, UINT64_MAX}) {
+    SCOPED_TRACE(skip);
+    ASSERT_OK_AND_ASSIGN(GetRecordsResult r, read(skip, 10));
+    EXPECT_TRUE(recs.empty());
+    // Past the newest record, the next iterator stays where the read started: never before.
+    ASSERT_OK_AND_ASSIGN(ShardIterator next, ShardIterator::Peek(r.next_iterator));
+    EXPECT_GE(next.next_counter, seqs_.back().counter + 1);
+  }
+}
+
+// AWS caps a GetRecords call at 10 MiB, whatever its limit.
+TEST_F(StreamStoreTest, GetRecordsStopsAtTenMiB) {
+  ASSERT_OK(store_->CreateStream("big", 1));
+  const std::string mib(kMaxRecordDataBytes, 'd');
+  for (int i = 0; i < 12; ++i) Put("big", "k", mib);
+  ASSERT_OK_AND_ASSIGN(std::string it, Iter("big", 0, IteratorType::kTrimHorizon));
+  std::vector<Rec> recs;
+  ASSERT_OK_AND_ASSIGN(GetRecordsResult r, Read(it, kMaxGetRecordsLimit, &recs));
+  size_t bytes = 0;
+  for (const Rec& rec : recs) bytes += rec.pk.size() + rec.data.size();
+  EXPECT_LE(bytes, kMaxGetRecordsBytes);
+  EXPECT_EQ(recs.size(), 9u);  // nine records of 1 MiB + a key; a tenth would pass 10 MiB
+  EXPECT_GT(r.millis_behind_latest, -1);
+  recs.clear();
+  ASSERT_OK(Read(r.next_iterator, kMaxGetRecordsLimit, &recs).status());
+  EXPECT_EQ(recs.size(), 3u);
+}
+
+// --- Limits and hostile input ----------------------------------------------------------------
+
+TEST_F(StreamStoreTest, ShardLimitOfTheAccount) {
+  Open(24 * kHourMs, kDefaultShardLimit);
+  ASSERT_OK(store_->CreateStream("a", 300));
+  ASSERT_OK(store_->CreateStream("b", 200));  // 500: at the limit
+  Status s = store_->CreateStream("c", 1);
+  EXPECT_EQ(ErrorOf(s), "LimitExceededException");
+  EXPECT_NE(s.message().find("Current shard count for the account: 500. Limit: 500."),
+            std::string::npos)
+      << s.message();
+  ASSERT_OK(store_->DeleteStream("b"));
+  ASSERT_OK(store_->CreateStream("c", 200));  // deleted shards no longer count
+}
+
+TEST_F(StreamStoreTest, PartitionKeyMustBeUtf8) {
+  ASSERT_OK(store_->CreateStream("s", 1));
+  std::vector<PutEntry> entries = {{"\xff\xfe", "binary key", {}},
+                                   {"caf\xc3\xa9", "utf-8 key", {}},
+                                   {"\xc3", "truncated sequence", {}}};
+  std::vector<PutResult> results;
+  ASSERT_OK(store_->PutRecords("s", entries, &results));
+  EXPECT_EQ(ErrorOf(results[0].status), "InvalidArgumentException");
+  EXPECT_OK(results[1].status);
+  EXPECT_EQ(ErrorOf(results[2].status), "InvalidArgumentException");
+  EXPECT_EQ(DataOf(ReadAll("s", 0)), (std::vector<std::string>{"utf-8 key"}));
 }
 
 // --- PutRecords limits ---------------------------------------------------------------------

@@ -345,19 +345,25 @@ TEST(WirePutRecordsTest, ReplyWithShardIndexOver32BitsIsAnError) {
 
 TEST(WireGetRecordsTest, RequestRoundTrips) {
   for (int limit : {1, 127, 128, 10000, INT32_MAX}) {
-    std::string body;
-    EncodeGetRecordsRequest(limit, &body);
-    ASSERT_OK_AND_ASSIGN(int back, DecodeGetRecordsRequest(body));
-    EXPECT_EQ(back, limit);
+    for (uint64_t skip : {uint64_t{0}, uint64_t{1}, uint64_t{10000}, UINT64_MAX}) {
+      std::string body;
+      EncodeGetRecordsRequest(limit, skip, &body);
+      ASSERT_OK_AND_ASSIGN(GetRecordsRequest back, DecodeGetRecordsRequest(body));
+      EXPECT_EQ(back.limit, limit);
+      EXPECT_EQ(back.skip, skip);
+    }
   }
 }
 
 TEST(WireGetRecordsTest, MalformedRequestIsAnError) {
   EXPECT_EQ(ErrorOf(DecodeGetRecordsRequest("")), "InvalidArgumentException");
   std::string body;
-  EncodeGetRecordsRequest(100, &body);
+  EncodeGetRecordsRequest(100, 5, &body);
   EXPECT_EQ(ErrorOf(DecodeGetRecordsRequest(body + "x")), "InvalidArgumentException");
   EXPECT_EQ(ErrorOf(DecodeGetRecordsRequest("\x80")), "InvalidArgumentException");
+  std::string truncated_skip;
+  EncodeGetRecordsRequest(100, 0, &truncated_skip);
+  EXPECT_EQ(ErrorOf(DecodeGetRecordsRequest(truncated_skip + "\x80")), "InvalidArgumentException");
   std::string too_big;
   PutVarint64(&too_big, uint64_t{INT32_MAX} + 1);
   EXPECT_EQ(ErrorOf(DecodeGetRecordsRequest(too_big)), "InvalidArgumentException");
@@ -369,8 +375,9 @@ TEST(WireGetRecordsTest, MetaRoundTrips) {
   it.shard_index = 3;
   it.next_counter = 1234;
   it.issued_ms = 1'600'000'000'000;
+  const IteratorSigner signer(std::string(IteratorSigner::kSecretBytes, 's'));
   for (const GetRecordsResult& meta :
-       {GetRecordsResult{it.Encode(), 86'400'000, 3}, GetRecordsResult{"", 0, 0},
+       {GetRecordsResult{signer.Encode(it), 86'400'000, 3}, GetRecordsResult{"", 0, 0},
         GetRecordsResult{std::string(300, 'i'), 1, UINT32_MAX}}) {
     std::string body;
     EncodeGetRecordsMeta(meta, &body);
@@ -491,9 +498,9 @@ TEST(WireGarbageTest, DecodersNeverReadOutsideTheirInput) {
     if (meta.ok()) {
       ASSERT_LE(meta->next_iterator.size(), body.size());
     }
-    auto limit = DecodeGetRecordsRequest(body);
-    if (limit.ok()) {
-      ASSERT_GE(*limit, 0);
+    auto get = DecodeGetRecordsRequest(body);
+    if (get.ok()) {
+      ASSERT_GE(get->limit, 0);
     }
     auto header = WireHeader::Decode(body.substr(0, kHeaderSize));
     if (header.ok()) {
