@@ -21,8 +21,8 @@ class RocksDbLogger final : public rocksdb::Logger {
     if (level < GetInfoLogLevel()) return;
     char line[1024];
     std::vsnprintf(line, sizeof(line), format, ap);
-    const auto spd_level = level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::err
-                                                                       : spdlog::level::warn;
+    const auto spd_level =
+        level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::err : spdlog::level::warn;
     spdlog::log(spd_level, "rocksdb: {}", line);
   }
 };

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <memory>
-
 #include <rocksdb/env.h>
+
+#include <memory>
 
 namespace pinstream {
 

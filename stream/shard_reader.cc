@@ -73,8 +73,8 @@ Result<GetRecordsReply> ShardReader::Next() {
   }
   iterator_ = batch->meta.next_iterator;
   const uint64_t next = StartCounter(iterator_);
-  const uint64_t predicted = in_flight_.empty() ? StartCounter(send_base_) + send_skip_
-                                                : in_flight_.front().start_counter;
+  const uint64_t predicted =
+      in_flight_.empty() ? StartCounter(send_base_) + send_skip_ : in_flight_.front().start_counter;
   if (next == UINT64_MAX || predicted != next) {
     // The next request was sent from a guess that this reply proved wrong.
     Resync();

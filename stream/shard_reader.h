@@ -46,8 +46,8 @@ class ShardReader {
 
   StreamClient* client_;
   Options options_;
-  std::string iterator_;   // after the last batch returned
-  std::string send_base_;  // an iterator the broker issued, that the next request names
+  std::string iterator_;    // after the last batch returned
+  std::string send_base_;   // an iterator the broker issued, that the next request names
   uint64_t send_skip_ = 0;  // and how many records past it the next request starts
   struct Request {
     uint64_t id;

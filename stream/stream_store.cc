@@ -150,8 +150,8 @@ struct StreamStore::Impl {
   // Serializes record writes so that counters are assigned in the order records become visible.
   std::mutex write_mu;
   // Sticky until DB::Resume succeeds: once a write fails, later writes fail without trying.
-  Status write_error;           // GUARDED_BY(write_mu)
-  int64_t last_resume_ms = 0;   // GUARDED_BY(write_mu)
+  Status write_error;          // GUARDED_BY(write_mu)
+  int64_t last_resume_ms = 0;  // GUARDED_BY(write_mu)
 
   std::mutex trim_mu;
   int64_t last_flush_ms = 0;  // GUARDED_BY(trim_mu)
@@ -669,8 +669,7 @@ Result<std::string> StreamStore::GetShardIterator(std::string_view stream_name,
 }
 
 Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int limit,
-                                                 const RecordVisitor& visit,
-                                                 uint64_t skip) const {
+                                                 const RecordVisitor& visit, uint64_t skip) const {
   if (limit < 1 || limit > kMaxGetRecordsLimit) {
     return Status::InvalidArgument("Limit must be between 1 and 10000, got " +
                                    std::to_string(limit));

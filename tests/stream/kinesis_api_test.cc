@@ -423,7 +423,8 @@ TEST_F(KinesisApiTest, IteratorTypesThroughJson) {
   EXPECT_EQ(first_data(req({{"ShardIteratorType", "AT_TIMESTAMP"}, {"Timestamp", 1600000004}})),
             "<none>");
   // In the future, or past what a timestamp can be: refused, as AWS does.
-  for (const json& ts : {json(1700000000), json(1e300), json(-1e300), json("9999-01-01T00:00:00Z")}) {
+  for (const json& ts :
+       {json(1700000000), json(1e300), json(-1e300), json("9999-01-01T00:00:00Z")}) {
     SCOPED_TRACE(ts.dump());
     EXPECT_EQ(CallError("GetShardIterator", {{"StreamName", "s"},
                                              {"ShardId", "shardId-000000000000"},

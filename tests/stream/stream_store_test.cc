@@ -550,7 +550,7 @@ TEST_F(StreamStoreTest, AtTimestampStartsAtFirstRecordAtOrAfterTime) {
   Put("s", "k", "t2-a");  // t0 + 2000
   clock_.Advance(1000);
   Put("s", "k", "t3-a");  // t0 + 3000
-  clock_.Advance(1);       // AT_TIMESTAMP may not lie in the future
+  clock_.Advance(1);      // AT_TIMESTAMP may not lie in the future
 
   struct Case {
     int64_t ts;
@@ -578,8 +578,7 @@ TEST_F(StreamStoreTest, AtTimestampAfterEverythingSeesLaterPuts) {
   ASSERT_OK(store_->CreateStream("s", 1));
   Put("s", "k", "old");
   clock_.Advance(10);
-  ASSERT_OK_AND_ASSIGN(std::string it,
-                       Iter("s", 0, IteratorType::kAtTimestamp, "", kStartMs + 10));
+  ASSERT_OK_AND_ASSIGN(std::string it, Iter("s", 0, IteratorType::kAtTimestamp, "", kStartMs + 10));
   std::vector<Rec> recs;
   ASSERT_OK_AND_ASSIGN(GetRecordsResult r, Read(it, 10, &recs));
   EXPECT_TRUE(recs.empty());
