@@ -23,6 +23,7 @@ struct BrokerFlags {
   std::string retention = "24h";
   int workers = 4;
   bool sync = false;
+  uint32_t shard_limit = kDefaultShardLimit;
   std::string http;  // HOST:PORT of the HTTP gateway; empty: none
   std::string api_key_file;
   std::string aws_credentials;  // an AWS shared-credentials file: SigV4 on the gateway
@@ -49,6 +50,7 @@ Status RunBroker(const BrokerFlags& flags) {
   StreamStore::Options store_options;
   store_options.path = flags.data;
   store_options.sync = flags.sync;
+  store_options.shard_limit = flags.shard_limit;
   ASSIGN_OR_RETURN(store_options.retention_ms, ParseDurationMillis(flags.retention));
   ASSIGN_OR_RETURN(auto store, StreamStore::Open(store_options));
   Broker::Options broker_options;
@@ -107,6 +109,10 @@ void AddBrokerCommand(CLI::App& app, Action* action) {
   cmd->add_option("--retention", flags->retention, "how long records are kept (e.g. 24h, 90m, 30s)")
       ->capture_default_str();
   cmd->add_option("--workers", flags->workers, "request worker threads")->capture_default_str();
+  cmd->add_option("--shard-limit", flags->shard_limit,
+                  "the account's shard limit: open shards of all streams together, as AWS's "
+                  "per-region quota")
+      ->capture_default_str();
   cmd->add_flag("--sync", flags->sync,
                 "fsync the write-ahead log before acknowledging (survives power loss)");
   cmd->add_option("--http", flags->http,

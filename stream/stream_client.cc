@@ -1,27 +1,113 @@
 #include "stream/stream_client.h"
 
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <optional>
+#include <thread>
 #include <zmq_addon.hpp>
 
+#include "stream/curve_keys.h"
 #include "stream/wire_protocol.h"
 
 namespace pinstream {
 
-StreamClient::StreamClient(zmq::socket_t socket, std::string endpoint, const Options& options)
-    : socket_(std::move(socket)), endpoint_(std::move(endpoint)), options_(options) {}
+namespace {
+
+// See Connect: longer than libzmq's command throttle (max_command_delay, 3M TSC ticks).
+constexpr auto kMonitorAttachDelay = std::chrono::milliseconds(3);
+
+// Clients of one context need distinct monitor endpoints.
+std::atomic<uint64_t> monitor_counter{0};
+
+constexpr int kHandshakeEvents =
+    ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
+
+}  // namespace
+
+StreamClient::StreamClient(zmq::socket_t socket, zmq::socket_t monitor, std::string endpoint,
+                           const Options& options)
+    : socket_(std::move(socket)),
+      monitor_(std::move(monitor)),
+      endpoint_(std::move(endpoint)),
+      options_(options) {}
 
 Result<std::unique_ptr<StreamClient>> StreamClient::Connect(zmq::context_t* ctx,
                                                             const std::string& endpoint,
                                                             const Options& options) {
+  std::optional<CurveKeys> keys;
+  if (!options.api_key.empty()) {
+    ASSIGN_OR_RETURN(keys, DeriveCurveKeys(options.api_key));
+  }
   try {
     zmq::socket_t socket(*ctx, zmq::socket_type::dealer);
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::sndhwm, 10000);
     socket.set(zmq::sockopt::rcvhwm, 10000);
+    if (keys) {
+      socket.set(zmq::sockopt::curve_serverkey, keys->server_public);
+      socket.set(zmq::sockopt::curve_publickey, keys->client_public);
+      socket.set(zmq::sockopt::curve_secretkey, keys->client_secret);
+    }
+    // The monitor is attached before connecting, so that no handshake goes unreported.
+    const std::string monitor_endpoint =
+        "inproc://stream-client-monitor-" + std::to_string(monitor_counter++);
+    if (zmq_socket_monitor(socket.handle(), monitor_endpoint.c_str(), kHandshakeEvents) != 0) {
+      throw zmq::error_t();
+    }
+    zmq::socket_t monitor(*ctx, zmq::socket_type::pair);
+    monitor.set(zmq::sockopt::linger, 0);
+    monitor.connect(monitor_endpoint);
+    // libzmq's side of the monitor attaches our connection only when it next processes its
+    // commands, which it skips (throttled) within about a millisecond of the last time, at
+    // its bind above; an event sent before then is dropped. A refused NULL handshake is
+    // reported once and never retried, so its event must not fall into that window.
+    std::this_thread::sleep_for(kMonitorAttachDelay);
     socket.connect(endpoint);
-    return std::unique_ptr<StreamClient>(new StreamClient(std::move(socket), endpoint, options));
+    return std::unique_ptr<StreamClient>(
+        new StreamClient(std::move(socket), std::move(monitor), endpoint, options));
   } catch (const zmq::error_t& e) {
     return Status::InvalidArgument("connecting to " + endpoint + ": " + e.what());
   }
+}
+
+Status StreamClient::CheckHandshake() {
+  // Sticky: after a refused handshake libzmq may stop reconnecting (a mechanism mismatch), so
+  // no later event would tell a later call why nothing answers.
+  if (!handshake_error_.ok()) return handshake_error_;
+  const bool keyed = !options_.api_key.empty();
+  std::vector<zmq::message_t> event;
+  while (zmq::recv_multipart(monitor_, std::back_inserter(event), zmq::recv_flags::dontwait)) {
+    if (event.empty() || event[0].size() < 6) {
+      event.clear();
+      continue;
+    }
+    uint16_t kind = 0;
+    uint32_t value = 0;
+    std::memcpy(&kind, event[0].data(), sizeof(kind));
+    std::memcpy(&value, event[0].data<char>() + sizeof(kind), sizeof(value));
+    event.clear();
+    std::string why;
+    if (kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+      broken_handshakes_ = 0;
+    } else if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+      why = "the broker refused this client's API key (ZAP status " + std::to_string(value) + ")";
+    } else if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+               value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
+      why = keyed ? "this client has an API key but the broker has none"
+                  : "the broker requires an API key (--api-key-file FILE or PINSTREAM_API_KEY)";
+    } else if (keyed && ++broken_handshakes_ >= 2) {
+      // A broker with another key cannot read the client's hello and drops the connection, again
+      // on every reconnect; one broken handshake alone may be a broker restarting.
+      why = "the broker did not accept this client's API key (the keys differ)";
+    }
+    if (!why.empty()) {
+      handshake_error_ = Status::AccessDenied("broker " + endpoint_ + ": " + why);
+      return handshake_error_;
+    }
+  }
+  return Status::OK();
 }
 
 Result<uint64_t> StreamClient::Send(uint8_t op, std::string_view target, std::string&& body) {
@@ -32,7 +118,10 @@ Result<uint64_t> StreamClient::Send(uint8_t op, std::string_view target, std::st
     std::array<zmq::message_t, 4> frames = {zmq::message_t(), zmq::message_t(header.Encode()),
                                             zmq::message_t(target.data(), target.size()),
                                             zmq::message_t(body.data(), body.size())};
+    RETURN_IF_ERROR(handshake_error_);
     if (!zmq::send_multipart(socket_, frames, zmq::send_flags::dontwait)) {
+      // No connection takes requests: perhaps because the broker refused this client.
+      RETURN_IF_ERROR(CheckHandshake());
       return Status::Unavailable("broker " + endpoint_ + " is not accepting requests");
     }
   } catch (const zmq::error_t& e) {
@@ -44,8 +133,20 @@ Result<uint64_t> StreamClient::Send(uint8_t op, std::string_view target, std::st
 Result<std::optional<StreamClient::Reply>> StreamClient::Receive(
     std::chrono::milliseconds timeout) {
   try {
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, timeout) == 0) return std::optional<Reply>();
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0},
+                               {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+    RETURN_IF_ERROR(handshake_error_);
+    // Monitor events that are not a refusal (a handshake that succeeded) do not end the wait.
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (zmq::poll(items, 2, std::max(left, std::chrono::milliseconds(0))) == 0) {
+        return std::optional<Reply>();
+      }
+      if (items[1].revents & ZMQ_POLLIN) RETURN_IF_ERROR(CheckHandshake());
+      if (items[0].revents & ZMQ_POLLIN) break;
+    }
     std::vector<zmq::message_t> frames;
     if (!zmq::recv_multipart(socket_, std::back_inserter(frames), zmq::recv_flags::dontwait)) {
       return std::optional<Reply>();
@@ -147,8 +248,7 @@ Status StreamClient::PutRecords(std::string_view stream, std::span<const PutEntr
   return DecodePutRecordsReply(reply.frames[0].to_string_view(), results);
 }
 
-Result<uint64_t> StreamClient::SendGetRecords(std::string_view iterator, int limit,
-                                              uint64_t skip) {
+Result<uint64_t> StreamClient::SendGetRecords(std::string_view iterator, int limit, uint64_t skip) {
   std::string body;
   EncodeGetRecordsRequest(limit, skip, &body);
   return Send(static_cast<uint8_t>(Op::kGetRecords), iterator, std::move(body));

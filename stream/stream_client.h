@@ -27,12 +27,18 @@ struct GetRecordsReply {
 // data plane (PutRecords, GetRecords) uses the binary wire format. Requests may be pipelined
 // with Send*/Receive; the blocking calls are built on them.
 //
-// Not thread-safe: a client belongs to one thread, like its socket. Borrows the context, which
+// With an API key the connection uses CURVE keys derived from it (curve_keys.h), as a keyed
+// broker requires. A handshake the broker refuses (no key, a wrong one, or a key the broker does
+// not want) fails the next Receive (and so every blocking call) with AccessDenied at once,
+// rather than as a timeout: a monitor socket reports the handshake's failure.
+//
+// Not thread-safe: a client belongs to one thread, like its sockets. Borrows the context, which
 // must outlive the client.
 class StreamClient {
  public:
   struct Options {
     std::chrono::milliseconds timeout{10'000};  // a request unanswered this long is Unavailable
+    std::string api_key;                        // empty: no auth (ZeroMQ's NULL mechanism)
   };
 
   // One reply of a pipelined request; `frames` are the payload after the header.
@@ -77,12 +83,18 @@ class StreamClient {
   std::chrono::milliseconds timeout() const { return options_.timeout; }
 
  private:
-  StreamClient(zmq::socket_t socket, std::string endpoint, const Options& options);
+  StreamClient(zmq::socket_t socket, zmq::socket_t monitor, std::string endpoint,
+               const Options& options);
+  // Reads the monitor's events: AccessDenied once they show the broker refusing this client.
+  Status CheckHandshake();
   Result<uint64_t> Send(uint8_t op, std::string_view target, std::string&& body);
   // Waits for the reply to `request_id`, discarding stale replies of abandoned requests.
   Result<Reply> Await(uint64_t request_id);
 
   zmq::socket_t socket_;
+  zmq::socket_t monitor_;      // socket_'s handshakes
+  int broken_handshakes_ = 0;  // in a row, without a reason given
+  Status handshake_error_;     // the refusal, once seen: every later Receive fails with it
   std::string endpoint_;
   Options options_;
   uint64_t next_request_id_ = 1;

@@ -316,6 +316,22 @@ class HostileHttpTest(unittest.TestCase):
         self.assertAnswering()
 
 
+class ShardLimitFlagTest(unittest.TestCase):
+
+    def test_shard_limit_flag(self):
+        broker = Broker(PINSTREAM, ["--shard-limit", "3"], prefix="pinstream-limit-")
+        try:
+            status, _ = kinesis(broker.url, "CreateStream", {"StreamName": "a", "ShardCount": 3})
+            self.assertEqual(status, 200)
+            status, reply = kinesis(broker.url, "CreateStream", {"StreamName": "b", "ShardCount": 1})
+            self.assertEqual(status, 400, reply)
+            self.assertEqual(reply["__type"], "LimitExceededException")
+            self.assertIn("Limit: 3.", reply["message"])
+            self.assertEqual(broker.terminate(), 0, broker.log())
+        finally:
+            broker.close()
+
+
 class HostileZmqTest(unittest.TestCase):
     """The broker's ZeroMQ door: frames built by hand, as an attacker would."""
 
