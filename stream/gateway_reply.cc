@@ -61,7 +61,9 @@ void ReplyJson(int status, const nlohmann::json& body, const char* content_type,
 }
 
 void ReplyError(GatewayDialect dialect, const HttpError& e, HttpResponse* res) {
-  if (e.status >= 500) spdlog::warn("http gateway error status={} error={}", e.status, e.message);
+  // 503 is the transport refusing a connection past its cap: the server logs those in bulk.
+  if (e.status >= 500 && e.status != 503)
+    spdlog::warn("http gateway error status={} error={}", e.status, e.message);
   if (dialect == GatewayDialect::kKafka) {
     const int code = e.kafka_detail == 0 ? e.status : e.status * 100 + e.kafka_detail;
     ReplyJson(e.status, {{"error_code", code}, {"message", e.message}}, kKafkaV2Type, res);

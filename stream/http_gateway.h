@@ -26,8 +26,8 @@ namespace pinstream {
 // over `max_body_bytes` (declared or chunked) are 413, unframed POST/PUT 411, smuggling-shaped
 // framing 400, headers over `max_header_bytes` 431; a request's headers must arrive within
 // `header_timeout`, its body within `body_timeout`, and a keep-alive connection idle for
-// `idle_timeout` is closed. Past `max_connections` open connections a new one is answered 503 and
-// closed. JSON bodies nesting deeper than kMaxJsonDepth (common/json_limits.h) are 400.
+// `keep_alive_timeout` is closed. Past `max_connections` open connections a new one is answered 503
+// and closed. JSON bodies nesting deeper than kMaxJsonDepth (common/json_limits.h) are 400.
 //
 // Borrows the store, which must outlive the gateway. Start() returns once the port is bound and
 // listening. The server keeps up to `threads` request bodies' buffers for reuse, so the gateway

@@ -427,7 +427,14 @@ struct HttpServer::Impl {
     beast::error_code ignored;
     socket.shutdown(tcp::socket::shutdown_both, ignored);
     socket.close(ignored);
-    refused_at_cap.fetch_add(1);
+    // One line per 10 s at most: a flood at the cap must not become a flood of log lines.
+    const uint64_t refused = refused_at_cap.fetch_add(1) + 1;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_cap_log > std::chrono::seconds(10)) {
+      last_cap_log = now;
+      spdlog::warn("http server: connection refused at the cap max_connections={} refused_total={}",
+                   state.options.max_connections, refused);
+    }
   }
 
   void Run() {
@@ -449,6 +456,8 @@ struct HttpServer::Impl {
   std::unique_ptr<asio::steady_timer> retry_timer;
   std::vector<std::thread> threads;
   std::atomic<uint64_t> refused_at_cap{0};
+  // Only the accept handler touches it, and accepts run one at a time.
+  std::chrono::steady_clock::time_point last_cap_log{};
   int port = 0;
   bool stopped = false;
 };
