@@ -58,16 +58,11 @@ Status RunBroker(const BrokerFlags& flags) {
   broker_options.workers = flags.workers;
   ASSIGN_OR_RETURN(broker_options.api_key, LoadApiKey(flags.api_key_file));
   ASSIGN_OR_RETURN(std::shared_ptr<const SigV4Verifier> sigv4, LoadSigV4Verifier(flags));
-  if (sigv4) {
-    // Refused rather than ignored: a gateway that took the flag and checked nothing would pass
-    // forged requests as signed ones.
-    return Status::InvalidArgument(
-        "--aws-credentials: this build's HTTP gateway cannot verify SigV4 yet");
-  }
   HttpGateway::Options http_options;
   if (!flags.http.empty()) {
     RETURN_IF_ERROR(ParseHttpAddress(flags.http, &http_options));
     http_options.api_key = broker_options.api_key;
+    http_options.sigv4 = sigv4;
     if (broker_options.api_key.empty() && !sigv4 && !IsLoopbackHost(http_options.host)) {
       spdlog::warn(
           "http gateway listens beyond loopback without auth: anyone who reaches host={} port={} "

@@ -62,17 +62,26 @@ std::vector<std::string> PathSegments(std::string_view path) {
 GatewayRouter::GatewayRouter(StreamStore* store, const Options& options)
     : options_(options), api_(store), kinesis_(store, &api_), rest_(&api_), kafka_(store) {}
 
-Status GatewayRouter::Authorize(const HttpRequest& req) const {
-  if (options_.api_key.empty()) return Status::OK();
+std::optional<HttpError> GatewayRouter::Authorize(const HttpRequest& req,
+                                                  GatewayDialect dialect) const {
+  if (options_.sigv4 && dialect == GatewayDialect::kKinesis) {
+    SigV4Request signed_request{req.method, req.path, req.query, {}, req.Body()};
+    signed_request.headers.reserve(req.headers.size());
+    for (const HttpHeader& h : req.headers) signed_request.headers.emplace_back(h.name, h.value);
+    Status s = options_.sigv4->Verify(signed_request, options_.clock->NowMillis());
+    if (s.ok()) return std::nullopt;
+    return HttpError{SigV4Verifier::HttpStatus(s), std::string(s.TypeName()), s.message(), 1};
+  }
+  if (options_.api_key.empty()) return std::nullopt;
   const std::string* key = req.FindHeader("x-api-key");
-  if (key != nullptr && ConstantTimeEquals(*key, options_.api_key)) return Status::OK();
-  return Status::InvalidArgument("missing or wrong x-api-key header");
+  if (key != nullptr && ConstantTimeEquals(*key, options_.api_key)) return std::nullopt;
+  return HttpError{403, "AccessDeniedException", "missing or wrong x-api-key header", 1};
 }
 
 void GatewayRouter::Handle(const HttpRequest& req, HttpResponse* res) {
   const GatewayDialect dialect = DialectOfPath(req.path);
-  if (Status s = Authorize(req); !s.ok()) {
-    ReplyError(dialect, {403, "AccessDeniedException", s.message(), 1}, res);
+  if (std::optional<HttpError> denied = Authorize(req, dialect)) {
+    ReplyError(dialect, *denied, res);
     return;
   }
   try {

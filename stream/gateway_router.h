@@ -1,9 +1,14 @@
 #pragma once
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/clock.h"
+#include "common/sigv4_verifier.h"
 #include "common/status.h"
+#include "stream/gateway_reply.h"
 #include "stream/http_message.h"
 #include "stream/kafka_proxy_route.h"
 #include "stream/kinesis_api.h"
@@ -17,8 +22,12 @@ namespace pinstream {
 // It authorizes the request, finds its route among the three dialects (KinesisRoute on `POST /`,
 // RestProxyRoute on `/streams...`, KafkaProxyRoute on `POST /topics/{name}`) and runs it:
 //
-//   - Authorization happens in one place, before any route: with an API key configured, a request
-//     without it in `x-api-key` is 403 AccessDeniedException in its dialect's shape.
+//   - Authorization happens in one place, before any route. With AWS credentials configured, a
+//     Kinesis request (`POST /`) must carry a valid SigV4 signature, checked as AWS does, and is
+//     answered AWS's error type and status otherwise (SigV4Verifier); the signature stands in
+//     for the API key there, since AWS clients cannot send one. Every other request, and Kinesis
+//     requests without credentials configured, need the API key in `x-api-key` when one is set
+//     (else 403 AccessDeniedException in the dialect's shape).
 //   - An unknown method or path is 404 UnknownOperationException.
 //   - A route that throws is answered 500 InternalFailure and logged, never propagated.
 //
@@ -29,7 +38,9 @@ namespace pinstream {
 class GatewayRouter {
  public:
   struct Options {
-    std::string api_key;  // empty: no key is required
+    std::string api_key;                         // empty: no key is required
+    std::shared_ptr<const SigV4Verifier> sigv4;  // null: signatures are not checked
+    Clock* clock = Clock::Real();                // borrowed: SigV4's "now"
   };
 
   GatewayRouter(StreamStore* store, const Options& options);
@@ -45,8 +56,8 @@ class GatewayRouter {
                             HttpResponse* res) const;
 
  private:
-  // The one authorization step for every route. (AWS SigV4 verification will live here too.)
-  Status Authorize(const HttpRequest& req) const;
+  // The one authorization step for every route: the error to answer, or nullopt.
+  std::optional<HttpError> Authorize(const HttpRequest& req, GatewayDialect dialect) const;
   void Route(const HttpRequest& req, HttpResponse* res);
 
   const Options options_;

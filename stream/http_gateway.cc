@@ -14,7 +14,8 @@ static_assert(HttpServer::kBodyPadding >= kPutRecordsJsonPadding,
               "the server's body padding lets PutRecords bodies be parsed in place");
 
 struct HttpGateway::Impl {
-  Impl(StreamStore* store, const Options& o) : options(o), router(store, {o.api_key}) {}
+  Impl(StreamStore* store, const Options& o)
+      : options(o), router(store, {.api_key = o.api_key, .sigv4 = o.sigv4}) {}
 
   const Options options;
   GatewayRouter router;

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "common/sigv4_verifier.h"
 #include "stream/stream_store.h"
 
 namespace pinstream {
@@ -43,6 +44,8 @@ class HttpGateway {
     std::string host = "127.0.0.1";
     int port = 8080;      // 0 picks a free port
     std::string api_key;  // empty: no key is required
+    // Set: every Kinesis request must carry a valid AWS SigV4 signature (see GatewayRouter).
+    std::shared_ptr<const SigV4Verifier> sigv4;
     int threads = 16;
     size_t max_body_bytes = kDefaultMaxBodyBytes;
     // Request line and headers together; Kinesis clients send about 1 KiB.

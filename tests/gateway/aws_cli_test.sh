@@ -53,9 +53,14 @@ export AWS_DEFAULT_REGION=us-east-1 AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true
 export AWS_CONFIG_FILE="$work/aws-config" AWS_SHARED_CREDENTIALS_FILE="$work/aws-credentials"
 export AWS_MAX_ATTEMPTS=2
 
+# The broker verifies SigV4 against the same key pair: every call below is checked as AWS would.
+printf '[default]\naws_access_key_id = pinstream-test\naws_secret_access_key = pinstream-test\n' \
+  >"$work/broker-credentials"
+chmod 600 "$work/broker-credentials"
+
 # The broker's stdout is a pipe to this shell: its first line is the ready line.
 exec {ready_fd}< <(exec "$PINSTREAM" broker --data "$work/data" --listen 'tcp://127.0.0.1:*' \
-  --http 127.0.0.1:0 2>"$work/broker.err")
+  --http 127.0.0.1:0 --aws-credentials "$work/broker-credentials" 2>"$work/broker.err")
 broker_pid=$!
 ready=""
 if ! read -r -t 30 -u "$ready_fd" ready; then
@@ -159,6 +164,15 @@ elif grep -q ResourceInUseException "$work/err"; then
   pass "ResourceInUseException"
 else
   fail "create-stream error: $(cat "$work/err")"
+fi
+
+# --- signatures ---------------------------------------------------------------------------------
+if AWS_SECRET_ACCESS_KEY=wrong-secret aws kinesis list-streams >/dev/null 2>"$work/err"; then
+  fail "a wrong secret was accepted"
+elif grep -q InvalidSignatureException "$work/err"; then
+  pass "a wrong secret is InvalidSignatureException"
+else
+  fail "wrong-secret error: $(cat "$work/err")"
 fi
 
 # --- delete -----------------------------------------------------------------------------------

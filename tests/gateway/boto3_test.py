@@ -331,6 +331,87 @@ class ApiKeyTest(unittest.TestCase):
             broker.close()
 
 
+class SigV4Test(unittest.TestCase):
+    """`broker --aws-credentials FILE`: the gateway verifies SigV4 on Kinesis requests."""
+
+    KEY_ID = "AKIDPINSTREAMTEST"
+    SECRET = "right-secret/+example"
+
+    def signed_request(self, url, secret, key_id=None, skew=datetime.timedelta(0)):
+        """A ListStreams signed by botocore's SigV4Auth with the clock moved by `skew`; its
+        (status, parsed body)."""
+        import unittest.mock
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.credentials
+        req = botocore.awsrequest.AWSRequest(
+            method="POST", url=url + "/", data=b"{}",
+            headers={"Content-Type": "application/x-amz-json-1.1",
+                     "X-Amz-Target": "Kinesis_20131202.ListStreams"})
+        creds = botocore.credentials.Credentials(key_id or self.KEY_ID, secret)
+        real = datetime.datetime
+
+        class Shifted(real):
+            @classmethod
+            def utcnow(cls):
+                return real.utcnow() + skew
+
+        with unittest.mock.patch.object(botocore.auth.datetime, "datetime", Shifted):
+            botocore.auth.SigV4Auth(creds, "kinesis", "us-east-1").add_auth(req)
+        prepared = req.prepare()
+        status, body, _ = http("POST", url + "/", prepared.body,
+                               "application/x-amz-json-1.1", dict(prepared.headers))
+        return status, body
+
+    def test_signatures_are_verified(self):
+        folder = tempfile.mkdtemp(prefix="pinstream-creds-")
+        creds_file = os.path.join(folder, "credentials")
+        with open(creds_file, "w") as f:
+            f.write("[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n" %
+                    (self.KEY_ID, self.SECRET))
+        os.chmod(creds_file, 0o600)
+        broker = Broker(["--aws-credentials", creds_file])
+        try:
+            def client(secret, key_id=None):
+                return boto3.session.Session().client(
+                    "kinesis", endpoint_url=broker.url, region_name="us-east-1",
+                    aws_access_key_id=key_id or self.KEY_ID, aws_secret_access_key=secret,
+                    config=botocore.config.Config(retries={"max_attempts": 1}))
+
+            good = client(self.SECRET)
+            good.create_stream(StreamName="signed", ShardCount=1)
+            self.assertEqual(good.list_streams()["StreamNames"], ["signed"])
+            good.put_record(StreamName="signed", Data=b"x", PartitionKey="k")
+            good.close()
+
+            for secret, key_id, code in (("wrong-secret", None, "InvalidSignatureException"),
+                                         (self.SECRET, "AKIDUNKNOWN", "UnrecognizedClientException")):
+                bad = client(secret, key_id)
+                with self.assertRaises(botocore.exceptions.ClientError) as caught:
+                    bad.list_streams()
+                response = caught.exception.response
+                self.assertEqual(response["ResponseMetadata"]["HTTPStatusCode"], 400)
+                self.assertEqual(response["Error"]["Code"], code)
+                bad.close()
+
+            status, body = self.signed_request(broker.url, self.SECRET)
+            self.assertEqual((status, body["StreamNames"]), (200, ["signed"]))
+            for skew in (datetime.timedelta(minutes=-10), datetime.timedelta(minutes=10)):
+                status, body = self.signed_request(broker.url, self.SECRET, skew=skew)
+                self.assertEqual(status, 400, body)
+                self.assertEqual(body["__type"], "InvalidSignatureException")
+                self.assertIn("Signature", body["message"])
+
+            status, body, _ = http("POST", broker.url + "/", {}, "application/x-amz-json-1.1",
+                                   {"X-Amz-Target": "Kinesis_20131202.ListStreams"})
+            self.assertEqual(status, 403, body)
+            self.assertEqual(body["__type"], "MissingAuthenticationTokenException")
+            self.assertEqual(broker.terminate(), 0, broker.log())
+        finally:
+            broker.close()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def main():
     global PINSTREAM
     if len(sys.argv) < 2:
