@@ -13,78 +13,25 @@ import base64
 import datetime
 import json
 import os
-import select
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 import unittest
-import urllib.error
-import urllib.request
 
 import boto3
 import botocore.config
 import botocore.exceptions
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pinstream_broker  # noqa: E402
+from pinstream_broker import http  # noqa: E402
+
 PINSTREAM = None  # set from argv in main
 
-READY_TIMEOUT_S = 30
-EXIT_TIMEOUT_S = 30
 
-
-class Broker:
-    """A `pinstream broker` child process with its HTTP gateway."""
-
-    def __init__(self, extra_args=()):
-        self.dir = tempfile.mkdtemp(prefix="pinstream-boto3-")
-        self.stderr = open(os.path.join(self.dir, "broker.err"), "wb")
-        self.proc = subprocess.Popen(
-            [PINSTREAM, "broker", "--data", os.path.join(self.dir, "data"), "--listen",
-             "tcp://127.0.0.1:*", "--http", "127.0.0.1:0", *extra_args],
-            stdout=subprocess.PIPE, stderr=self.stderr, stdin=subprocess.DEVNULL)
-        line = b""
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while not line.endswith(b"\n"):
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, left))
-            if not ready:
-                self.kill()
-                raise RuntimeError("no ready line within %d s: %s" % (READY_TIMEOUT_S, self.log()))
-            chunk = os.read(self.proc.stdout.fileno(), 4096)
-            if not chunk:
-                self.proc.wait(EXIT_TIMEOUT_S)
-                raise RuntimeError("broker exited with %s before it was ready: %s" %
-                                   (self.proc.returncode, self.log()))
-            line += chunk
-        self.ready = json.loads(line.decode().splitlines()[0])
-        if self.ready["pid"] != self.proc.pid:
-            raise RuntimeError("ready line names pid %s, not %s" %
-                               (self.ready["pid"], self.proc.pid))
-        self.url = self.ready["http"]
-
-    def log(self):
-        self.stderr.flush()
-        with open(self.stderr.name, "rb") as f:
-            return f.read().decode(errors="replace")[-2000:]
-
-    def terminate(self):
-        """SIGTERM by pid; the exit status (0 expected)."""
-        os.kill(self.proc.pid, signal.SIGTERM)
-        return self.proc.wait(EXIT_TIMEOUT_S)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(EXIT_TIMEOUT_S)
-
-    def close(self):
-        self.kill()
-        self.proc.stdout.close()
-        self.stderr.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
-
+def Broker(extra_args=()):
+    """A `pinstream broker` child process with its HTTP gateway (pinstream_broker.Broker)."""
+    return pinstream_broker.Broker(PINSTREAM, extra_args, prefix="pinstream-boto3-")
 
 def kinesis_client(url, **kwargs):
     return boto3.session.Session().client(
@@ -92,23 +39,6 @@ def kinesis_client(url, **kwargs):
         aws_access_key_id="pinstream-test", aws_secret_access_key="pinstream-test",
         config=botocore.config.Config(retries={"max_attempts": 2, "mode": "standard"}),
         **kwargs)
-
-
-def http(method, url, body=None, content_type="application/json", headers=None):
-    """One HTTP request; (status, parsed JSON body, content type)."""
-    data = body
-    if body is not None and not isinstance(body, bytes):
-        data = json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        req.add_header("Content-Type", content_type)
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read() or b"null"), r.headers.get("Content-Type")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null"), e.headers.get("Content-Type")
 
 
 class GatewayTest(unittest.TestCase):
@@ -213,8 +143,11 @@ class GatewayTest(unittest.TestCase):
                               Timestamp=datetime.datetime(2020, 1, 1,
                                                           tzinfo=datetime.timezone.utc)),
                          [b"r0", b"r1", b"r2"])
+        # AWS refuses a timestamp in the future.
         future = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
-        self.assertEqual(data(ShardIteratorType="AT_TIMESTAMP", Timestamp=future), [])
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            data(ShardIteratorType="AT_TIMESTAMP", Timestamp=future)
+        self.assertEqual(caught.exception.response["Error"]["Code"], "InvalidArgumentException")
 
         # LATEST sees what comes after it; NextShardIterator continues from there.
         it = self.kinesis.get_shard_iterator(StreamName="boto-iter", ShardId=shard,

@@ -65,12 +65,7 @@ class HostileHttpTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        try:
-            status = cls.broker.terminate()
-            if status != 0:
-                raise AssertionError("broker exited with %s: %s" % (status, cls.broker.log()))
-        finally:
-            cls.broker.close()
+        cls.broker.stop()
 
     def assertAnswering(self):
         """The broker is alive, answers a fresh ListStreams at once, and its memory is bounded."""
@@ -345,12 +340,7 @@ class HostileZmqTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.ctx.destroy(linger=0)
-        try:
-            status = cls.broker.terminate()
-            if status != 0:
-                raise AssertionError("broker exited with %s: %s" % (status, cls.broker.log()))
-        finally:
-            cls.broker.close()
+        cls.broker.stop()
 
     def call(self, op, target, body, request_id=1):
         """One request: the reply's status code byte and frames, or None when none came."""

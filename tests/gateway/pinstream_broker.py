@@ -76,6 +76,15 @@ class Broker:
             os.kill(self.proc.pid, signal.SIGKILL)
             self.proc.wait(EXIT_TIMEOUT_S)
 
+    def stop(self):
+        """SIGTERM, then close; raises AssertionError unless the broker exited 0."""
+        try:
+            status = self.terminate()
+            if status != 0:
+                raise AssertionError("broker exited with %s: %s" % (status, self.log()))
+        finally:
+            self.close()
+
     def close(self):
         self.kill()
         self.proc.stdout.close()
