@@ -164,6 +164,9 @@ bool NeedsFraming(http::verb method) {
 // Owned by the pending operations that hold its shared_ptr; runs on its own strand.
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  // The read size while a body streams in.
+  static constexpr size_t kBodyReadBytes = 64 * 1024;
+
   Session(tcp::socket&& socket, ServerState* state) : stream_(std::move(socket)), state_(state) {
     state_->open_connections.fetch_add(1);
   }
@@ -194,6 +197,8 @@ class Session : public std::enable_shared_from_this<Session> {
       ReadHeader();
       return;
     }
+    // An idle connection keeps no read buffer: thousands of them may wait.
+    buffer_.shrink_to_fit();
     stream_.expires_after(options().idle_timeout);
     stream_.async_read_some(buffer_.prepare(512),
                             [self = shared_from_this()](beast::error_code ec, size_t n) {
@@ -250,6 +255,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
+    // Beast reads as much as the buffer's free capacity (at least 512 bytes): without room, a
+    // large body would take a read, a timer and a completion per 512 bytes.
+    if (buffer_.capacity() < kBodyReadBytes) buffer_.reserve(kBodyReadBytes);
     stream_.expires_after(options().body_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](beast::error_code ec, size_t) {
