@@ -21,8 +21,10 @@ class RocksDbLogger final : public rocksdb::Logger {
     if (level < GetInfoLogLevel()) return;
     char line[1024];
     std::vsnprintf(line, sizeof(line), format, ap);
+    // RocksDB warns of what its caller reports too (a locked DB on open, stalls under load):
+    // those are debug lines here, so that a command's error line stays the first on stderr.
     const auto spd_level =
-        level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::err : spdlog::level::warn;
+        level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::warn : spdlog::level::debug;
     spdlog::log(spd_level, "rocksdb: {}", line);
   }
 };
