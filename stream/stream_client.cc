@@ -50,13 +50,21 @@ Result<std::unique_ptr<StreamClient>> StreamClient::Connect(zmq::context_t* ctx,
       socket.set(zmq::sockopt::curve_publickey, keys->client_public);
       socket.set(zmq::sockopt::curve_secretkey, keys->client_secret);
     }
-    // The monitor is attached before connecting, so that no handshake goes unreported.
+    // The monitor is attached before connecting, so that no handshake goes unreported. Only a
+    // keyed client watches its handshakes: a keyless one is told of a keyed broker by its
+    // timeout's error (Await names the missing key).
+    zmq::socket_t monitor;
+    if (!keys) {
+      socket.connect(endpoint);
+      return std::unique_ptr<StreamClient>(
+          new StreamClient(std::move(socket), std::move(monitor), endpoint, options));
+    }
     const std::string monitor_endpoint =
         "inproc://stream-client-monitor-" + std::to_string(monitor_counter++);
     if (zmq_socket_monitor(socket.handle(), monitor_endpoint.c_str(), kHandshakeEvents) != 0) {
       throw zmq::error_t();
     }
-    zmq::socket_t monitor(*ctx, zmq::socket_type::pair);
+    monitor = zmq::socket_t(*ctx, zmq::socket_type::pair);
     monitor.set(zmq::sockopt::linger, 0);
     monitor.connect(monitor_endpoint);
     // libzmq's side of the monitor attaches our connection only when it next processes its
@@ -76,6 +84,7 @@ Status StreamClient::CheckHandshake() {
   // Sticky: after a refused handshake libzmq may stop reconnecting (a mechanism mismatch), so
   // no later event would tell a later call why nothing answers.
   if (!handshake_error_.ok()) return handshake_error_;
+  if (!monitor_) return Status::OK();
   const bool keyed = !options_.api_key.empty();
   std::vector<zmq::message_t> event;
   while (zmq::recv_multipart(monitor_, std::back_inserter(event), zmq::recv_flags::dontwait)) {
@@ -91,6 +100,7 @@ Status StreamClient::CheckHandshake() {
     std::string why;
     if (kind == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
       broken_handshakes_ = 0;
+      handshake_seen_ = true;
     } else if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
       why = "the broker refused this client's API key (ZAP status " + std::to_string(value) + ")";
     } else if (kind == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
@@ -141,7 +151,7 @@ Result<std::optional<StreamClient::Reply>> StreamClient::Receive(
     while (true) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
           deadline - std::chrono::steady_clock::now());
-      if (zmq::poll(items, 2, std::max(left, std::chrono::milliseconds(0))) == 0) {
+      if (zmq::poll(items, monitor_ ? 2 : 1, std::max(left, std::chrono::milliseconds(0))) == 0) {
         return std::optional<Reply>();
       }
       if (items[1].revents & ZMQ_POLLIN) RETURN_IF_ERROR(CheckHandshake());
@@ -174,8 +184,14 @@ Result<StreamClient::Reply> StreamClient::Await(uint64_t request_id) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      return Status::Unavailable("no reply from broker " + endpoint_ + " within " +
-                                 std::to_string(options_.timeout.count()) + " ms");
+      // libzmq may drop the one event of a refused handshake (see Connect): without any
+      // handshake seen, the likely causes are named.
+      return Status::Unavailable(
+          "no reply from broker " + endpoint_ + " within " +
+          std::to_string(options_.timeout.count()) + " ms" +
+          (handshake_seen_ ? ""
+                           : " and no handshake with it succeeded: is it running, and does it "
+                             "require an API key (--api-key-file FILE or PINSTREAM_API_KEY)?"));
     }
     ASSIGN_OR_RETURN(std::optional<Reply> reply, Receive(left));
     if (reply && reply->request_id == request_id) {

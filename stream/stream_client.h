@@ -92,9 +92,10 @@ class StreamClient {
   Result<Reply> Await(uint64_t request_id);
 
   zmq::socket_t socket_;
-  zmq::socket_t monitor_;      // socket_'s handshakes
-  int broken_handshakes_ = 0;  // in a row, without a reason given
-  Status handshake_error_;     // the refusal, once seen: every later Receive fails with it
+  zmq::socket_t monitor_;        // socket_'s handshakes
+  int broken_handshakes_ = 0;    // in a row, without a reason given
+  bool handshake_seen_ = false;  // a handshake with the broker succeeded once
+  Status handshake_error_;       // the refusal, once seen: every later Receive fails with it
   std::string endpoint_;
   Options options_;
   uint64_t next_request_id_ = 1;

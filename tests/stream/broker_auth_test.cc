@@ -93,7 +93,17 @@ TEST_F(BrokerAuthTest, ClientsWithoutTheKeyAreDeniedAndChangeNothing) {
   ASSERT_OK_AND_ASSIGN(auto owner, Client(kKey));
   ASSERT_OK(owner->CreateStream("kept", 1));
 
-  for (const std::string key : {"", "a wrong key"}) {
+  // A keyless client watches no handshake (see StreamClient::Connect): it learns of the key it
+  // lacks from its timeout's error, and changes nothing.
+  {
+    StreamClient::Options options;
+    options.timeout = std::chrono::milliseconds(1'000);
+    ASSERT_OK_AND_ASSIGN(auto keyless, StreamClient::Connect(&ctx_, broker_->endpoint(), options));
+    Status s = keyless->CreateStream("evil", 1);
+    EXPECT_EQ(s.code(), Status::Code::kUnavailable) << s.ToString();
+    EXPECT_NE(s.message().find("require an API key"), std::string::npos) << s.ToString();
+  }
+  for (const std::string key : {"a wrong key"}) {
     SCOPED_TRACE("key '" + key + "'");
     ASSERT_OK_AND_ASSIGN(auto intruder, Client(key));
     ExpectDeniedPromptly([&] { return intruder->CreateStream("evil", 1); });
@@ -143,6 +153,15 @@ std::string WriteKeyFile(const TempDir& dir, const std::string& name, const std:
   return path;
 }
 
+// A command refused by a keyed broker: AccessDeniedException at once, or, when libzmq dropped
+// the refusal's one monitor event (as it may under load; see StreamClient::Connect), the
+// timeout's error that names the missing key.
+bool Refused(const std::string& err) {
+  return err.find("AccessDeniedException") != std::string::npos ||
+         (err.find("ServiceUnavailable") != std::string::npos &&
+          err.find("require an API key") != std::string::npos);
+}
+
 TEST(BrokerAuthCliTest, StreamCommandsNeedTheKey) {
   TempDir dir;
   const std::string key_file = WriteKeyFile(dir, "key", kKey);
@@ -176,7 +195,7 @@ TEST(BrokerAuthCliTest, StreamCommandsNeedTheKey) {
     args.insert(args.end(), extra.begin(), extra.end());
     ASSERT_OK_AND_ASSIGN(CliRun denied, RunPinstream(args, dir.path()));
     EXPECT_EQ(denied.exit_code, 1);
-    EXPECT_TRUE(denied.err.starts_with("AccessDeniedException: ")) << denied.err;
+    EXPECT_TRUE(Refused(denied.err)) << denied.err;
   }
   ASSERT_OK_AND_ASSIGN(CliRun list,
                        RunPinstream({"stream", "list", "--broker", ep}, dir.path(), env_key));
@@ -200,7 +219,7 @@ TEST(BrokerAuthCliTest, EmulateAndRunAgainstAKeyedBroker) {
                                             "--shards", "1"};
   ASSERT_OK_AND_ASSIGN(CliRun denied, RunPinstream(emulate, dir.path()));
   EXPECT_EQ(denied.exit_code, 1);
-  EXPECT_NE(denied.err.find("AccessDeniedException"), std::string::npos) << denied.err;
+  EXPECT_TRUE(Refused(denied.err)) << denied.err;
 
   std::vector<std::string> keyed = emulate;
   keyed.insert(keyed.end(), {"--api-key-file", key_file});
@@ -214,7 +233,7 @@ TEST(BrokerAuthCliTest, EmulateAndRunAgainstAKeyedBroker) {
       CliRun run_denied,
       RunPinstream({"run", topology, "--data", dir.Sub("p1"), "--once"}, dir.path(), env));
   EXPECT_EQ(run_denied.exit_code, 1);
-  EXPECT_NE(run_denied.err.find("AccessDeniedException"), std::string::npos) << run_denied.err;
+  EXPECT_TRUE(Refused(run_denied.err)) << run_denied.err;
   ASSERT_OK_AND_ASSIGN(CliRun run, RunPinstream({"run", topology, "--data", dir.Sub("p2"), "--once",
                                                  "--api-key-file", key_file},
                                                 dir.path(), env));
