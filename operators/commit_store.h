@@ -28,10 +28,15 @@ using Offsets = std::map<std::string, std::map<std::string, std::string>>;
 // so that a reset to a time knows which batches processed records that arrived after it.
 using ArrivalTimes = std::map<std::string, std::map<std::string, int64_t>>;
 
+// stream -> the incarnation of the stream the offsets belong to (the broker's stream id, which
+// a stream deleted and created again under the same name does not share).
+using Incarnations = std::map<std::string, std::string>;
+
 // A topology's position in its sources, as each micro-batch commits it.
 struct Checkpoint {
   Offsets offsets;
-  ArrivalTimes arrivals;  // where known
+  ArrivalTimes arrivals;      // where known
+  Incarnations incarnations;  // where known (checkpoints before stream ids have none)
 };
 
 // Where to resume reading a shard whose offset is `offset`.

@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/time_format.h"
+
 namespace pinstream {
 
 namespace {
@@ -95,6 +97,12 @@ Result<IteratorPosition> ParseStart(const std::string& text) {
   return ParseIteratorPosition(text);
 }
 
+Result<Topology::OnDataLoss> ParseOnDataLoss(const ojson& j) {
+  if (j == "fail") return Topology::OnDataLoss::kFail;
+  if (j == "continue") return Topology::OnDataLoss::kContinue;
+  return Status::InvalidArgument("must be \"fail\" or \"continue\"");
+}
+
 }  // namespace
 
 const Schema& SourceSchema() {
@@ -139,7 +147,8 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
   }
   SubstituteAll(j, "", errors);
   CheckKeys(j, "",
-            {"name", "broker", "commit_interval_ms", "max_batch_records", "sources", "pipelines",
+            {"name", "broker", "commit_interval_ms", "max_batch_records", "max_batch_bytes",
+             "history_retention", "rewind_retention", "on_data_loss", "sources", "pipelines",
              "tables"},
             errors);
 
@@ -167,6 +176,25 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
   };
   positive("commit_interval_ms", &topo->commit_interval_ms);
   positive("max_batch_records", &topo->max_batch_records);
+  positive("max_batch_bytes", &topo->max_batch_bytes);
+  auto duration = [&](const char* key, int64_t* out) {
+    if (!j.contains(key)) return;
+    auto ms = j[key].is_string() ? ParseDurationMillis(j[key].get<std::string>())
+                                 : Result<int64_t>(Status::InvalidArgument("not a string"));
+    if (!ms.ok() || *ms <= 0) {
+      errors->Add(std::string("/") + key, "must be a positive duration such as \"24h\" or \"7d\"");
+    } else {
+      *out = *ms;
+    }
+  };
+  duration("history_retention", &topo->history_retention_ms);
+  duration("rewind_retention", &topo->rewind_retention_ms);
+  if (j.contains("on_data_loss")) {
+    if (auto policy = ParseOnDataLoss(j["on_data_loss"]); policy.ok())
+      topo->on_data_loss = *policy;
+    else
+      errors->Add("/on_data_loss", policy.status().message());
+  }
 
   if (!j.contains("sources") || !j["sources"].is_object() || j["sources"].empty()) {
     errors->Add("/sources", "a topology needs at least one source: {\"name\": {\"stream\": ...}}");
@@ -177,8 +205,14 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
         errors->Add(p, "a source is an object with a \"stream\"");
         continue;
       }
-      CheckKeys(s, p, {"stream", "broker", "start"}, errors);
-      Source src{name, "", broker, {}};
+      CheckKeys(s, p, {"stream", "broker", "start", "on_data_loss"}, errors);
+      Source src{name, "", broker, {}, topo->on_data_loss};
+      if (s.contains("on_data_loss")) {
+        if (auto policy = ParseOnDataLoss(s["on_data_loss"]); policy.ok())
+          src.on_data_loss = *policy;
+        else
+          errors->Add(p + "/on_data_loss", policy.status().message());
+      }
       if (!s.contains("stream") || !s["stream"].is_string()) {
         errors->Add(p + (s.contains("stream") ? "/stream" : ""),
                     "missing the stream name (\"stream\")");

@@ -16,11 +16,18 @@ namespace pinstream {
 // (named chains of operator steps, each reading a source or another pipeline, writing tables),
 // and tables. The format is documented in topologies/README.md. Immutable once loaded.
 struct Topology {
+  // What the processor does when records it has not read are gone (the stream was deleted and
+  // created again, a shard vanished, retention trimmed past its checkpoint): stop with a
+  // DataLossException (Spark's failOnDataLoss=true), or go on from the earliest record still
+  // there and record the gap in the `data_loss` table.
+  enum class OnDataLoss { kFail, kContinue };
+
   struct Source {
     std::string name;
     std::string stream;
     std::string broker;
-    IteratorPosition start;  // for shards without a checkpoint
+    IteratorPosition start;  // for shards without a checkpoint, and a stream's new incarnation
+    OnDataLoss on_data_loss = OnDataLoss::kFail;
   };
   struct Pipeline {
     std::string name;
@@ -38,6 +45,16 @@ struct Topology {
   std::string name;
   int64_t commit_interval_ms = 200;
   int64_t max_batch_records = 10000;
+  // A batch also ends once its records' data reach this many bytes, so that large records
+  // cannot make a batch (and the processor's memory) grow without bound.
+  int64_t max_batch_bytes = int64_t{16} << 20;
+  // Delta Lake's delta.logRetentionDuration: table versions older than this leave the history
+  // (time travel to them is refused) and the rows only they needed are vacuumed.
+  int64_t history_retention_ms = int64_t{7} * 24 * 3600 * 1000;
+  // How far back `offsets reset --rewind-tables` can go: the undo logs and batch records of
+  // older batches are dropped.
+  int64_t rewind_retention_ms = int64_t{24} * 3600 * 1000;
+  OnDataLoss on_data_loss = OnDataLoss::kFail;  // the default of every source
   std::vector<Source> sources;
   std::vector<Pipeline> pipelines;  // in file order
   std::map<std::string, Table> tables;

@@ -183,6 +183,7 @@ nlohmann::ordered_json BatchRecord::ToJson() const {
     for (const auto& [shard, ms] : shards) arrived[stream][shard] = FormatIso8601(ms);
   }
   j["arrivals"] = std::move(arrived);
+  j["incarnations"] = incarnations;
   j["tables"] = tables;
   return j;
 }
@@ -200,6 +201,7 @@ Result<BatchRecord> BatchRecord::FromJson(std::string_view topology, const nlohm
         ASSIGN_OR_RETURN(r.arrivals[stream][shard], ParseTimestampMillis(time.get<std::string>()));
       }
     }
+    r.incarnations = j.value("incarnations", Incarnations());
     r.tables = j.at("tables").get<std::map<std::string, int64_t>>();
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption("malformed batch record of topology '" + std::string(topology) +
@@ -526,7 +528,8 @@ Result<Checkpoint> ProcessorStore::LoadCheckpoint(std::string_view topology) {
   RETURN_IF_ERROR(FromRocks(s, "reading the offsets of topology '" + std::string(topology) + "'"));
   ASSIGN_OR_RETURN(BatchRecord record, ParseBatchRecord(topology, value));
   last_batch_ids_[std::string(topology)] = record.batch_id;
-  return Checkpoint{std::move(record.offsets), std::move(record.arrivals)};
+  return Checkpoint{std::move(record.offsets), std::move(record.arrivals),
+                    std::move(record.incarnations)};
 }
 
 Result<int64_t> ProcessorStore::LastBatchId(std::string_view topology) {
@@ -744,6 +747,7 @@ Result<BatchRecord> ProcessorStore::NextBatch(std::string_view topology,
   record.time_ms = options_.clock->NowMillis();
   record.offsets = checkpoint.offsets;
   record.arrivals = checkpoint.arrivals;
+  record.incarnations = checkpoint.incarnations;
   return record;
 }
 

@@ -42,10 +42,13 @@ struct BatchRecord {
   int64_t time_ms = 0;
   Offsets offsets;
   ArrivalTimes arrivals;
+  Incarnations incarnations;
   std::map<std::string, int64_t> tables;  // the topology's tables -> their versions after it
 
+  Checkpoint checkpoint() const { return Checkpoint{offsets, arrivals, incarnations}; }
+
   // {"batch_id","time" (ISO-8601 UTC),"offsets":{stream:{shard:seq}},
-  //  "arrivals":{stream:{shard:ISO-8601}},"tables":{name:version}}
+  //  "arrivals":{stream:{shard:ISO-8601}},"incarnations":{stream:id},"tables":{name:version}}
   nlohmann::ordered_json ToJson() const;
   static Result<BatchRecord> FromJson(std::string_view topology, const nlohmann::json& j);
 };

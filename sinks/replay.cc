@@ -167,7 +167,7 @@ Result<ResetPlan> PlanReset(const ProcessorStore& store, const ResetRequest& req
     }
   }
 
-  plan.checkpoint = Checkpoint{base->offsets, base->arrivals};
+  plan.checkpoint = base->checkpoint();
   const std::string position = FormatIteratorPosition(request.to);
   for (const auto& [stream, shard] : selected) {
     if (plan.rewind_to) {
