@@ -17,6 +17,30 @@ std::string RowText(const Row& row) {
   return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+// The positions of `table`'s key columns in `schema`, the rows a writer gives it, when that
+// writer's rows must have their key: an upsert table's row with a null key could not be told
+// from another such row, and would silently replace it ("keys are never null"). Rows that
+// update earlier rows (an aggregate's, a window's in update mode) are the exception: a null
+// key there is SQL's null group (GROUP BY), one group whose rows do replace each other.
+std::vector<int> CheckedKeyColumns(const TableDef& table, const Schema& schema, bool updates) {
+  std::vector<int> key;
+  if (updates) return key;
+  for (const auto& name : table.key_columns) {
+    if (const int c = schema.Find(name); c >= 0) key.push_back(c);
+  }
+  return key;
+}
+
+Status CheckKey(const TableDef& table, const std::vector<int>& key, const Row& row) {
+  for (int c : key) {
+    if (static_cast<size_t>(c) < row.size() && row[c].is_null()) [[unlikely]] {
+      return Status::InvalidArgument("table '" + table.name + "': key column '" +
+                                     table.schema.column(c).name + "' is null");
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 struct Graph::Step {
@@ -24,17 +48,19 @@ struct Graph::Step {
   StreamOperator* stream = nullptr;  // op, when it is a stream operator
   std::string name;                  // "pipeline/step:op" for dead letters
   std::vector<SideOutput> sides;
-  std::vector<size_t> side_tables;  // indexes into tables_, by side output
+  std::vector<size_t> side_tables;                 // indexes into tables_, by side output
+  std::vector<std::vector<int>> side_key_columns;  // by side output: CheckedKeyColumns
 };
 
 struct Graph::Pipeline {
   std::string name;
   std::vector<Step> steps;
   Schema output;
-  std::vector<size_t> tables;    // indexes into tables_
-  std::vector<Edge> downstream;  // pipelines reading this one
-  bool emits_updates = false;    // its rows update earlier rows (tables must upsert)
-  std::string updates_from;      // the step that makes them updates, for the error message
+  std::vector<size_t> tables;                       // indexes into tables_
+  std::vector<std::vector<int>> table_key_columns;  // by table: CheckedKeyColumns
+  std::vector<Edge> downstream;                     // pipelines reading this one
+  bool emits_updates = false;  // its rows update earlier rows (tables must upsert)
+  std::string updates_from;    // the step that makes them updates, for the error message
 };
 
 // What one run through the graph reports to.
@@ -60,7 +86,10 @@ class Graph::StepOutput final : public Output {
   Status EmitSide(size_t side, Row row) override {
     const Step& step = graph_->pipelines_[pipeline_]->steps[step_];
     if (side >= step.side_tables.size()) return Status::Internal("no such side output");
-    Status s = graph_->WriteTable(step.side_tables[side], row, run_);
+    const size_t table = step.side_tables[side];
+    Status s = CheckKey(graph_->tables_[table], step.side_key_columns[side], row);
+    s = s.ok() ? graph_->WriteTable(table, row, run_)
+               : graph_->Failed(run_, "table:" + graph_->tables_[table].name, s, row);
     if (!s.ok()) fatal_ = s;
     return s;
   }
@@ -186,7 +215,8 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
       s.op = std::move(instance);
       s.name = spec.name + "/" + std::to_string(k) + ":" + op;
       s.sides = std::move(sides);
-      if (s.stream) {
+      // A step that passes rows on as it reads them (a dedup) leaves them what they were.
+      if (s.stream && !s.stream->emits_in_process()) {
         updates = s.stream->emits_updates();
         updates_from = "step " + std::to_string(k) + " (" + op + ")";
       }
@@ -236,6 +266,8 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
     for (const auto& name : spec.to) {
       const size_t table = declare(name, pipe.output, p + "/to", "pipeline '" + spec.name + "'");
       pipe.tables.push_back(table);
+      pipe.table_key_columns.push_back(
+          CheckedKeyColumns(g->tables_[table], pipe.output, pipe.emits_updates));
       if (pipe.emits_updates && g->tables_[table].key_columns.empty()) {
         errors->Add(p + "/to", "pipeline '" + spec.name + "' emits updates of earlier rows (" +
                                    pipe.updates_from + "): table '" + name +
@@ -250,6 +282,9 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
         step.side_tables.push_back(declare(side.table, side.schema, sp,
                                            "step " + std::to_string(k) + " of pipeline '" +
                                                spec.name + "' (its " + side.field + " rows)"));
+        // Side rows are records (late rows, unmatched rows), never updates.
+        step.side_key_columns.push_back(
+            CheckedKeyColumns(g->tables_[step.side_tables.back()], side.schema, false));
       }
     }
   }
@@ -279,7 +314,8 @@ void Graph::BindState(CommitStore* store) {
 void Graph::AddChannel(const Channel& channel) {
   if (channel.source >= source_pipelines_.size()) return;
   // Only the first stream step on each path from the source reads the source's records; the
-  // steps after it read what it emits (at batch ends, on a channel of its own).
+  // steps after it read what it emits (at batch ends, on a channel of its own), unless it emits
+  // as it reads (emits_in_process: a dedup with "within"), passing the source's channels on.
   std::vector<Edge> todo = source_pipelines_[channel.source];
   std::vector<bool> seen(pipelines_.size(), false);
   while (!todo.empty()) {
@@ -291,6 +327,7 @@ void Graph::AddChannel(const Channel& channel) {
     for (auto& s : pipelines_[i]->steps) {
       if (!s.stream) continue;
       s.stream->AddChannel(channel);
+      if (s.stream->emits_in_process()) continue;  // its rows keep the source's channel
       reached_stream_step = true;
       break;
     }
@@ -382,7 +419,14 @@ Status Graph::WriteTable(size_t table, const Row& row, const Run& run) {
 
 Status Graph::Deliver(size_t index, Row row, const Run& run) {
   Pipeline& p = *pipelines_[index];
-  for (size_t t : p.tables) RETURN_IF_ERROR(WriteTable(t, row, run));
+  for (size_t n = 0; n < p.tables.size(); ++n) {
+    const size_t t = p.tables[n];
+    if (Status s = CheckKey(tables_[t], p.table_key_columns[n], row); !s.ok()) {
+      RETURN_IF_ERROR(Failed(run, "table:" + tables_[t].name, s, row));
+      continue;
+    }
+    RETURN_IF_ERROR(WriteTable(t, row, run));
+  }
   for (size_t r = 0; r < p.downstream.size(); ++r) {
     RETURN_IF_ERROR(
         Enter(p.downstream[r], r + 1 == p.downstream.size() ? std::move(row) : row, run));

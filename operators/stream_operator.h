@@ -93,6 +93,11 @@ class StreamOperator : public Operator {
   // True for an operator that may start a pipeline with several inputs (a join).
   virtual bool reads_several_inputs() const { return false; }
 
+  // True for an operator that emits rows only from Process(), at once, on the channel of the
+  // row it got (a dedup with "within"): the stream operators after it then read the source's
+  // channels too, and Graph::AddChannel declares those channels to them as well.
+  virtual bool emits_in_process() const { return false; }
+
   virtual StateStats state_stats() const { return {}; }
 
   // Drops everything cached in memory: the next row reads the committed state again. For a
