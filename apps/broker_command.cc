@@ -63,12 +63,12 @@ Status RunBroker(const BrokerFlags& flags) {
     RETURN_IF_ERROR(ParseHttpAddress(flags.http, &http_options));
     http_options.api_key = broker_options.api_key;
     http_options.sigv4 = sigv4;
-    if (broker_options.api_key.empty() && !sigv4 && !IsLoopbackHost(http_options.host)) {
+    if (broker_options.api_key.empty() && !sigv4 && !IsLoopbackHost(http_options.server.host)) {
       spdlog::warn(
           "http gateway listens beyond loopback without auth: anyone who reaches host={} port={} "
           "may create, read and delete streams; set PINSTREAM_API_KEY, --api-key-file or "
           "--aws-credentials",
-          http_options.host, http_options.port);
+          http_options.server.host, http_options.server.port);
     }
   }
   ASSIGN_OR_RETURN(auto broker, Broker::Start(store.get(), broker_options));

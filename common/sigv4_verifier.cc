@@ -1,14 +1,14 @@
 #include "common/sigv4_verifier.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
 #include <ctime>
 #include <optional>
+
+#include "common/hmac.h"
+#include "common/url_encoding.h"
 
 namespace pinstream {
 
@@ -27,52 +27,7 @@ std::string ToHex(const unsigned char* data, size_t n) {
   return out;
 }
 
-std::string Hmac(std::string_view key, std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &len);
-  return std::string(reinterpret_cast<const char*>(out.data()), len);
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 }  // namespace
-
-std::string UriEncode(std::string_view s, bool keep_slash) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~' || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += "0123456789ABCDEF"[c >> 4];
-      out += "0123456789ABCDEF"[c & 0xf];
-    }
-  }
-  return out;
-}
 
 // The path with "." and ".." segments resolved and empty segments dropped (as botocore's
 // normpath does), a trailing slash kept; then each segment encoded once more, so the path as
@@ -130,11 +85,11 @@ std::string HexSha256(std::string_view data) {
 
 std::string Sign(std::string_view secret, std::string_view date, std::string_view region,
                  std::string_view service, std::string_view string_to_sign) {
-  const std::string k_date = Hmac("AWS4" + std::string(secret), date);
-  const std::string k_region = Hmac(k_date, region);
-  const std::string k_service = Hmac(k_region, service);
-  const std::string k_signing = Hmac(k_service, "aws4_request");
-  const std::string sig = Hmac(k_signing, string_to_sign);
+  const std::string k_date = HmacSha256("AWS4" + std::string(secret), date);
+  const std::string k_region = HmacSha256(k_date, region);
+  const std::string k_service = HmacSha256(k_region, service);
+  const std::string k_signing = HmacSha256(k_service, "aws4_request");
+  const std::string sig = HmacSha256(k_signing, string_to_sign);
   return ToHex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size());
 }
 
@@ -381,8 +336,7 @@ Status SigV4Verifier::Verify(const SigV4Request& r, int64_t now_ms) const {
                                      "\n" + sigv4::HexSha256(canonical);
   const std::string expected =
       sigv4::Sign(secret->second, scope[1], scope[2], scope[3], string_to_sign);
-  if (expected.size() != auth.signature.size() ||
-      CRYPTO_memcmp(expected.data(), auth.signature.data(), expected.size()) != 0) {
+  if (!ConstantTimeEquals(expected, auth.signature)) {
     return Status::InvalidSignature(kSignatureMismatch);
   }
   return Status::OK();

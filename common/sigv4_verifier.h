@@ -56,11 +56,9 @@ class SigV4Verifier {
   std::map<std::string, std::string, std::less<>> secret_by_key_id_;
 };
 
-// Building blocks, exposed for tests and for signing.
+// Building blocks, exposed for tests and for signing (the URI encoding is UriEncode in
+// common/url_encoding.h).
 namespace sigv4 {
-// RFC 3986 encoding: unreserved characters stay, every other byte is %XX (upper-case hex);
-// '/' stays when `keep_slash`.
-std::string UriEncode(std::string_view s, bool keep_slash);
 std::string CanonicalUri(std::string_view raw_path);
 std::string CanonicalQuery(std::string_view raw_query);
 std::string HexSha256(std::string_view data);

@@ -1,10 +1,10 @@
 #include "stream/curve_keys.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <zmq.h>
 
 #include <array>
+
+#include "common/hmac.h"
 
 namespace pinstream {
 
@@ -20,17 +20,14 @@ struct KeyPair {
 };
 
 Result<KeyPair> DerivePair(std::string_view api_key, std::string_view label) {
-  std::array<unsigned char, 32> secret{};
-  unsigned int len = 0;
-  if (HMAC(EVP_sha256(), api_key.data(), static_cast<int>(api_key.size()),
-           reinterpret_cast<const unsigned char*>(label.data()), label.size(), secret.data(),
-           &len) == nullptr ||
-      len != secret.size()) {
+  const std::string secret = HmacSha256(api_key, label);
+  if (secret.size() != kHmacSha256Size) {
     return Status::Internal("HMAC-SHA256 failed deriving a CURVE key");
   }
   std::array<char, 41> secret_z85{};
   std::array<char, 41> public_z85{};
-  if (zmq_z85_encode(secret_z85.data(), secret.data(), secret.size()) == nullptr ||
+  if (zmq_z85_encode(secret_z85.data(), reinterpret_cast<const uint8_t*>(secret.data()),
+                     secret.size()) == nullptr ||
       zmq_curve_public(public_z85.data(), secret_z85.data()) != 0) {
     return Status::Internal("libzmq could not derive a CURVE public key");
   }

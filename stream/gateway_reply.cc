@@ -4,6 +4,8 @@
 
 #include <cctype>
 
+#include "common/json_dump.h"
+
 namespace pinstream {
 
 namespace {
@@ -47,10 +49,6 @@ HttpError ErrorFromStatus(const Status& s, GatewayDialect dialect) {
   std::string type =
       KinesisStatusOf(s.code()) == 500 ? "InternalFailure" : std::string(s.TypeName());
   return HttpError{status, std::move(type), s.message()};
-}
-
-std::string DumpJson(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void ReplyJson(int status, const nlohmann::json& body, const char* content_type,

@@ -41,9 +41,6 @@ int KinesisStatusOf(Status::Code code);
 // InternalFailure, as Kinesis calls them; the REST proxies answer 404 and 409 where they apply).
 HttpError ErrorFromStatus(const Status& s, GatewayDialect dialect);
 
-// Compact JSON text; invalid UTF-8 in strings is replaced rather than thrown on.
-std::string DumpJson(const nlohmann::json& j);
-
 void ReplyJson(int status, const nlohmann::json& body, const char* content_type, HttpResponse* res);
 void ReplyError(GatewayDialect dialect, const HttpError& e, HttpResponse* res);
 

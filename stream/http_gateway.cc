@@ -5,7 +5,6 @@
 #include <charconv>
 
 #include "stream/gateway_router.h"
-#include "stream/http_server.h"
 #include "stream/put_records_json.h"
 
 namespace pinstream {
@@ -28,21 +27,11 @@ HttpGateway::~HttpGateway() { Stop(); }
 
 Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(StreamStore* store,
                                                         const Options& options) {
-  if (options.threads < 1) return Status::InvalidArgument("the HTTP gateway needs a thread");
+  if (options.server.threads < 1) return Status::InvalidArgument("the HTTP gateway needs a thread");
   auto impl = std::make_unique<Impl>(store, options);
   GatewayRouter* router = &impl->router;
-  HttpServer::Options server_options;
-  server_options.host = options.host;
-  server_options.port = options.port;
-  server_options.threads = options.threads;
-  server_options.max_body_bytes = options.max_body_bytes;
-  server_options.max_header_bytes = options.max_header_bytes;
-  server_options.max_connections = options.max_connections;
-  server_options.header_timeout = options.header_timeout;
-  server_options.body_timeout = options.body_timeout;
-  server_options.idle_timeout = options.keep_alive_timeout;
   ASSIGN_OR_RETURN(impl->server, HttpServer::Start(
-                                     server_options,
+                                     options.server,
                                      [router](const HttpRequest& req, HttpResponse* res) {
                                        router->Handle(req, res);
                                      },
@@ -50,15 +39,16 @@ Result<std::unique_ptr<HttpGateway>> HttpGateway::Start(StreamStore* store,
                                               std::string_view message, HttpResponse* res) {
                                        router->RenderTransportError(head, status, message, res);
                                      }));
-  spdlog::info("http gateway listening url=http://{}:{} threads={} api_key={}", options.host,
-               impl->server->port(), options.threads, options.api_key.empty() ? "off" : "on");
+  spdlog::info("http gateway listening url=http://{}:{} threads={} api_key={}", options.server.host,
+               impl->server->port(), options.server.threads,
+               options.api_key.empty() ? "off" : "on");
   return std::unique_ptr<HttpGateway>(new HttpGateway(std::move(impl)));
 }
 
 int HttpGateway::port() const { return impl_->server->port(); }
 
 std::string HttpGateway::url() const {
-  std::string host = impl_->options.host;
+  std::string host = impl_->options.server.host;
   if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
   if (host == "::") host = "::1";
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
@@ -84,8 +74,8 @@ Status ParseHttpAddress(std::string_view text, HttpGateway::Options* options) {
   if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 0 || port > 65535) {
     return Status::InvalidArgument("--http: invalid port '" + std::string(port_text) + "'");
   }
-  options->host = host.empty() ? "127.0.0.1" : std::string(host);
-  options->port = port;
+  options->server.host = host.empty() ? "127.0.0.1" : std::string(host);
+  options->server.port = port;
   return Status::OK();
 }
 

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -8,6 +7,7 @@
 
 #include "common/result.h"
 #include "common/sigv4_verifier.h"
+#include "stream/http_server.h"
 #include "stream/stream_store.h"
 
 namespace pinstream {
@@ -22,44 +22,33 @@ namespace pinstream {
 //
 // With an API key configured, every route answers 403 unless the `x-api-key` header holds it.
 //
-// The transport is HttpServer: asynchronous, so that slow or idle connections cost memory and not
-// a worker; `threads` threads run the routes. It holds the limits a hostile client meets: bodies
-// over `max_body_bytes` (declared or chunked) are 413, unframed POST/PUT 411, smuggling-shaped
-// framing 400, headers over `max_header_bytes` 431; a request's headers must arrive within
-// `header_timeout`, its body within `body_timeout`, and a keep-alive connection idle for
-// `keep_alive_timeout` is closed. Past `max_connections` open connections a new one is answered 503
-// and closed. JSON bodies nesting deeper than kMaxJsonDepth (common/json_limits.h) are 400.
+// The transport is HttpServer, configured by Options::server: asynchronous, so that slow or idle
+// connections cost memory and not a worker; `server.threads` threads run the routes. It holds the
+// limits a hostile client meets (HttpServer states them): bodies over `server.max_body_bytes`
+// (declared or chunked) are 413, unframed POST/PUT 411, smuggling-shaped framing 400, headers over
+// `server.max_header_bytes` 431; requests that miss `server.header_timeout` or
+// `server.body_timeout`, and keep-alive connections idle past `server.idle_timeout`, are closed;
+// past `server.max_connections` open connections a new one is answered 503 and closed. JSON
+// bodies nesting deeper than kMaxJsonDepth (common/json_limits.h) are 400.
 //
 // Borrows the store, which must outlive the gateway. Start() returns once the port is bound and
-// listening. The server keeps up to `threads` request bodies' buffers for reuse, so the gateway
-// holds up to about twice `max_body_bytes` per thread that has served such a body. Stop() (or the
-// destructor) closes the port and every connection and joins every thread; it is idempotent but
-// not to be called from two threads at once.
+// listening. The server keeps up to `server.threads` request bodies' buffers for reuse, so the
+// gateway holds up to about twice `server.max_body_bytes` per thread that has served such a body.
+// Stop() (or the destructor) closes the port and every connection and joins every thread; it is
+// idempotent but not to be called from two threads at once.
 class HttpGateway {
  public:
   // Kinesis's 5 MiB PutRecords limit, plus base64's third and the JSON around it.
   static constexpr size_t kDefaultMaxBodyBytes = size_t{7} << 20;
 
   struct Options {
-    std::string host = "127.0.0.1";
-    int port = 8080;      // 0 picks a free port
+    // Address, threads, limits and deadlines of the transport. A gateway listens on port 8080
+    // (0 picks a free one) with 16 threads and takes bodies up to kDefaultMaxBodyBytes; the other
+    // limits are HttpServer's defaults.
+    HttpServer::Options server{.port = 8080, .threads = 16, .max_body_bytes = kDefaultMaxBodyBytes};
     std::string api_key;  // empty: no key is required
     // Set: every Kinesis request must carry a valid AWS SigV4 signature (see GatewayRouter).
     std::shared_ptr<const SigV4Verifier> sigv4;
-    int threads = 16;
-    size_t max_body_bytes = kDefaultMaxBodyBytes;
-    // Request line and headers together; Kinesis clients send about 1 KiB.
-    size_t max_header_bytes = size_t{64} << 10;
-    // Open connections (idle ones included). Each costs a file descriptor, so the process's
-    // descriptor limit must be above it for the cap to be the one that holds.
-    size_t max_connections = 10'000;
-    // Total time for a request's headers, from its first byte (or the connect): a client that
-    // trickles them is closed.
-    std::chrono::milliseconds header_timeout{10'000};
-    // Total time to read a body (7 MiB in 60 s is 120 KB/s) and, again, to write a response.
-    std::chrono::milliseconds body_timeout{60'000};
-    // Idle time after which a keep-alive connection is closed.
-    std::chrono::milliseconds keep_alive_timeout{5'000};
   };
 
   static Result<std::unique_ptr<HttpGateway>> Start(StreamStore* store, const Options& options);
@@ -68,7 +57,7 @@ class HttpGateway {
   HttpGateway(const HttpGateway&) = delete;
   HttpGateway& operator=(const HttpGateway&) = delete;
 
-  // The bound port (the one picked when Options::port was 0).
+  // The bound port (the one picked when Options::server.port was 0).
   int port() const;
   // "http://HOST:PORT" for clients; a wildcard host is given as the loopback address.
   std::string url() const;
@@ -82,7 +71,7 @@ class HttpGateway {
   std::unique_ptr<Impl> impl_;
 };
 
-// Parses `--http`'s "HOST:PORT" (or "[V6ADDR]:PORT") into options->host and options->port.
+// Parses `--http`'s "HOST:PORT" (or "[V6ADDR]:PORT") into options->server.host and .port.
 // A missing host (":8080") means 127.0.0.1.
 Status ParseHttpAddress(std::string_view text, HttpGateway::Options* options);
 

@@ -60,10 +60,17 @@ class HttpServer {
     int port = 0;  // 0 picks a free port
     int threads = 4;
     size_t max_body_bytes = size_t{7} << 20;
+    // Request line and headers together; Kinesis clients send about 1 KiB.
     size_t max_header_bytes = size_t{64} << 10;
+    // Open connections (idle ones included). Each costs a file descriptor, so the process's
+    // descriptor limit must be above it for the cap to be the one that holds.
     size_t max_connections = 10'000;
+    // Total time for a request's headers, from its first byte (or the connect): a client that
+    // trickles them is closed.
     std::chrono::milliseconds header_timeout{10'000};
+    // Total time to read a body (7 MiB in 60 s is 120 KB/s) and, again, to write a response.
     std::chrono::milliseconds body_timeout{60'000};
+    // Idle time after which a keep-alive connection is closed.
     std::chrono::milliseconds idle_timeout{5'000};
     std::chrono::milliseconds linger_timeout{5'000};
   };

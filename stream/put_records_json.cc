@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
+#include "common/json_dump.h"
 
 namespace pinstream {
 
@@ -138,8 +139,7 @@ std::string EncodePutRecordsResponse(std::span<const PutResult> results) {
       out += "{\"ErrorCode\":";
       out += nlohmann::json(r.status.TypeName()).dump();
       out += ",\"ErrorMessage\":";
-      out += nlohmann::json(r.status.message())
-                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      out += DumpJson(nlohmann::json(r.status.message()));
       out += '}';
     }
   }

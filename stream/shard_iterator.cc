@@ -1,12 +1,10 @@
 #include "stream/shard_iterator.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include "common/base64.h"
 #include "common/coding.h"
+#include "common/hmac.h"
 #include "stream/stream_types.h"
 
 namespace pinstream {
@@ -44,10 +42,10 @@ Result<ShardIterator> DecodeFields(std::string_view raw) {
   return it;
 }
 
-void Mac(std::string_view secret, std::string_view fields, unsigned char out[EVP_MAX_MD_SIZE]) {
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(fields.data()), fields.size(), out, &len);
+// HMAC-SHA256 truncated to its first kMacSize bytes; empty if OpenSSL failed, so that a token
+// made then carries no MAC and is refused.
+std::string Mac(std::string_view secret, std::string_view fields) {
+  return HmacSha256(secret, fields).substr(0, kMacSize);
 }
 
 }  // namespace
@@ -68,9 +66,7 @@ Result<std::string> IteratorSigner::NewSecret() {
 
 std::string IteratorSigner::Encode(const ShardIterator& it) const {
   std::string raw = EncodeFields(it);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  Mac(secret_, raw, mac);
-  raw.append(reinterpret_cast<const char*>(mac), kMacSize);
+  raw += Mac(secret_, raw);
   return Base64Encode(raw);
 }
 
@@ -78,9 +74,11 @@ Result<ShardIterator> IteratorSigner::Decode(std::string_view token, int64_t now
   auto raw = Base64Decode(token);
   if (!raw.ok()) return Invalid();
   ASSIGN_OR_RETURN(ShardIterator it, DecodeFields(*raw));
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  Mac(secret_, std::string_view(*raw).substr(0, kFieldsSize), mac);
-  if (CRYPTO_memcmp(mac, raw->data() + kFieldsSize, kMacSize) != 0) return Invalid();
+  const std::string_view token_bytes = *raw;
+  if (!ConstantTimeEquals(Mac(secret_, token_bytes.substr(0, kFieldsSize)),
+                          token_bytes.substr(kFieldsSize))) {
+    return Invalid();
+  }
   if (it.issued_ms > now_ms + kMaxFutureMs) return Invalid();
   if (now_ms - it.issued_ms > kIteratorLifetimeMs) {
     return Status::ExpiredIterator("iterator expired at " +

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/url_encoding.h"
 #include "tests/test_util.h"
 
 namespace pinstream {
@@ -163,7 +164,7 @@ TEST(SigV4VerifierTest, CanonicalPartsFollowAws) {
   EXPECT_EQ(sigv4::CanonicalUri("/./a/../b"), "/b");
   EXPECT_EQ(sigv4::CanonicalUri("/%E1%88%B4"), "/%25E1%2588%25B4");
   EXPECT_EQ(sigv4::CanonicalQuery("b=2&a=x%2fy&a=1&c"), "a=1&a=x%2Fy&b=2&c=");
-  EXPECT_EQ(sigv4::UriEncode("a b/~", true), "a%20b/~");
+  EXPECT_EQ(UriEncode("a b/~", true), "a%20b/~");
   EXPECT_EQ(sigv4::HexSha256(""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }

@@ -396,8 +396,8 @@ TEST(EmulatorGatewayTest, ThroughTheRestProxy) {
   store_options.path = dir.Sub("db");
   ASSERT_OK_AND_ASSIGN(auto store, StreamStore::Open(store_options));
   HttpGateway::Options gateway_options;
-  gateway_options.port = 0;
-  gateway_options.threads = 2;
+  gateway_options.server.port = 0;
+  gateway_options.server.threads = 2;
   ASSERT_OK_AND_ASSIGN(auto gateway, HttpGateway::Start(store.get(), gateway_options));
   Broker::Options broker_options;
   broker_options.listen = "tcp://127.0.0.1:*";

@@ -135,9 +135,9 @@ class HttpGatewayHardeningTest : public ::testing::Test {
     auto store = StreamStore::Open(store_options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
-    options_.host = "127.0.0.1";
-    options_.port = 0;
-    options_.threads = 4;
+    options_.server.host = "127.0.0.1";
+    options_.server.port = 0;
+    options_.server.threads = 4;
   }
 
   void Start() {
@@ -214,7 +214,7 @@ TEST_F(HttpGatewayHardeningTest, UnframedPostIs411) {
 // A chunked body has no length to check up front: the server counts as it reads, answers 413
 // once the limit is passed and closes the connection; it never holds more than the limit.
 TEST_F(HttpGatewayHardeningTest, ChunkedBodyOverTheLimitIs413AndCloses) {
-  options_.max_body_bytes = 64 << 10;
+  options_.server.max_body_bytes = 64 << 10;
   Start();
   for (const std::string path : {"/streams/s/records", "/topics/s"}) {
     RawConnection c(gateway_->port());
@@ -250,7 +250,7 @@ TEST_F(HttpGatewayHardeningTest, ChunkedBodyOverTheLimitIs413AndCloses) {
 }
 
 TEST_F(HttpGatewayHardeningTest, DeclaredOversizeBodyIs413BeforeItIsSent) {
-  options_.max_body_bytes = 64 << 10;
+  options_.server.max_body_bytes = 64 << 10;
   Start();
   RawConnection c(gateway_->port());
   ASSERT_TRUE(
@@ -280,7 +280,7 @@ TEST_F(HttpGatewayHardeningTest, ExpectContinueIsHonoured) {
 // Headers trickled a byte at a time: the header deadline is a total, so the trickle does not
 // keep the connection.
 TEST_F(HttpGatewayHardeningTest, SlowlorisIsClosedByTheHeaderDeadline) {
-  options_.header_timeout = milliseconds(500);
+  options_.server.header_timeout = milliseconds(500);
   Start();
   RawConnection c(gateway_->port());
   ASSERT_TRUE(c.Send("GET /streams HTTP/1.1\r\nHost: x\r\n"));
@@ -302,7 +302,7 @@ TEST_F(HttpGatewayHardeningTest, SlowlorisIsClosedByTheHeaderDeadline) {
 }
 
 TEST_F(HttpGatewayHardeningTest, IdleKeepAliveConnectionIsClosed) {
-  options_.keep_alive_timeout = milliseconds(300);
+  options_.server.idle_timeout = milliseconds(300);
   Start();
   RawConnection c(gateway_->port());
   ASSERT_TRUE(c.Send("GET /streams HTTP/1.1\r\nHost: x\r\n\r\n"));
@@ -315,7 +315,7 @@ TEST_F(HttpGatewayHardeningTest, IdleKeepAliveConnectionIsClosed) {
 }
 
 TEST_F(HttpGatewayHardeningTest, SlowBodyIsClosedByTheBodyDeadline) {
-  options_.body_timeout = milliseconds(300);
+  options_.server.body_timeout = milliseconds(300);
   Start();
   RawConnection c(gateway_->port());
   ASSERT_TRUE(c.Send("PUT /streams/s/record HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"));
@@ -351,7 +351,7 @@ TEST_F(HttpGatewayHardeningTest, ThousandSlowConnectionsDoNotStarveAFreshClient)
 }
 
 TEST_F(HttpGatewayHardeningTest, ConnectionsPastTheCapAre503) {
-  options_.max_connections = 8;
+  options_.server.max_connections = 8;
   Start();
   std::vector<std::unique_ptr<RawConnection>> open;
   for (int i = 0; i < 8; ++i) open.push_back(std::make_unique<RawConnection>(gateway_->port()));

@@ -73,9 +73,9 @@ class HttpGatewayTest : public ::testing::Test {
       store_ = std::move(store).value();
     }
     HttpGateway::Options options;
-    options.host = "127.0.0.1";
-    options.port = 0;
-    options.threads = 4;
+    options.server.host = "127.0.0.1";
+    options.server.port = 0;
+    options.server.threads = 4;
     options.api_key = api_key;
     auto gateway = HttpGateway::Start(store_.get(), options);
     ASSERT_TRUE(gateway.ok()) << gateway.status().ToString();
@@ -795,10 +795,10 @@ TEST(HttpGatewayStartTest, BindFailureIsAnError) {
   auto store = StreamStore::Open(store_options);
   ASSERT_TRUE(store.ok());
   HttpGateway::Options options;
-  options.port = 0;
+  options.server.port = 0;
   auto first = HttpGateway::Start(store->get(), options);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  options.port = (*first)->port();
+  options.server.port = (*first)->port();
   auto second = HttpGateway::Start(store->get(), options);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), Status::Code::kIOError);
@@ -807,14 +807,14 @@ TEST(HttpGatewayStartTest, BindFailureIsAnError) {
 TEST(ParseHttpAddressTest, HostAndPort) {
   HttpGateway::Options o;
   ASSERT_OK(ParseHttpAddress("0.0.0.0:8080", &o));
-  EXPECT_EQ(o.host, "0.0.0.0");
-  EXPECT_EQ(o.port, 8080);
+  EXPECT_EQ(o.server.host, "0.0.0.0");
+  EXPECT_EQ(o.server.port, 8080);
   ASSERT_OK(ParseHttpAddress(":0", &o));
-  EXPECT_EQ(o.host, "127.0.0.1");
-  EXPECT_EQ(o.port, 0);
+  EXPECT_EQ(o.server.host, "127.0.0.1");
+  EXPECT_EQ(o.server.port, 0);
   ASSERT_OK(ParseHttpAddress("[::1]:9000", &o));
-  EXPECT_EQ(o.host, "::1");
-  EXPECT_EQ(o.port, 9000);
+  EXPECT_EQ(o.server.host, "::1");
+  EXPECT_EQ(o.server.port, 9000);
   EXPECT_FALSE(ParseHttpAddress("8080", &o).ok());
   EXPECT_FALSE(ParseHttpAddress("host:", &o).ok());
   EXPECT_FALSE(ParseHttpAddress("host:70000", &o).ok());
