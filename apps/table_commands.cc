@@ -1,6 +1,9 @@
 // `pinstream table list|describe|history|scan|export`: reads a processor's tables (SPEC §7)
-// through a read-only ProcessorStore, so it works while the processor runs.
+// through a read-only ProcessorStore, so it works while the processor runs. `table vacuum`
+// applies retention by hand (sinks/retention.h): it opens the store for writing, so it refuses
+// to run beside a processor (RocksDB's lock); with --dry-run it reads only, and runs anywhere.
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 
@@ -18,9 +21,14 @@ using ojson = nlohmann::ordered_json;
 struct TableFlags {
   std::string data;
   std::string name;
-  int64_t version = -1;  // -1: the newest
-  int64_t limit = -1;    // -1: no limit
+  int64_t version = -1;   // -1: the newest
+  std::string timestamp;  // time travel by time (ISO-8601); empty: by --version
+  int64_t limit = -1;     // -1: no limit
   std::string format = "jsonl";
+  // vacuum
+  std::vector<std::string> tables;
+  std::string retain;
+  bool dry_run = false;
 };
 
 // Writes output lines through one buffer: scans print millions of rows.
@@ -62,7 +70,13 @@ Result<Table*> FindTable(ProcessorStore* store, const std::string& name) {
   return table;
 }
 
-std::optional<int64_t> VersionFlag(const TableFlags& f) {
+// The version --version or --timestamp names; nullopt for the newest.
+Result<std::optional<int64_t>> VersionFlag(const TableFlags& f, const Table& t) {
+  if (!f.timestamp.empty()) {
+    ASSIGN_OR_RETURN(int64_t ms, ParseTimestampMillis(f.timestamp));
+    ASSIGN_OR_RETURN(int64_t v, t.VersionAt(ms));
+    return std::optional<int64_t>(v);
+  }
   return f.version >= 0 ? std::optional<int64_t>(f.version) : std::nullopt;
 }
 
@@ -153,7 +167,8 @@ Status Scan(const TableFlags& f, bool csv) {
   }
   int64_t printed = 0;
   Status limit_reached = Status::ResourceInUse("limit");  // a sentinel that ends the scan early
-  Status s = t->Scan(VersionFlag(f), [&](const Row& row) -> Status {
+  ASSIGN_OR_RETURN(std::optional<int64_t> version, VersionFlag(f, *t));
+  Status s = t->Scan(version, [&](const Row& row) -> Status {
     if (f.limit >= 0 && printed >= f.limit) return limit_reached;
     ++printed;
     if (csv) {
@@ -172,6 +187,39 @@ Status Scan(const TableFlags& f, bool csv) {
   return s;
 }
 
+// One JSON line per table and per topology vacuumed, then a summary with the store's size.
+Status Vacuum(const TableFlags& f) {
+  VacuumOptions options;
+  options.tables = f.tables;
+  options.dry_run = f.dry_run;
+  if (!f.retain.empty()) {
+    ASSIGN_OR_RETURN(int64_t ms, ParseDurationMillis(f.retain));
+    if (ms < 0) return Status::InvalidArgument("--retain must not be negative");
+    options.retain_ms = ms;
+  }
+  if (!std::filesystem::exists(std::filesystem::path(f.data) / "CURRENT")) {
+    return Status::ResourceNotFound("no processor store at '" + f.data + "'");
+  }
+  ProcessorStore::Options store_options;
+  store_options.path = f.data;
+  store_options.read_only = f.dry_run;
+  store_options.sync = true;
+  ASSIGN_OR_RETURN(auto store, ProcessorStore::Open(store_options));
+  ASSIGN_OR_RETURN(VacuumReport report, store->Vacuum(options));
+  for (const auto& t : report.tables) {
+    ojson j = t.ToJson();
+    j["dry_run"] = f.dry_run;
+    Print(j);
+  }
+  for (const auto& b : report.topologies) {
+    ojson j = b.ToJson();
+    j["dry_run"] = f.dry_run;
+    Print(j);
+  }
+  Print(report.SummaryJson(f.dry_run));
+  return Status::OK();
+}
+
 }  // namespace
 
 void AddTableCommands(CLI::App& app, Action* action) {
@@ -185,8 +233,12 @@ void AddTableCommands(CLI::App& app, Action* action) {
     return cmd;
   };
   auto add_version = [&](CLI::App* cmd) {
-    cmd->add_option("--version", f->version, "read the table as of this version (time travel)")
-        ->check(CLI::NonNegativeNumber);
+    auto* version =
+        cmd->add_option("--version", f->version, "read the table as of this version (time travel)")
+            ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--timestamp", f->timestamp,
+                    "read the table as it was at this time (ISO-8601 UTC, time travel)")
+        ->excludes(version);
   };
   auto add_limit = [&](CLI::App* cmd, const char* help) {
     cmd->add_option("--limit", f->limit, help)->check(CLI::NonNegativeNumber);
@@ -215,6 +267,20 @@ void AddTableCommands(CLI::App& app, Action* action) {
       ->check(CLI::IsMember({"jsonl", "csv"}))
       ->capture_default_str();
   exp->callback([=] { *action = [f] { return Scan(*f, f->format == "csv"); }; });
+
+  auto* vacuum = add("vacuum",
+                     "apply retention by hand (Delta's VACUUM): drop table versions older than "
+                     "the retention and the rows only they need, and every topology's batch "
+                     "records and undo logs older than its rewind_retention; prints what goes as "
+                     "JSON lines. Stop the processor first (or use --dry-run)",
+                     false);
+  vacuum->add_option("tables", f->tables,
+                     "only these tables (then no batch records are trimmed); default: all");
+  vacuum->add_option("--retain", f->retain,
+                     "keep this much table history (e.g. 168h, 7d, 0s); default: the "
+                     "history_retention of the topology writing the table, else 7d");
+  vacuum->add_flag("--dry-run", f->dry_run, "print what would go, remove nothing");
+  vacuum->callback([=] { *action = [f] { return Vacuum(*f); }; });
 }
 
 }  // namespace pinstream::cli

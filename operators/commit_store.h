@@ -47,6 +47,19 @@ inline Result<IteratorPosition> ResumePosition(std::string_view offset) {
   return ParseIteratorPosition(offset);
 }
 
+// How long a topology's history stays (topologies/README.md, "Retention"), as Delta Lake's
+// delta.logRetentionDuration and VACUUM's retention do.
+struct RetentionPolicy {
+  // Table versions committed longer ago than this leave the history (time travel to them is
+  // refused), and so do the rows only they need; the version current at the cutoff stays.
+  int64_t history_ms = int64_t{7} * 24 * 3600 * 1000;
+  // The batch records and undo logs of older batches are dropped: `offsets reset
+  // --rewind-tables` can go back to the batch current at the cutoff, no further.
+  int64_t rewind_ms = int64_t{24} * 3600 * 1000;
+  // A store applies the policy itself, at most this often (commit time), not at every batch.
+  int64_t check_interval_ms = int64_t{60} * 1000;
+};
+
 // A table a topology writes: no key columns means append; key columns mean upsert by key.
 struct TableDef {
   std::string name;
@@ -122,6 +135,15 @@ class CommitStore {
 
   // Drops everything staged since the last Commit.
   virtual void Abort() = 0;
+
+  // Applies `policy` to `topology` (its tables, batch records and undo logs) from now on: the
+  // store trims them itself as part of the commits' writes, at most every
+  // policy.check_interval_ms, the first time with the first Commit after this call. Call once
+  // after the topology's tables are opened, before its first Commit. A store that keeps
+  // everything (the default) ignores it.
+  virtual Status SetRetention(std::string_view /*topology*/, const RetentionPolicy& /*policy*/) {
+    return Status::OK();
+  }
 };
 
 }  // namespace pinstream

@@ -29,9 +29,7 @@ namespace {
 constexpr char kMetaFamily[] = "meta";
 constexpr char kRowsFamily[] = "rows";
 constexpr char kStateFamily[] = "state";
-constexpr char kBatchPrefix[] = "batch/";
 constexpr char kOffsetsPrefix[] = "offsets/";
-constexpr char kUndoPrefix[] = "undo/";
 // What a state entry costs besides its key and value: the node, hash slot, strings and flags.
 constexpr size_t kStateEntryOverhead = 136;
 
@@ -74,38 +72,6 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Status::IOError(std::string(what) + ": " + s.ToString());
 }
 
-std::string OffsetsKey(std::string_view topology) {
-  return std::string(kOffsetsPrefix) + std::string(topology);
-}
-
-std::string BatchPrefix(std::string_view topology) {
-  return std::string(kBatchPrefix) + std::string(topology) + "/";
-}
-
-std::string UndoPrefix(std::string_view topology) {
-  return std::string(kUndoPrefix) + std::string(topology) + "/";
-}
-
-// `prefix` [id:8]: one batch's key under a "<kind>/<topology>/" prefix.
-std::string BatchKey(std::string prefix, int64_t batch_id) {
-  PutFixed64BE(&prefix, static_cast<uint64_t>(batch_id));
-  return prefix;
-}
-
-// The keys under `prefix` [id:8] with an id above `after`, in id order. Another topology's
-// name may extend this one's ("a" and "a/b"): its keys are longer and are skipped.
-Result<std::vector<std::string>> BatchKeysAfter(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
-                                                const std::string& prefix, int64_t after) {
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
-  std::vector<std::string> keys;
-  for (it->Seek(BatchKey(prefix, after + 1)); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    if (it->key().size() == prefix.size() + 8) keys.push_back(it->key().ToString());
-  }
-  RETURN_IF_ERROR(FromRocks(it->status(), "listing batches"));
-  return keys;
-}
-
 // The write-ahead log files in `path`. RocksDB deletes a WAL only after the MANIFEST records
 // that its contents were flushed; a read-only open during which no WAL disappeared therefore
 // replayed every WAL that its MANIFEST needs. (One that did not may have read the MANIFEST before
@@ -136,14 +102,6 @@ class NullLogger final : public rocksdb::Logger {
   void Logv(const char* /*format*/, va_list /*ap*/) override {}
 };
 
-Result<BatchRecord> ParseBatchRecord(std::string_view topology, rocksdb::Slice value) {
-  auto j = nlohmann::json::parse(value.ToStringView(), nullptr, false);
-  if (j.is_discarded()) {
-    return Status::Corruption("malformed batch record of topology '" + std::string(topology) + "'");
-  }
-  return BatchRecord::FromJson(topology, j);
-}
-
 }  // namespace
 
 TableSpec DeadLettersSpec() {
@@ -157,57 +115,6 @@ TableSpec DeadLettersSpec() {
     spec.schema.Add(std::move(c));
   }
   return spec;
-}
-
-nlohmann::json OffsetsToJson(const Offsets& offsets) {
-  nlohmann::json j = nlohmann::json::object();
-  for (const auto& [stream, shards] : offsets) j[stream] = shards;
-  return j;
-}
-
-Result<Offsets> OffsetsFromJson(const nlohmann::json& j) {
-  try {
-    return j.get<Offsets>();
-  } catch (const nlohmann::json::exception& e) {
-    return Status::Corruption(std::string("malformed offsets: ") + e.what());
-  }
-}
-
-nlohmann::ordered_json BatchRecord::ToJson() const {
-  nlohmann::ordered_json j;
-  j["batch_id"] = batch_id;
-  j["time"] = FormatIso8601(time_ms);
-  j["offsets"] = OffsetsToJson(offsets);
-  nlohmann::json arrived = nlohmann::json::object();
-  for (const auto& [stream, shards] : arrivals) {
-    for (const auto& [shard, ms] : shards) arrived[stream][shard] = FormatIso8601(ms);
-  }
-  j["arrivals"] = std::move(arrived);
-  j["incarnations"] = incarnations;
-  j["tables"] = tables;
-  return j;
-}
-
-Result<BatchRecord> BatchRecord::FromJson(std::string_view topology, const nlohmann::json& j) {
-  BatchRecord r;
-  r.topology = topology;
-  try {
-    r.batch_id = j.at("batch_id").get<int64_t>();
-    ASSIGN_OR_RETURN(r.time_ms, ParseTimestampMillis(j.at("time").get<std::string>()));
-    ASSIGN_OR_RETURN(r.offsets, OffsetsFromJson(j.at("offsets")));
-    const nlohmann::json arrivals = j.value("arrivals", nlohmann::json::object());
-    for (const auto& [stream, shards] : arrivals.items()) {
-      for (const auto& [shard, time] : shards.items()) {
-        ASSIGN_OR_RETURN(r.arrivals[stream][shard], ParseTimestampMillis(time.get<std::string>()));
-      }
-    }
-    r.incarnations = j.value("incarnations", Incarnations());
-    r.tables = j.at("tables").get<std::map<std::string, int64_t>>();
-  } catch (const nlohmann::json::exception& e) {
-    return Status::Corruption("malformed batch record of topology '" + std::string(topology) +
-                              "': " + e.what());
-  }
-  return r;
 }
 
 // Stages rows of one table into the store's current batch.
@@ -372,6 +279,10 @@ ProcessorStore::ProcessorStore(const Options& options) : options_(options) {}
 
 ProcessorStore::~ProcessorStore() {
   if (write_done_.valid()) (void)AwaitCommits();  // a failure is logged
+  if (compaction_.valid()) {
+    cancel_compaction_.store(true);
+    compaction_.wait();
+  }
   writers_.clear();
   states_.clear();
   tables_.reset();
@@ -485,6 +396,7 @@ Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& opti
   }
   store->tables_ =
       std::make_unique<TableStore>(store->db_.get(), store->meta_, store->rows_, options.clock);
+  store->batch_log_ = std::make_unique<BatchLog>(store->db_.get(), store->meta_);
   RETURN_IF_ERROR(store->tables_->Load());
   store->dead_letters_ = store->tables_->Find(kDeadLettersTable);
   if (!options.read_only) {
@@ -522,11 +434,24 @@ StateStore* ProcessorStore::State(std::string_view op_id) {
 }
 
 Result<Checkpoint> ProcessorStore::LoadCheckpoint(std::string_view topology) {
+  ASSIGN_OR_RETURN(auto rewinding, batch_log_->Rewinding(topology));
+  if (rewinding) {
+    return Status::InvalidArgument(
+        "topology '" + std::string(topology) + "' is halfway through a rewind to batch " +
+        std::to_string(rewinding->to) +
+        " (offsets reset --rewind-tables was interrupted): run it again to finish it");
+  }
+  return ReadCheckpoint(topology);
+}
+
+// The newest batch's checkpoint, without the check for a half-written rewind (which Reset
+// finishes).
+Result<Checkpoint> ProcessorStore::ReadCheckpoint(std::string_view topology) {
   std::string value;
-  auto s = db_->Get(rocksdb::ReadOptions(), meta_, OffsetsKey(topology), &value);
+  auto s = db_->Get(rocksdb::ReadOptions(), meta_, BatchLog::OffsetsKey(topology), &value);
   if (s.IsNotFound()) return Checkpoint();
   RETURN_IF_ERROR(FromRocks(s, "reading the offsets of topology '" + std::string(topology) + "'"));
-  ASSIGN_OR_RETURN(BatchRecord record, ParseBatchRecord(topology, value));
+  ASSIGN_OR_RETURN(BatchRecord record, BatchLog::Parse(topology, value));
   last_batch_ids_[std::string(topology)] = record.batch_id;
   return Checkpoint{std::move(record.offsets), std::move(record.arrivals),
                     std::move(record.incarnations)};
@@ -535,7 +460,7 @@ Result<Checkpoint> ProcessorStore::LoadCheckpoint(std::string_view topology) {
 Result<int64_t> ProcessorStore::LastBatchId(std::string_view topology) {
   auto it = last_batch_ids_.find(topology);
   if (it != last_batch_ids_.end()) return it->second;
-  RETURN_IF_ERROR(LoadCheckpoint(topology).status());
+  RETURN_IF_ERROR(ReadCheckpoint(topology).status());
   it = last_batch_ids_.find(topology);
   return it == last_batch_ids_.end() ? 0 : it->second;
 }
@@ -598,8 +523,17 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
   last_batch_ids_[std::string(topology)] = record.batch_id;
   std::swap(batch_, writing_);
   if (!batch_) batch_ = std::make_unique<rocksdb::WriteBatch>();
+  // Retention runs after the write, on its thread, with what the processor's thread knows now.
+  std::optional<RetentionPolicy> retention;
+  std::vector<std::string> topology_tables;
+  if (auto r = retention_.find(topology); r != retention_.end()) {
+    retention = r->second;
+    for (const auto& [name, _] : record.tables) topology_tables.push_back(name);
+  }
   auto write = [this, tables = std::move(tables), state = std::move(state),
-                undo_key = BatchKey(UndoPrefix(topology), record.batch_id),
+                retention = std::move(retention), topology_tables = std::move(topology_tables),
+                topology = std::string(topology), now_ms = record.time_ms,
+                undo_key = BatchLog::UndoKey(topology, record.batch_id),
                 what = "committing batch " + std::to_string(record.batch_id) + " of topology '" +
                        std::string(topology) + "'"]() mutable {
     Status st = StageState(&state, undo_key, writing_.get());
@@ -608,6 +542,9 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
       for (Table* table : tables) table->Committed();
     }
     writing_->Clear();
+    if (st.ok() && retention) {
+      st = MaybeApplyRetention(topology, *retention, topology_tables, now_ms);
+    }
     return st;
   };
   if (options_.pipeline_commits) {
@@ -752,23 +689,16 @@ Result<BatchRecord> ProcessorStore::NextBatch(std::string_view topology,
 }
 
 Result<BatchRecord> ProcessorStore::ReadBatch(std::string_view topology, int64_t batch_id) const {
-  std::string value;
-  auto s =
-      db_->Get(rocksdb::ReadOptions(), meta_, BatchKey(BatchPrefix(topology), batch_id), &value);
-  if (s.IsNotFound()) {
-    return Status::InvalidArgument("topology '" + std::string(topology) + "' has no batch " +
-                                   std::to_string(batch_id));
-  }
-  RETURN_IF_ERROR(FromRocks(s, "reading a batch record"));
-  return ParseBatchRecord(topology, value);
+  return batch_log_->Read(topology, batch_id);
 }
 
 Status ProcessorStore::StageBatchRecord(const BatchRecord& record) {
   const std::string json = record.ToJson().dump();
   RETURN_IF_ERROR(
-      FromRocks(batch_->Put(meta_, BatchKey(BatchPrefix(record.topology), record.batch_id), json),
+      FromRocks(batch_->Put(meta_, BatchLog::BatchKey(record.topology, record.batch_id), json),
                 "staging the batch record"));
-  return FromRocks(batch_->Put(meta_, OffsetsKey(record.topology), json), "staging offsets");
+  return FromRocks(batch_->Put(meta_, BatchLog::OffsetsKey(record.topology), json),
+                   "staging offsets");
 }
 
 Status ProcessorStore::Write(std::string_view what, rocksdb::WriteBatch* batch) {
@@ -777,36 +707,44 @@ Status ProcessorStore::Write(std::string_view what, rocksdb::WriteBatch* batch) 
   return FromRocks(db_->Write(write_options, batch), what);
 }
 
-// Applies the undo logs of the batches after `rewind_to`, newest first, so that each key ends
-// with the value it had after batch `rewind_to`; then drops those logs.
-Status ProcessorStore::StageStateRewind(std::string_view topology, int64_t rewind_to) {
-  const std::string prefix = UndoPrefix(topology);
-  ASSIGN_OR_RETURN(std::vector<std::string> undo_keys,
-                   BatchKeysAfter(db_.get(), meta_, prefix, rewind_to));
-  std::map<std::string, std::optional<std::string>> restored;
-  for (auto key = undo_keys.rbegin(); key != undo_keys.rend(); ++key) {
-    std::string undo;
-    RETURN_IF_ERROR(
-        FromRocks(db_->Get(rocksdb::ReadOptions(), meta_, *key, &undo), "reading the undo log"));
-    Decoder in(undo);
-    while (!in.empty()) {
-      std::string_view state_key, value;
-      uint8_t existed = 0;
-      if (!in.GetLengthPrefixed(&state_key) || !in.GetByte(&existed) ||
-          (existed && !in.GetLengthPrefixed(&value))) {
-        return Status::Corruption("malformed undo log of topology '" + std::string(topology) + "'");
-      }
-      // Older batches come later and overwrite: the oldest before-image is the value wanted.
-      restored[std::string(state_key)] = existed ? std::optional<std::string>(value) : std::nullopt;
-    }
-    RETURN_IF_ERROR(FromRocks(batch_->Delete(meta_, *key), "staging the undo log"));
-  }
-  for (const auto& [key, value] : restored) {
-    RETURN_IF_ERROR(
-        FromRocks(value ? batch_->Put(state_, key, *value) : batch_->Delete(state_, key),
-                  "staging operator state"));
-  }
-  return Status::OK();
+// Applies the undo logs of the batches (rewind_to, state_at], newest first, so that each key
+// ends with the value it had after batch `rewind_to`: a later write of a key in a WriteBatch
+// wins, and older batches come later, so the oldest before-image is the one left. One undo log
+// is in memory at a time; once batch_ holds Options::rewind_write_bytes it is written, with the
+// marker saying how far back the state is, and the next logs go into a fresh one. The last part
+// stays staged in batch_ for Reset's final write. Each part deletes the undo logs it applied.
+Status ProcessorStore::StageStateRewind(std::string_view topology, int64_t rewind_to,
+                                        int64_t state_at) {
+  return batch_log_->VisitUndoNewestFirst(
+      topology, rewind_to, state_at,
+      [&](int64_t batch_id, std::string_view key, std::string_view undo) -> Status {
+        Decoder in(undo);
+        while (!in.empty()) {
+          std::string_view state_key, value;
+          uint8_t existed = 0;
+          if (!in.GetLengthPrefixed(&state_key) || !in.GetByte(&existed) ||
+              (existed && !in.GetLengthPrefixed(&value))) {
+            return Status::Corruption("malformed undo log of topology '" + std::string(topology) +
+                                      "'");
+          }
+          RETURN_IF_ERROR(FromRocks(
+              existed ? batch_->Put(state_, state_key, value) : batch_->Delete(state_, state_key),
+              "staging operator state"));
+        }
+        RETURN_IF_ERROR(FromRocks(batch_->Delete(meta_, key), "staging the undo log"));
+        if (batch_->GetDataSize() < options_.rewind_write_bytes || batch_id - 1 <= rewind_to) {
+          return Status::OK();
+        }
+        // The state is now as it was after batch `batch_id - 1`.
+        RETURN_IF_ERROR(
+            batch_log_->StageRewinding(topology, {rewind_to, batch_id - 1}, batch_.get()));
+        largest_rewind_write_ = std::max(largest_rewind_write_, batch_->GetDataSize());
+        ++rewind_writes_;
+        RETURN_IF_ERROR(
+            Write("rewinding the state of topology '" + std::string(topology) + "'", batch_.get()));
+        batch_->Clear();
+        return Status::OK();
+      });
 }
 
 Result<int64_t> ProcessorStore::Reset(std::string_view topology, const Checkpoint& checkpoint,
@@ -823,45 +761,83 @@ Result<int64_t> ProcessorStore::Reset(std::string_view topology, const Checkpoin
     ASSIGN_OR_RETURN(current, ReadBatch(topology, last_batch_id));
   }
   record.tables = current.tables;
+  const bool rewind = rewind_to && *rewind_to < last_batch_id;
+  ASSIGN_OR_RETURN(std::optional<RewindInProgress> rewinding, batch_log_->Rewinding(topology));
+  if (rewinding && (!rewind || *rewind_to > rewinding->state_at)) {
+    return Status::InvalidArgument(
+        "topology '" + std::string(topology) + "' is halfway through a rewind to batch " +
+        std::to_string(rewinding->to) + " (its operator state is as after batch " +
+        std::to_string(rewinding->state_at) + "): only a reset with --rewind-tables to batch " +
+        std::to_string(rewinding->state_at) + " or before can finish it");
+  }
 
-  std::vector<Table*> restored;
-  Status st;
-  if (rewind_to && *rewind_to < last_batch_id) {
+  // What the tables go back to, checked before anything is written.
+  std::vector<std::pair<Table*, int64_t>> restores;
+  if (rewind) {
+    ASSIGN_OR_RETURN(std::optional<int64_t> floor, batch_log_->RewindFloor(topology));
+    if (floor && *rewind_to < *floor) {
+      return Status::ResourceNotFound("topology '" + std::string(topology) +
+                                      "' cannot rewind to batch " + std::to_string(*rewind_to) +
+                                      ": rewind_retention trimmed the batches before batch " +
+                                      std::to_string(*floor) + ", the oldest it can rewind to");
+    }
     std::map<std::string, int64_t> target;  // table -> version after batch `rewind_to`
     if (*rewind_to > 0) {
       ASSIGN_OR_RETURN(BatchRecord batch, ReadBatch(topology, *rewind_to));
       target = std::move(batch.tables);
     }
-    TableCommit commit;
-    commit.time_ms = record.time_ms;
-    commit.operation = "REWIND";
-    commit.offsets = OffsetsToJson(checkpoint.offsets);
-    commit.batch_id = record.batch_id;
     for (const auto& [name, version] : current.tables) {
       Table* table = tables_->Find(name);
       if (!table) continue;
       const int64_t to = target.contains(name) ? target[name] : 0;
       if (table->version() == to) continue;
-      auto v = table->StageRestore(to, commit, batch_.get());
-      if (!v.ok()) {
-        st = v.status();
-        break;
+      if (to < table->oldest_version()) {
+        return Status::ResourceNotFound(
+            "topology '" + std::string(topology) + "' cannot rewind to batch " +
+            std::to_string(*rewind_to) + ": table '" + name + "' no longer has its version " +
+            std::to_string(to) + " (history_retention vacuumed it; the oldest left is " +
+            std::to_string(table->oldest_version()) + ")");
       }
-      record.tables[name] = *v;
+      restores.emplace_back(table, to);
+    }
+  }
+
+  std::vector<Table*> restored;
+  Status st;
+  if (rewind) {
+    // State first: it may take several writes; tables, batches and offsets go in the last.
+    st = StageStateRewind(topology, *rewind_to, rewinding ? rewinding->state_at : last_batch_id);
+    TableCommit commit;
+    commit.time_ms = record.time_ms;
+    commit.operation = "REWIND";
+    commit.offsets = OffsetsToJson(checkpoint.offsets);
+    commit.batch_id = record.batch_id;
+    for (const auto& [table, to] : restores) {
+      if (!st.ok()) break;
+      auto v = table->StageRestore(to, commit, batch_.get());
+      st = v.status();
+      if (!v.ok()) break;
+      record.tables[table->spec().name] = *v;
       restored.push_back(table);
     }
-    if (st.ok()) st = StageStateRewind(topology, *rewind_to);
     if (st.ok()) {
-      auto later = BatchKeysAfter(db_.get(), meta_, BatchPrefix(topology), *rewind_to);
-      st = later.status();
-      for (size_t i = 0; st.ok() && i < later->size(); ++i) {
-        st = FromRocks(batch_->Delete(meta_, (*later)[i]), "staging the rewind");
-      }
+      st = batch_log_->StageDeleteBatchesAfter(topology, *rewind_to, last_batch_id, batch_.get());
+    }
+    if (st.ok()) {
+      st = FromRocks(batch_->Delete(meta_, BatchLog::RewindingKey(topology)), "staging the rewind");
+    }
+    if (st.ok()) {
+      largest_rewind_write_ = std::max(largest_rewind_write_, batch_->GetDataSize());
+      ++rewind_writes_;
     }
   }
   if (st.ok()) st = StageBatchRecord(record);
   if (!st.ok()) {
-    Abort();
+    if (st.code() == Status::Code::kIOError) {
+      FailWrite(st);  // a part of the rewind may have been written
+    } else {
+      Abort();
+    }
     return st;
   }
   st = Write("resetting the offsets of topology '" + std::string(topology) + "'", batch_.get());
@@ -902,7 +878,7 @@ Result<std::vector<BatchRecord>> ProcessorStore::ListOffsets() const {
   std::vector<BatchRecord> out;
   for (it->Seek(kOffsetsPrefix); it->Valid() && it->key().starts_with(kOffsetsPrefix); it->Next()) {
     std::string topology = it->key().ToString().substr(sizeof(kOffsetsPrefix) - 1);
-    ASSIGN_OR_RETURN(BatchRecord record, ParseBatchRecord(topology, it->value()));
+    ASSIGN_OR_RETURN(BatchRecord record, BatchLog::Parse(topology, it->value().ToStringView()));
     out.push_back(std::move(record));
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading offsets"));
@@ -910,17 +886,22 @@ Result<std::vector<BatchRecord>> ProcessorStore::ListOffsets() const {
 }
 
 Result<std::vector<BatchRecord>> ProcessorStore::ListBatches(std::string_view topology) const {
-  const std::string prefix = BatchPrefix(topology);
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
   std::vector<BatchRecord> out;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    // Another topology's name may extend this one's ("a" and "a/b"); its keys are longer.
-    if (it->key().size() != prefix.size() + 8) continue;
-    ASSIGN_OR_RETURN(BatchRecord record, ParseBatchRecord(topology, it->value()));
+  RETURN_IF_ERROR(batch_log_->VisitNewestFirst(topology, [&](BatchRecord&& record) {
     out.push_back(std::move(record));
-  }
-  RETURN_IF_ERROR(FromRocks(it->status(), "reading batches"));
+    return true;
+  }));
+  std::reverse(out.begin(), out.end());
   return out;
+}
+
+ProcessorStore::Stats ProcessorStore::stats() const {
+  Stats stats;
+  stats.batch_records_read = batch_log_->records_read();
+  stats.rewind_writes = rewind_writes_;
+  stats.largest_rewind_write = largest_rewind_write_;
+  stats.retention_passes = retention_passes_.load(std::memory_order_relaxed);
+  return stats;
 }
 
 }  // namespace pinstream

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <future>
 #include <map>
 #include <memory>
@@ -14,6 +16,8 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "operators/commit_store.h"
+#include "sinks/batch_log.h"
+#include "sinks/retention.h"
 #include "sinks/table_store.h"
 
 namespace rocksdb {
@@ -31,36 +35,13 @@ inline constexpr char kDeadLettersTable[] = "dead_letters";
 // arrival (timestamp), partition_key, data, operator, error.
 TableSpec DeadLettersSpec();
 
-// Offsets as JSON: {"stream": {"shardId-000000000000": "<sequence number>"}}.
-nlohmann::json OffsetsToJson(const Offsets& offsets);
-Result<Offsets> OffsetsFromJson(const nlohmann::json& j);
-
-// One committed micro-batch of a topology, as `offsets show` prints it.
-struct BatchRecord {
-  std::string topology;
-  int64_t batch_id = 0;
-  int64_t time_ms = 0;
-  Offsets offsets;
-  ArrivalTimes arrivals;
-  Incarnations incarnations;
-  std::map<std::string, int64_t> tables;  // the topology's tables -> their versions after it
-
-  Checkpoint checkpoint() const { return Checkpoint{offsets, arrivals, incarnations}; }
-
-  // {"batch_id","time" (ISO-8601 UTC),"offsets":{stream:{shard:seq}},
-  //  "arrivals":{stream:{shard:ISO-8601}},"incarnations":{stream:id},"tables":{name:version}}
-  nlohmann::ordered_json ToJson() const;
-  static Result<BatchRecord> FromJson(std::string_view topology, const nlohmann::json& j);
-};
-
 // A processor's durable store: one RocksDB at a directory holding the tables (TableStore), the
 // operators' state and the topologies' offsets, committed together one micro-batch at a time.
 //
 // Column families: `meta` (table catalog and commit logs, batch records, offsets), `rows`
-// (table rows), `state` (operator state). Meta keys besides the tables':
-//   "batch/<topology>/" [batch id:8]  -> BatchRecord JSON   (one per committed batch)
-//   "offsets/<topology>"              -> BatchRecord JSON   (the newest batch)
-//   "undo/<topology>/" [batch id:8]   -> the state the batch overwrote (see Commit)
+// (table rows), `state` (operator state). Meta keys besides the tables': the batch log's
+// (sinks/batch_log.h: batch records, offsets, undo logs) and "retention/<topology>" (the
+// policy SetRetention recorded, JSON).
 // State keys: [varint length][operator id][key], so one operator's keys are one prefix range.
 //
 // The current batch is a plain rocksdb::WriteBatch for rows (appended without any per-row
@@ -95,6 +76,17 @@ class ProcessorStore final : public CommitStore {
     // Commit returns once the batch is sealed and writes it on a background thread, so that
     // the write overlaps the next batch's processing (see Commit).
     bool pipeline_commits = false;
+    // A rewind (Reset) writes the restored operator state in writes of about this many bytes
+    // (whole undo logs), so that its memory stays bounded however far back it goes.
+    size_t rewind_write_bytes = size_t{8} << 20;
+  };
+
+  // What the store did, for tests and tools.
+  struct Stats {
+    int64_t batch_records_read = 0;   // batch records parsed (offsets reset must not read all)
+    int64_t rewind_writes = 0;        // writes of restored state made by rewinds
+    size_t largest_rewind_write = 0;  // bytes of the largest of them
+    int64_t retention_passes = 0;     // automatic retention passes run (see SetRetention)
   };
 
   static Result<std::unique_ptr<ProcessorStore>> Open(const Options& options);
@@ -120,14 +112,50 @@ class ProcessorStore final : public CommitStore {
   Status AwaitCommits() override;
   void Abort() override;
 
-  // Moves `topology` to `checkpoint` in one atomic write, as `offsets reset` does, recorded as
-  // a new batch. With `rewind_to` (a batch id of the topology; 0 = before its first batch), its
-  // tables and operator state first go back to what they were after that batch: each table
-  // whose version differs gets a REWIND version with that batch's contents, state is restored
-  // from the undo log, and the batches after it leave the topology's history (their table
-  // versions stay readable by time travel). Returns the new batch id. Nothing may be staged.
+  // Moves `topology` to `checkpoint`, as `offsets reset` does, recorded as a new batch. With
+  // `rewind_to` (a batch id of the topology; 0 = before its first batch), its tables and
+  // operator state first go back to what they were after that batch: each table whose version
+  // differs gets a REWIND version with that batch's contents, state is restored from the undo
+  // logs, and the batches after it leave the topology's history (their table versions stay
+  // readable by time travel). Returns the new batch id. Nothing may be staged.
+  //
+  // The undo logs are streamed newest first, never all in memory. When the restored state
+  // outgrows Options::rewind_write_bytes it is written in several writes, the first recording
+  // the rewind as in progress; tables, offsets and batch records change in the last one only.
+  // Until that last write, LoadCheckpoint refuses the topology (the processor cannot run on a
+  // half-rewound state) and a Reset again finishes the rewind (to the same batch or an older).
+  // A rewind to a batch that retention trimmed is refused (RewindFloor).
   Result<int64_t> Reset(std::string_view topology, const Checkpoint& checkpoint,
                         std::optional<int64_t> rewind_to);
+
+  // Automatic retention (CommitStore): records `policy` (for `table vacuum` by hand) and, from
+  // the next Commit on, applies it to `topology`'s tables (those its batches record) and batch
+  // log as part of the commits' writes, on the thread that writes them (with pipelined commits,
+  // the background one): at most every min(check_interval_ms, the shorter retention / 10, and
+  // not under a second) of clock time. The pass is a DB write of range deletes, its cost one
+  // pass over the keys of each upsert table whose oldest version moved; the emptied key ranges
+  // are then compacted on a thread of the store's (one compaction at a time; the destructor
+  // cancels it). Call on the processor's thread, before the topology's first Commit.
+  Status SetRetention(std::string_view topology, const RetentionPolicy& policy) override;
+
+  // Retention by hand (`pinstream table vacuum`): see VacuumOptions. A dry run works on a
+  // read-only store; otherwise the store must be writable and no Commit may run meanwhile.
+  Result<VacuumReport> Vacuum(const VacuumOptions& options);
+
+  // The oldest batch `topology` can rewind to, once retention trimmed older ones (nullopt:
+  // back to before its first batch).
+  Result<std::optional<int64_t>> RewindFloor(std::string_view topology) const {
+    return batch_log_->RewindFloor(topology);
+  }
+  // The topology's batches, newest first, one at a time, until `visit` returns false.
+  Status VisitBatchesNewestFirst(std::string_view topology,
+                                 const std::function<bool(BatchRecord&&)>& visit) const {
+    return batch_log_->VisitNewestFirst(topology, visit);
+  }
+  // A topology's recorded retention policy, if SetRetention recorded one.
+  Result<std::optional<RetentionPolicy>> RecordedRetention(std::string_view topology) const;
+
+  Stats stats() const;
 
   // The tables, for reading (scans, history) and for tools that stage their own versions.
   TableStore* tables() { return tables_.get(); }
@@ -150,6 +178,7 @@ class ProcessorStore final : public CommitStore {
   Status CheckWritable() const;
   Result<Table*> DeadLetters();
   Result<int64_t> LastBatchId(std::string_view topology);
+  Result<Checkpoint> ReadCheckpoint(std::string_view topology);
   struct SealedState;
   std::vector<SealedState> SealState();
   Status StageState(std::vector<SealedState>* sealed, const std::string& undo_key,
@@ -158,9 +187,20 @@ class ProcessorStore final : public CommitStore {
   void DropColdState();
   void EvictCommittedState();
   void FailWrite(const Status& st);
-  Status StageStateRewind(std::string_view topology, int64_t rewind_to);
+  Status StageStateRewind(std::string_view topology, int64_t rewind_to, int64_t state_at);
   Result<BatchRecord> NextBatch(std::string_view topology, const Checkpoint& checkpoint);
   Result<BatchRecord> ReadBatch(std::string_view topology, int64_t batch_id) const;
+  // A key range of one column family, [begin, end); empty means unbounded.
+  struct KeyRange {
+    rocksdb::ColumnFamilyHandle* cf;
+    std::string begin;
+    std::string end;
+  };
+  Status MaybeApplyRetention(std::string_view topology, const RetentionPolicy& policy,
+                             const std::vector<std::string>& tables, int64_t now);
+  void ScheduleCompaction();
+  Status CompactRanges(const std::vector<KeyRange>& ranges);
+  void StoreSizes(uint64_t* sst, uint64_t* live) const;
   Status StageBatchRecord(const BatchRecord& record);
   Status Write(std::string_view what, rocksdb::WriteBatch* batch);
 
@@ -208,6 +248,21 @@ class ProcessorStore final : public CommitStore {
     bool before_known;
   };
   std::unique_ptr<TableStore> tables_;
+  std::unique_ptr<BatchLog> batch_log_;
+  // The retention of each topology that SetRetention named (processor's thread), and when its
+  // last automatic pass ran (the write's thread; writes never overlap).
+  std::map<std::string, RetentionPolicy, std::less<>> retention_;
+  std::map<std::string, int64_t, std::less<>> retention_ran_ms_;
+  // What the automatic passes emptied since the last compaction (the write's thread): per
+  // family the span of the ranges, and the bytes removed.
+  std::map<rocksdb::ColumnFamilyHandle*, std::pair<std::string, std::string>> uncompacted_;
+  int64_t uncompacted_bytes_ = 0;
+  // The compaction of the ranges the automatic passes emptied, while it runs.
+  std::future<void> compaction_;
+  std::atomic<bool> cancel_compaction_{false};
+  std::atomic<int64_t> retention_passes_{0};
+  int64_t rewind_writes_ = 0;
+  size_t largest_rewind_write_ = 0;
   std::map<std::string, std::unique_ptr<Writer>, std::less<>> writers_;
   std::map<std::string, std::unique_ptr<StateNamespace>, std::less<>> states_;
   std::map<std::string, int64_t, std::less<>> last_batch_ids_;

@@ -147,15 +147,32 @@ Result<ResetPlan> PlanReset(const ProcessorStore& store, const ResetRequest& req
   const BatchRecord* base = &plan.current;
   BatchRecord target;  // batch_id 0: before the first batch
   if (request.rewind_tables) {
-    ASSIGN_OR_RETURN(std::vector<BatchRecord> batches, store.ListBatches(plan.topology));
-    for (auto b = batches.rbegin(); b != batches.rend(); ++b) {
+    // Newest first, one batch at a time: a rewind usually goes back a few batches of many.
+    bool found = false;
+    RETURN_IF_ERROR(store.VisitBatchesNewestFirst(plan.topology, [&](BatchRecord&& b) {
       const bool past = std::any_of(selected.begin(), selected.end(), [&](const auto& s) {
-        return PastPosition(*b, s.first, s.second, request.to);
+        return PastPosition(b, s.first, s.second, request.to);
       });
-      if (!past) {
-        target = std::move(*b);
-        break;
-      }
+      if (past) return true;
+      target = std::move(b);
+      found = true;
+      return false;
+    }));
+    ASSIGN_OR_RETURN(std::optional<int64_t> floor, store.RewindFloor(plan.topology));
+    if (floor && (!found || target.batch_id < *floor)) {
+      // Retention trimmed the batches a rewind to this position needs. (An error path: it may
+      // read the batches back to the floor, one at a time, for the floor's time.)
+      std::string since;
+      RETURN_IF_ERROR(store.VisitBatchesNewestFirst(plan.topology, [&](BatchRecord&& b) {
+        if (b.batch_id == *floor) since = ", committed " + FormatIso8601(b.time_ms);
+        return b.batch_id > *floor;
+      }));
+      return Status::ResourceNotFound(
+          "topology '" + plan.topology + "' cannot rewind its tables to " +
+          FormatIteratorPosition(request.to) +
+          ": rewind_retention trimmed the undo logs of older batches; the furthest back it can "
+          "go is batch " +
+          std::to_string(*floor) + since + " (a position the records after it reach)");
     }
     if (target.batch_id != plan.current.batch_id) {
       plan.rewind_to = target.batch_id;

@@ -203,8 +203,12 @@ struct Table::Impl {
   // Committed state. Written by Committed under `mu`; `version` is also read lock-free.
   mutable std::mutex mu;
   std::atomic<int64_t> version{0};
+  int64_t oldest = 0;             // GUARDED_BY(mu); the oldest version a vacuum left
   std::vector<Restore> restores;  // GUARDED_BY(mu); sorted by version
-  uint64_t next_seq = 0;          // append tables: the next row id; Committed and Aborted only
+  // The versions an append table's last vacuum found hidden by REWINDs; the next vacuum scans
+  // the blocks again only when they change. Vacuum thread only.
+  std::vector<VisibleRange> vacuumed_hidden;
+  uint64_t next_seq = 0;  // append tables: the next row id; Committed and Aborted only
 
   // The batch being staged; commit thread only.
   int64_t staged_version = 0;  // the newest version staged (version when nothing is)
@@ -260,6 +264,23 @@ struct Table::Impl {
     pending.clear();
   }
 
+  // The version current at `cutoff_ms` and the log entries before it (count, bytes).
+  struct Cutoff {
+    int64_t version = 0;
+    int64_t entries = 0;
+    int64_t bytes = 0;
+  };
+  Result<Cutoff> FindCutoff(int64_t from_version, int64_t newest, int64_t cutoff_ms) const;
+  Status VacuumUpsert(int64_t oldest, const std::vector<Restore>& restores, bool dry_run,
+                      rocksdb::WriteBatchBase* batch, VacuumStats* stats);
+  Status VacuumAppend(int64_t oldest, const std::vector<Restore>& restores, bool dry_run,
+                      rocksdb::WriteBatchBase* batch, VacuumStats* stats);
+  std::string NoLongerThere(int64_t version, int64_t oldest_version) const {
+    return Where() + ": version " + std::to_string(version) +
+           " is no longer available (history_retention vacuumed it); the oldest version left is " +
+           std::to_string(oldest_version);
+  }
+
   Status ScanAppend(const std::vector<VisibleRange>& ranges,
                     const std::function<Status(const Row&)>& visit) const;
   Status ScanUpsert(const std::vector<VisibleRange>& ranges,
@@ -271,6 +292,10 @@ Table::~Table() = default;
 
 const TableSpec& Table::spec() const { return impl_->spec; }
 int64_t Table::version() const { return impl_->version.load(std::memory_order_acquire); }
+int64_t Table::oldest_version() const {
+  std::lock_guard lock(impl_->mu);
+  return impl_->oldest;
+}
 int64_t Table::staged_rows() const { return impl_->staged_rows; }
 
 Status Table::Stage(const Row& row, rocksdb::WriteBatchBase* batch) {
@@ -361,6 +386,9 @@ Result<int64_t> Table::StageRestore(int64_t to_version, TableCommit commit,
     return Status::InvalidArgument(t.Where() + " has no version " + std::to_string(to_version) +
                                    " (newest " + std::to_string(t.staged_version) + ")");
   }
+  if (const int64_t oldest = oldest_version(); to_version < oldest) {
+    return Status::ResourceNotFound(t.NoLongerThere(to_version, oldest));
+  }
   commit.version = t.staged_version + 1;
   commit.rows_added = 0;
   commit.restored_version = to_version;
@@ -409,6 +437,7 @@ Status Table::Scan(std::optional<int64_t> version,
       return Status::InvalidArgument(t.Where() + " has no version " + std::to_string(v) +
                                      " (newest " + std::to_string(newest) + ")");
     }
+    if (v < t.oldest) return Status::ResourceNotFound(t.NoLongerThere(v, t.oldest));
     ranges = VisibleRanges(t.restores, v);
   }
   if (ranges.empty()) return Status::OK();
@@ -501,6 +530,274 @@ Result<std::vector<TableCommit>> Table::History() const {
   return out;
 }
 
+nlohmann::ordered_json VacuumStats::ToJson() const {
+  nlohmann::ordered_json j;
+  j["table"] = table;
+  j["kind"] = kind;
+  j["oldest_version_before"] = oldest_version_before;
+  j["oldest_version"] = oldest_version;
+  j["versions_removed"] = versions_removed;
+  j["rows_removed"] = rows_removed;
+  j["bytes_removed"] = bytes_removed;
+  return j;
+}
+
+namespace {
+
+bool Visible(const std::vector<VisibleRange>& ranges, int64_t v) {
+  return std::any_of(ranges.begin(), ranges.end(),
+                     [v](const VisibleRange& r) { return r.lo < v && v <= r.hi; });
+}
+
+// The versions from `oldest` on see rows older than `oldest` only through the contents of
+// `oldest` itself and of the targets below it of their restores (a version's contents are its
+// predecessor's plus its rows, or its restore target's): the visible ranges of those bases.
+std::vector<std::vector<VisibleRange>> BaseRanges(const std::vector<Restore>& restores,
+                                                  int64_t oldest) {
+  std::set<int64_t> bases = {oldest};
+  for (const auto& r : restores) {
+    if (r.version >= oldest && r.to < oldest) bases.insert(r.to);
+  }
+  std::vector<std::vector<VisibleRange>> out;
+  for (int64_t b : bases) out.push_back(VisibleRanges(restores, b));
+  return out;
+}
+
+// The versions below `oldest` that no base sees (rows a REWIND hid), as disjoint ranges in
+// ascending order.
+std::vector<VisibleRange> HiddenRanges(const std::vector<std::vector<VisibleRange>>& bases,
+                                       int64_t oldest) {
+  std::vector<VisibleRange> covered;
+  for (const auto& ranges : bases) {
+    for (const auto& r : ranges) {
+      if (r.lo < oldest - 1) covered.push_back({r.lo, std::min(r.hi, oldest - 1)});
+    }
+  }
+  std::sort(covered.begin(), covered.end(),
+            [](const VisibleRange& a, const VisibleRange& b) { return a.lo < b.lo; });
+  std::vector<VisibleRange> hidden;
+  int64_t next = 0;  // versions up to `next` are covered or already hidden
+  for (const auto& r : covered) {
+    if (r.lo > next) hidden.push_back({next, r.lo});
+    next = std::max(next, r.hi);
+  }
+  if (next < oldest - 1) hidden.push_back({next, oldest - 1});
+  return hidden;
+}
+
+bool SameRanges(const std::vector<VisibleRange>& a, const std::vector<VisibleRange>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                    [](const auto& x, const auto& y) { return x.lo == y.lo && x.hi == y.hi; });
+}
+
+}  // namespace
+
+Result<Table::Impl::Cutoff> Table::Impl::FindCutoff(int64_t from_version, int64_t newest,
+                                                    int64_t cutoff_ms) const {
+  const std::string end = PrefixEnd(TablePrefix(id, kLogTag));
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, meta));
+  Cutoff cut;
+  cut.version = from_version;
+  bool have = false;
+  int64_t pending_bytes = 0;  // the size of the candidate's entry, removed if a newer one comes
+  for (it->Seek(TableKey(id, kLogTag, static_cast<uint64_t>(from_version))); it->Valid();
+       it->Next()) {
+    auto j = nlohmann::json::parse(it->value().ToStringView(), nullptr, false);
+    if (j.is_discarded()) return Status::Corruption(Where() + ": malformed commit log entry");
+    ASSIGN_OR_RETURN(TableCommit c, TableCommit::FromJson(j));
+    if (c.version > newest || (have && c.time_ms > cutoff_ms)) break;
+    if (have) {
+      ++cut.entries;
+      cut.bytes += pending_bytes;
+    }
+    have = true;
+    cut.version = c.version;
+    pending_bytes = static_cast<int64_t>(it->key().size() + it->value().size());
+    if (c.time_ms > cutoff_ms) break;  // the oldest entry left is newer than the cutoff
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading the history of " + Where()));
+  return cut;
+}
+
+Status Table::Impl::VacuumUpsert(int64_t oldest, const std::vector<Restore>& restores, bool dry_run,
+                                 rocksdb::WriteBatchBase* batch, VacuumStats* stats) {
+  const auto bases = BaseRanges(restores, oldest);
+  const std::string end = PrefixEnd(rows_prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper;
+  options.fill_cache = false;  // a pass over the whole table must not evict the hot blocks
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, rows));
+  std::string group, target, run_start, first_removed, last_end;
+  std::vector<bool> found(bases.size());
+  auto in_group = [&](rocksdb::Slice key) {
+    return key.size() == group.size() + kVersionSize && key.starts_with(group);
+  };
+  auto version_of = [](rocksdb::Slice key) {
+    return static_cast<int64_t>(~DecodeFixed64BE(key.data() + key.size() - kVersionSize));
+  };
+  it->Seek(rows_prefix);
+  while (it->Valid()) {
+    if (it->key().size() < rows_prefix.size() + kVersionSize) {
+      return Status::Corruption(Where() + ": malformed key");
+    }
+    group.assign(it->key().data(), it->key().size() - kVersionSize);
+    if (version_of(it->key()) > oldest) {
+      // The versions from `oldest` on are all kept: skip to the key's newest one at or below it.
+      target = group;
+      PutFixed64BE(&target, ~static_cast<uint64_t>(oldest));
+      it->Seek(target);
+      if (!it->Valid() || !in_group(it->key())) continue;  // none: the next key's entries
+    }
+    // One key's entries at or below `oldest`, newest first: each base needs the newest of them
+    // it sees; the rest go. Once every base has its entry, the rest of the key goes at once.
+    std::fill(found.begin(), found.end(), false);
+    bool all_found = false;
+    run_start.clear();
+    int64_t run_rows = 0;
+    for (; it->Valid() && in_group(it->key()); it->Next()) {
+      const int64_t v = version_of(it->key());
+      bool needed = false;
+      for (size_t i = 0; i < bases.size() && !all_found; ++i) {
+        if (!found[i] && Visible(bases[i], v)) found[i] = needed = true;
+      }
+      all_found = all_found || std::all_of(found.begin(), found.end(), [](bool f) { return f; });
+      if (needed) continue;
+      ++stats->rows_removed;
+      stats->bytes_removed += static_cast<int64_t>(it->key().size() + it->value().size());
+      if (first_removed.empty()) first_removed = it->key().ToString();
+      if (all_found) {
+        if (run_start.empty()) run_start = it->key().ToString();
+        ++run_rows;
+      } else if (!dry_run) {
+        RETURN_IF_ERROR(FromRocks(batch->Delete(rows, it->key()), "staging a vacuum"));
+      }
+    }
+    last_end = group;
+    PutFixed64BE(&last_end, ~uint64_t{0});  // past every version of the key (no version 0 rows)
+    // A range tombstone per key costs every read of the memtable more than a point tombstone
+    // does: one for a run of versions, a point delete for a single one (most keys of a table
+    // whose keys are rarely updated).
+    if (run_rows == 1 && !dry_run) {
+      RETURN_IF_ERROR(FromRocks(batch->Delete(rows, run_start), "staging a vacuum"));
+    } else if (run_rows > 1 && !dry_run) {
+      RETURN_IF_ERROR(FromRocks(batch->DeleteRange(rows, run_start, last_end), "staging a vacuum"));
+    }
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "vacuuming " + Where()));
+  // One range for a compaction, from the first key that lost a version to the table's end.
+  if (!first_removed.empty()) stats->row_ranges.emplace_back(first_removed, end);
+  return Status::OK();
+}
+
+Status Table::Impl::VacuumAppend(int64_t oldest, const std::vector<Restore>& restores, bool dry_run,
+                                 rocksdb::WriteBatchBase* batch, VacuumStats* stats) {
+  // Nothing in an append table is superseded: only rows a REWIND hid from every version kept.
+  if (restores.empty()) return Status::OK();
+  const auto bases = BaseRanges(restores, oldest);
+  std::vector<VisibleRange> hidden = HiddenRanges(bases, oldest);
+  if (hidden.empty() || SameRanges(hidden, vacuumed_hidden)) return Status::OK();
+  const std::string end = PrefixEnd(rows_prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, rows));
+  std::string run_start, run_last;
+  // Row ids grow with versions, so the hidden blocks of one range are contiguous.
+  auto close_run = [&](const std::string& run_end) -> Status {
+    stats->row_ranges.emplace_back(run_start, run_end);
+    if (!dry_run) {
+      RETURN_IF_ERROR(FromRocks(batch->DeleteRange(rows, run_start, run_end), "staging a vacuum"));
+    }
+    run_start.clear();
+    return Status::OK();
+  };
+  for (it->Seek(rows_prefix); it->Valid(); it->Next()) {
+    rocksdb::Slice value = it->value();
+    if (value.size() < kBlockHeaderSize) return Status::Corruption(Where() + ": malformed block");
+    const auto v = static_cast<int64_t>(DecodeFixed64BE(value.data()));
+    if (v >= oldest) break;
+    const bool seen = std::any_of(bases.begin(), bases.end(),
+                                  [v](const auto& ranges) { return Visible(ranges, v); });
+    if (seen) {
+      if (!run_start.empty()) RETURN_IF_ERROR(close_run(it->key().ToString()));
+      continue;
+    }
+    if (run_start.empty()) run_start = it->key().ToString();
+    run_last = it->key().ToString();
+    stats->rows_removed += DecodeFixed32BE(value.data() + kVersionSize);
+    stats->bytes_removed += static_cast<int64_t>(it->key().size() + value.size());
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "vacuuming " + Where()));
+  if (!run_start.empty()) {
+    // Just past the last hidden block's key: rows appended meanwhile keep their keys.
+    std::string run_end = run_last;
+    EncodeFixed64BE(run_end.data() + rows_prefix.size(),
+                    DecodeFixed64BE(run_last.data() + rows_prefix.size()) + 1);
+    RETURN_IF_ERROR(close_run(run_end));
+  }
+  if (!dry_run) vacuumed_hidden = std::move(hidden);
+  return Status::OK();
+}
+
+Result<VacuumStats> Table::StageVacuum(int64_t cutoff_ms, bool dry_run,
+                                       rocksdb::WriteBatchBase* batch) {
+  Impl& t = *impl_;
+  VacuumStats stats;
+  stats.table = t.spec.name;
+  stats.kind = t.upsert() ? "upsert" : "append";
+  int64_t from;
+  std::vector<Restore> restores;
+  {
+    std::lock_guard lock(t.mu);
+    from = t.oldest;
+    restores = t.restores;
+  }
+  stats.oldest_version_before = from;
+  ASSIGN_OR_RETURN(const Impl::Cutoff cut, t.FindCutoff(from, version(), cutoff_ms));
+  stats.oldest_version = cut.version;
+  stats.versions_removed = cut.entries;
+  stats.bytes_removed = cut.bytes;
+  // The rows below the oldest version only change when it moves (new rows have newer
+  // versions), and the last vacuum's deletes went in one write with its log entries'.
+  if (cut.version == from) return stats;
+  if (!dry_run) {
+    {
+      std::lock_guard lock(t.mu);
+      t.oldest = cut.version;  // refused from now on, before their rows go
+    }
+    RETURN_IF_ERROR(
+        FromRocks(batch->DeleteRange(t.meta, TableKey(t.id, kLogTag, static_cast<uint64_t>(from)),
+                                     TableKey(t.id, kLogTag, static_cast<uint64_t>(cut.version))),
+                  "staging a vacuum"));
+  }
+  RETURN_IF_ERROR(t.upsert() ? t.VacuumUpsert(cut.version, restores, dry_run, batch, &stats)
+                             : t.VacuumAppend(cut.version, restores, dry_run, batch, &stats));
+  return stats;
+}
+
+Result<int64_t> Table::VersionAt(int64_t time_ms) const {
+  ASSIGN_OR_RETURN(std::vector<TableCommit> history, History());
+  std::optional<int64_t> found;
+  for (const auto& c : history) {
+    if (c.time_ms > time_ms) break;
+    found = c.version;
+  }
+  if (!found) {
+    const std::string oldest = history.empty() ? std::string("none")
+                                               : std::to_string(history.front().version) + " (" +
+                                                     FormatIso8601(history.front().time_ms) + ")";
+    return Status::ResourceNotFound(impl_->Where() + " has no version as of " +
+                                    FormatIso8601(time_ms) + "; the oldest version left is " +
+                                    oldest);
+  }
+  return *found;
+}
+
 TableStore::TableStore(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* meta,
                        rocksdb::ColumnFamilyHandle* rows, Clock* clock)
     : db_(db), meta_(meta), rows_(rows), clock_(clock) {}
@@ -549,6 +846,17 @@ Status TableStore::Load() {
     }
     const auto version = static_cast<int64_t>(DecodeFixed64BE(last_log->data() + 5));
     impl->version = version;
+    {
+      // A vacuum deletes the log entries before the oldest version it keeps.
+      std::unique_ptr<rocksdb::Iterator> first(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+      first->Seek(log_prefix);
+      if (first->Valid() && first->key().size() == log_prefix.size() + kVersionSize &&
+          first->key().starts_with(log_prefix)) {
+        impl->oldest =
+            static_cast<int64_t>(DecodeFixed64BE(first->key().data() + log_prefix.size()));
+      }
+      RETURN_IF_ERROR(FromRocks(first->status(), "loading table '" + spec.name + "'"));
+    }
     impl->staged_version = impl->sealed_version = version;
 
     const std::string restore_prefix = TablePrefix(id, kRestoreTag);

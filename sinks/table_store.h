@@ -44,6 +44,23 @@ struct TableCommit {
   static Result<TableCommit> FromJson(const nlohmann::json& j);
 };
 
+// What a vacuum of one table removed (or, dry, would remove).
+struct VacuumStats {
+  std::string table;
+  std::string kind;  // "append" or "upsert"
+  int64_t oldest_version_before = 0;
+  int64_t oldest_version = 0;    // the oldest version time travel can still read
+  int64_t versions_removed = 0;  // commit log entries
+  int64_t rows_removed = 0;      // row versions (upsert) or rows (append) no kept version sees
+  int64_t bytes_removed = 0;     // their keys and values, uncompressed: an estimate
+  // The row key ranges holding removed rows, [begin, end), for a compaction to reclaim.
+  std::vector<std::pair<std::string, std::string>> row_ranges;
+
+  // {"table","kind","oldest_version_before","oldest_version","versions_removed","rows_removed",
+  //  "bytes_removed"}
+  nlohmann::ordered_json ToJson() const;
+};
+
 class TableStore;
 
 // A Delta-style table: rows plus a versioned commit log, readable as of any version.
@@ -66,6 +83,8 @@ class Table {
   bool upsert() const { return !spec().key_columns.empty(); }
   // The newest committed version; 0 right after creation.
   int64_t version() const;
+  // The oldest version still readable (its log entry and rows kept); 0 until a vacuum.
+  int64_t oldest_version() const;
 
   // Checks `row` against the schema (CheckValue per column) and stages it for the next version.
   // A row that breaks the schema is refused with InvalidArgument and nothing is staged.
@@ -97,8 +116,22 @@ class Table {
 
   // Reads the table as of `version` (default: the newest), calling `visit` per row: append
   // tables in insertion order, upsert tables the latest row per key in key order. A version
-  // that was never committed is an InvalidArgument. Stops at the first error of `visit`.
+  // that was never committed is an InvalidArgument; one that a vacuum removed is a
+  // ResourceNotFound naming the oldest version left. Stops at the first error of `visit`.
   Status Scan(std::optional<int64_t> version, const std::function<Status(const Row&)>& visit) const;
+
+  // The version current at `time_ms` (the newest committed at or before it), for time travel
+  // by timestamp; ResourceNotFound when that is before the oldest version left.
+  Result<int64_t> VersionAt(int64_t time_ms) const;
+
+  // Delta's VACUUM with log cleanup: the version current at `cutoff_ms` (the newest committed at
+  // or before it) becomes the oldest version; the commit log entries before it, and the rows
+  // that no version from it on can see (an upsert table's superseded row versions, rows a
+  // REWIND hid), are deleted through `batch` (range deletes where the keys are contiguous).
+  // With `dry_run` nothing is staged and nothing changes. Otherwise scans and time travel refuse
+  // the removed versions at once (a scan of one already running may miss rows). Runs on the
+  // thread that calls Committed (it reads committed versions only), or with no writer at all.
+  Result<VacuumStats> StageVacuum(int64_t cutoff_ms, bool dry_run, rocksdb::WriteBatchBase* batch);
 
   // The commit log, oldest first, up to the newest committed version.
   Result<std::vector<TableCommit>> History() const;

@@ -108,8 +108,8 @@ class TableCliTest : public ::testing::Test {
     ASSERT_OK(p->Write({Value::Int(2), Value(), Value(), Value(), Value(), Value()}));
     ASSERT_OK(c->Write({Value::String("Germany"), Value::Int(1)}));
     ASSERT_OK(c->Write({Value::String("Albania"), Value::Int(2)}));
-    ASSERT_OK(
-        store_->Commit("pinterest", {{{"demo-pin", {{"shardId-000000000000", "100"}}}}, {}}).status());
+    ASSERT_OK(store_->Commit("pinterest", {{{"demo-pin", {{"shardId-000000000000", "100"}}}}, {}})
+                  .status());
     clock_.Advance(2250);
     ASSERT_OK(
         p->Write({Value::Int(3), Value::String("comma, \"quote\"\nline"), Value::MakeArray({}),
@@ -119,8 +119,8 @@ class TableCliTest : public ::testing::Test {
     ASSERT_OK(
         store_->WriteDeadLetter({"demo-pin", "shardId-000000000000", "101", 1618853823000, "pk",
                                  "{oops", "pin/parse_json", "InvalidArgumentException: bad JSON"}));
-    ASSERT_OK(
-        store_->Commit("pinterest", {{{"demo-pin", {{"shardId-000000000000", "200"}}}}, {}}).status());
+    ASSERT_OK(store_->Commit("pinterest", {{{"demo-pin", {{"shardId-000000000000", "200"}}}}, {}})
+                  .status());
     // store_ stays open for writing while the CLI runs.
   }
 
@@ -257,11 +257,88 @@ TEST_F(TableCliTest, OffsetsShow) {
   ASSERT_EQ(show.exit_code, 0) << show.err;
   EXPECT_EQ(show.out, R"({"pinterest":{"batch_id":2,"time":"2021-04-19T17:37:05.250Z",)"
                       R"("offsets":{"demo-pin":{"shardId-000000000000":"200"}},"arrivals":{},)"
-                      R"("tables":{"counts":2,"dead_letters":1,"pin":2}}})"
+                      R"("incarnations":{},"tables":{"counts":2,"dead_letters":1,"pin":2}}})"
                       "\n");
   CliResult one = Pinstream({"offsets", "show", "--data", data_, "--topology", "nope"}, scratch_);
   EXPECT_EQ(one.exit_code, 1);
   EXPECT_TRUE(one.err.starts_with("ResourceNotFoundException")) << one.err;
+}
+
+// `table vacuum`: the store's versions are from 2021, far past the default retention (7 days)
+// by the real clock the CLI uses, so all but the newest version of each table go.
+TEST_F(TableCliTest, VacuumDryRunRefusesBesideAWriterThenRemovesAndTimeTravelIsRefused) {
+  CliResult dry = RunTable({"vacuum", "--dry-run"});  // read-only: fine beside the writer
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  auto lines = Lines(dry.out);
+  ASSERT_EQ(lines.size(), 5u) << dry.out;  // counts, dead_letters, pin, the topology, summary
+  json counts = json::parse(lines[0]);
+  EXPECT_EQ(counts["table"], "counts");
+  EXPECT_EQ(counts["oldest_version"], 2);
+  EXPECT_EQ(counts["versions_removed"], 2);  // CREATE TABLE and version 1
+  EXPECT_EQ(counts["rows_removed"], 1);      // Germany's version 1
+  EXPECT_EQ(counts["dry_run"], true);
+  EXPECT_EQ(json::parse(lines[2])["table"], "pin");
+  EXPECT_EQ(json::parse(lines[2])["rows_removed"], 0);
+  json topology = json::parse(lines[3]);
+  EXPECT_EQ(topology["topology"], "pinterest");
+  EXPECT_EQ(topology["oldest_batch"], 2);
+  EXPECT_EQ(topology["batches_removed"], 1);
+  EXPECT_EQ(json::parse(lines[4])["dry_run"], true);
+  CliResult history = RunTable({"history", "counts"});
+  EXPECT_EQ(Lines(history.out).size(), 3u);  // nothing removed
+
+  CliResult beside = RunTable({"vacuum"});
+  EXPECT_EQ(beside.exit_code, 1);
+  EXPECT_NE(beside.err.find("is open in another process"), std::string::npos) << beside.err;
+
+  store_.reset();  // the processor stops
+  CliResult vacuum = RunTable({"vacuum"});
+  ASSERT_EQ(vacuum.exit_code, 0) << vacuum.err;
+  lines = Lines(vacuum.out);
+  ASSERT_EQ(lines.size(), 5u) << vacuum.out;
+  EXPECT_EQ(json::parse(lines[0])["rows_removed"], 1);
+  json summary = json::parse(lines[4]);
+  EXPECT_EQ(summary["dry_run"], false);
+  EXPECT_GT(summary["bytes_removed"].get<int64_t>(), 0);
+  EXPECT_TRUE(summary.contains("sst_bytes_after")) << lines[4];
+
+  history = RunTable({"history", "counts"});
+  EXPECT_EQ(Lines(history.out).size(), 1u);
+  CliResult old = RunTable({"scan", "counts", "--version", "1"});
+  EXPECT_EQ(old.exit_code, 1);
+  EXPECT_TRUE(
+      old.err.starts_with("ResourceNotFoundException: table 'counts': version 1 is no "
+                          "longer available (history_retention vacuumed it); the "
+                          "oldest version left is 2"))
+      << old.err;
+  CliResult by_time = RunTable({"scan", "counts", "--timestamp", "2021-04-19T17:37:04Z"});
+  EXPECT_EQ(by_time.exit_code, 1);
+  EXPECT_NE(by_time.err.find("the oldest version left is 2"), std::string::npos) << by_time.err;
+  CliResult newest = RunTable({"scan", "counts"});
+  ASSERT_EQ(newest.exit_code, 0) << newest.err;
+  EXPECT_EQ(Lines(newest.out).size(), 2u);
+
+  // The batches before 2 were trimmed: a rewind to before it is refused, saying how far back.
+  CliResult rewind = Pinstream(
+      {"offsets", "reset", "--data", data_, "--to", "trim-horizon", "--rewind-tables", "--dry-run"},
+      scratch_);
+  EXPECT_EQ(rewind.exit_code, 1);
+  EXPECT_NE(rewind.err.find("the furthest back it can go is batch 2, committed "
+                            "2021-04-19T17:37:05.250Z"),
+            std::string::npos)
+      << rewind.err;
+}
+
+TEST_F(TableCliTest, VacuumOfNamedTablesWithRetain) {
+  store_.reset();
+  CliResult vacuum = RunTable({"vacuum", "counts", "--retain", "100000d"});
+  ASSERT_EQ(vacuum.exit_code, 0) << vacuum.err;
+  auto lines = Lines(vacuum.out);
+  ASSERT_EQ(lines.size(), 2u) << vacuum.out;  // the table and the summary: no topology trimmed
+  EXPECT_EQ(json::parse(lines[0])["versions_removed"], 0);
+  CliResult missing = RunTable({"vacuum", "nope"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(missing.err, "ResourceNotFoundException: table 'nope' not found\n");
 }
 
 }  // namespace
