@@ -24,7 +24,8 @@
 #include "common/api_key.h"
 #include "common/value.h"
 #include "operators/graph.h"
-#include "operators/processor.h"
+#include "runtime/broker_source.h"
+#include "runtime/processor.h"
 #include "sinks/processor_store.h"
 #include "stream/broker.h"
 #include "stream/stream_store.h"
@@ -73,6 +74,9 @@ class CommitWatcher final : public CommitStore {
   }
   Status WriteDeadLetter(const DeadLetter& letter) override {
     return store_->WriteDeadLetter(letter);
+  }
+  Status SetRetention(std::string_view topology, const RetentionPolicy& policy) override {
+    return store_->SetRetention(topology, policy);
   }
   Result<int64_t> Commit(std::string_view topology, const Checkpoint& checkpoint) override {
     ASSIGN_OR_RETURN(int64_t batch_id, store_->Commit(topology, checkpoint));
@@ -492,10 +496,11 @@ Status Demo::Start() {
   ASSIGN_OR_RETURN(Checkpoint checkpoint, store_->LoadCheckpoint(topology_->name));
   start_offsets_ = std::move(checkpoint.offsets);
   watcher_ = std::make_unique<CommitWatcher>(store_.get());
-  Processor::Options processor_options;
-  processor_options.client.api_key = api_key_;
-  processor_ = std::make_unique<Processor>(std::move(graph), watcher_.get(), &processor_ctx_,
-                                           processor_options);
+  StreamClient::Options client;
+  client.api_key = api_key_;
+  auto sources = MakeBrokerSources(graph->topology(), &processor_ctx_, client);
+  processor_ = std::make_unique<Processor>(std::move(graph), std::move(sources), watcher_.get(),
+                                           Processor::Options{});
   ASSIGN_OR_RETURN(pin_records_at_start_, PostsStored());
 
   std::cerr << "demo: broker on " << facts_.broker << ", topology " << facts_.topology

@@ -61,7 +61,9 @@ void AddEmulateCommand(CLI::App& app, Action* action) {
                   "draw inds with randint(0, N), as the original's 11000; a larger N gives more "
                   "distinct posts (the generated pool repeats its contents beyond 11154 rows)")
       ->capture_default_str();
-  cmd->add_option("--broker", o.broker, "broker endpoint")->capture_default_str();
+  cmd->add_option("--broker", o.broker, "broker endpoint (default: $PINSTREAM_BROKER, else this)")
+      ->envname("PINSTREAM_BROKER")
+      ->capture_default_str();
   AddApiKeyFileOption(cmd, &flags->api_key_file);
   cmd->add_option("--shards", o.shards, "shards of streams that are created")
       ->capture_default_str();

@@ -124,7 +124,10 @@ void AddStreamCommands(CLI::App& app, Action* action) {
   stream->require_subcommand(1);
   auto add = [&](const char* name, const char* help) {
     auto* cmd = stream->add_subcommand(name, help);
-    cmd->add_option("--broker", f->broker, "broker endpoint")->capture_default_str();
+    cmd->add_option("--broker", f->broker,
+                    "broker endpoint (default: $PINSTREAM_BROKER, else this)")
+        ->envname("PINSTREAM_BROKER")
+        ->capture_default_str();
     AddApiKeyFileOption(cmd, &f->api_key_file);
     return cmd;
   };

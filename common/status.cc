@@ -23,6 +23,7 @@ constexpr std::array<std::string_view, Status::kMaxCode + 1> kTypeNames = {
     "UnrecognizedClientException",
     "InvalidSignatureException",
     "IncompleteSignatureException",
+    "DataLossException",
 };
 
 }  // namespace

@@ -30,8 +30,10 @@ class [[nodiscard]] Status {
     kUnrecognizedClient = 13,          // an access key id the server does not know
     kInvalidSignature = 14,            // a wrong signature, or a stale or future request date
     kIncompleteSignature = 15,         // a malformed Authorization header
+    // The processor's: records it had not read are gone (Spark's failOnDataLoss).
+    kDataLoss = 16,
   };
-  static constexpr uint8_t kMaxCode = 15;
+  static constexpr uint8_t kMaxCode = 16;
 
   Status() = default;
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -64,6 +66,7 @@ class [[nodiscard]] Status {
   static Status IncompleteSignature(std::string_view msg) {
     return Make(Code::kIncompleteSignature, msg);
   }
+  static Status DataLoss(std::string_view msg) { return Make(Code::kDataLoss, msg); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

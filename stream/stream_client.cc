@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <optional>
 #include <thread>
@@ -218,16 +219,42 @@ Status StreamClient::DeleteStream(std::string_view name) {
   return Call("DeleteStream", {{"StreamName", name}}).status();
 }
 
+namespace {
+
+// Reads fields of a broker's reply: a reply without them is Corruption, not an exception.
+template <typename F>
+auto FromReply(std::string_view action, F&& read) -> Result<decltype(read())> {
+  try {
+    return read();
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption("malformed " + std::string(action) + " reply: " + e.what());
+  }
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> StreamClient::ListStreams() {
   ASSIGN_OR_RETURN(nlohmann::json j, Call("ListStreams", nlohmann::json::object()));
-  return j.at("StreamNames").get<std::vector<std::string>>();
+  return FromReply("ListStreams",
+                   [&] { return j.at("StreamNames").get<std::vector<std::string>>(); });
 }
 
 Result<std::vector<std::string>> StreamClient::ListShardIds(std::string_view stream) {
   ASSIGN_OR_RETURN(nlohmann::json j, Call("ListShards", {{"StreamName", stream}}));
-  std::vector<std::string> ids;
-  for (const auto& s : j.at("Shards")) ids.push_back(s.at("ShardId").get<std::string>());
-  return ids;
+  return FromReply("ListShards", [&] {
+    std::vector<std::string> ids;
+    for (const auto& s : j.at("Shards")) ids.push_back(s.at("ShardId").get<std::string>());
+    return ids;
+  });
+}
+
+Result<int64_t> StreamClient::StreamCreationTime(std::string_view stream) {
+  ASSIGN_OR_RETURN(nlohmann::json j, Call("DescribeStreamSummary", {{"StreamName", stream}}));
+  return FromReply("DescribeStreamSummary", [&] {
+    const double seconds =
+        j.at("StreamDescriptionSummary").at("StreamCreationTimestamp").get<double>();
+    return static_cast<int64_t>(std::llround(seconds * 1000.0));
+  });
 }
 
 Result<std::string> StreamClient::GetShardIterator(std::string_view stream,
@@ -243,7 +270,7 @@ Result<std::string> StreamClient::GetShardIterator(std::string_view stream,
     req["Timestamp"] = static_cast<double>(position.timestamp_ms) / 1000.0;
   }
   ASSIGN_OR_RETURN(nlohmann::json j, Call("GetShardIterator", req));
-  return j.at("ShardIterator").get<std::string>();
+  return FromReply("GetShardIterator", [&] { return j.at("ShardIterator").get<std::string>(); });
 }
 
 Result<uint64_t> StreamClient::SendPutRecords(std::string_view stream,

@@ -63,6 +63,9 @@ class StreamClient {
   Status DeleteStream(std::string_view name);
   Result<std::vector<std::string>> ListStreams();
   Result<std::vector<std::string>> ListShardIds(std::string_view stream);
+  // The stream's StreamCreationTimestamp in ms: it tells the stream's incarnations apart (a
+  // stream deleted and created again under its name has a new one).
+  Result<int64_t> StreamCreationTime(std::string_view stream);
   Result<std::string> GetShardIterator(std::string_view stream, std::string_view shard_id,
                                        const IteratorPosition& position);
 

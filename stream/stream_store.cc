@@ -144,6 +144,7 @@ struct StreamStore::Impl {
   std::map<std::string, std::shared_ptr<StreamState>, std::less<>> by_name;  // GUARDED_BY(meta_mu)
   std::unordered_map<uint32_t, std::shared_ptr<StreamState>> by_id;          // GUARDED_BY(meta_mu)
   uint32_t next_stream_id = 1;                                               // GUARDED_BY(meta_mu)
+  int64_t last_created_ms = 0;                                               // GUARDED_BY(meta_mu)
 
   std::unique_ptr<IteratorSigner> signer;
 
@@ -281,6 +282,7 @@ Status StreamStore::Impl::LoadStream(std::string_view name, const std::string& t
   }
   RETURN_IF_ERROR(RecoverCounters(stream.get()));
   next_stream_id = std::max(next_stream_id, stream->id + 1);
+  last_created_ms = std::max(last_created_ms, stream->created_ms);
   by_id[stream->id] = stream;
   by_name[stream->name] = std::move(stream);
   return Status::OK();
@@ -413,7 +415,9 @@ Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count) {
   auto stream = std::make_shared<StreamState>();
   stream->name = name;
   stream->id = impl_->next_stream_id;
-  stream->created_ms = options_.clock->NowMillis();
+  // The creation time tells a stream's incarnations apart (as AWS's ARN + creation timestamp
+  // do), so two creations never share a millisecond.
+  stream->created_ms = std::max(options_.clock->NowMillis(), impl_->last_created_ms + 1);
   // An even split of [0, 2^128): shard i starts at i * (2^128 / n); the last one takes the rest.
   const HashKey width = kMaxHashKey / shard_count + (kMaxHashKey % shard_count == shard_count - 1);
   nlohmann::json shards = nlohmann::json::array();
@@ -438,6 +442,7 @@ Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count) {
   wo.sync = true;  // metadata is rare and must never be lost
   RETURN_IF_ERROR(impl_->WriteMeta(wo, &batch, options_.clock->NowMillis(), "creating stream"));
   impl_->next_stream_id = stream->id + 1;
+  impl_->last_created_ms = stream->created_ms;
   impl_->by_id[stream->id] = stream;
   impl_->by_name[stream->name] = std::move(stream);
   spdlog::info("stream created stream={} shards={}", name, shard_count);

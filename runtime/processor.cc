@@ -1,4 +1,4 @@
-#include "operators/processor.h"
+#include "runtime/processor.h"
 
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
@@ -7,66 +7,67 @@
 #include <map>
 #include <string>
 #include <thread>
-#include <zmq.hpp>
 
-#include "common/clock.h"
-#include "stream/shard_reader.h"
-#include "stream/stream_client.h"
+#include "runtime/data_loss.h"
 
 namespace pinstream {
 
-// One shard being read: its own connection (a ShardReader keeps requests in flight on it).
+// One shard being read.
 struct Processor::Input {
   size_t source = 0;
-  std::string stream;
-  std::string shard_id;
-  uint32_t shard = 0;  // the shard's index: with `source`, the graph's input channel
-  std::unique_ptr<StreamClient> client;
-  std::string iterator;  // where reading starts, until the reader is made
-  std::unique_ptr<ShardReader> reader;
+  std::unique_ptr<ShardInput> shard;
   bool caught_up = false;
   int64_t millis_behind = 0;
+
+  const std::string& stream() const { return shard->stream(); }
+  const std::string& shard_id() const { return shard->shard_id(); }
 };
 
-Processor::Processor(std::unique_ptr<Graph> graph, CommitStore* store, zmq::context_t* ctx,
-                     const Options& options)
-    : graph_(std::move(graph)), store_(store), ctx_(ctx), options_(options) {}
+Processor::Processor(std::unique_ptr<Graph> graph, std::vector<std::unique_ptr<Source>> sources,
+                     CommitStore* store, const Options& options)
+    : graph_(std::move(graph)), sources_(std::move(sources)), store_(store), options_(options) {}
 
 Processor::~Processor() = default;
 
 Status Processor::Open() {
   const Topology& t = graph_->topology();
+  if (sources_.size() != t.sources.size()) {
+    return Status::Internal("the processor needs one source per topology source");
+  }
   for (const auto& def : graph_->tables()) {
     ASSIGN_OR_RETURN(TableWriter * w, store_->OpenTable(def));
     writers_.push_back(w);
   }
+  if (std::any_of(t.sources.begin(), t.sources.end(), [](const Topology::Source& s) {
+        return s.on_data_loss == Topology::OnDataLoss::kContinue;
+      })) {
+    ASSIGN_OR_RETURN(data_loss_, store_->OpenTable(DataLossTableDef()));
+  }
   graph_->BindState(store_);
   ASSIGN_OR_RETURN(checkpoint_, store_->LoadCheckpoint(t.name));
-  for (size_t s = 0; s < t.sources.size(); ++s) {
-    const auto& src = t.sources[s];
-    ASSIGN_OR_RETURN(auto control, StreamClient::Connect(ctx_, src.broker, options_.client));
-    auto shards = control->ListShardIds(src.stream);
-    if (!shards.ok()) return shards.status().WithContext("source '" + src.name + "'");
-    for (const auto& shard : *shards) {
+  // The store applies the topology's retention itself, from its commits.
+  RetentionPolicy retention;
+  retention.history_ms = t.history_retention_ms;
+  retention.rewind_ms = t.rewind_retention_ms;
+  RETURN_IF_ERROR(store_->SetRetention(t.name, retention));
+  for (size_t s = 0; s < sources_.size(); ++s) {
+    Source& source = *sources_[s];
+    auto opened = source.Open(checkpoint_);
+    if (!opened.ok()) return opened.status().WithContext("source '" + t.sources[s].name + "'");
+    // What is gone leaves the checkpoint: a new incarnation starts afresh, a vanished shard is
+    // no longer read.
+    auto& offsets = checkpoint_.offsets[source.stream()];
+    auto& arrivals = checkpoint_.arrivals[source.stream()];
+    for (const DataGap& gap : opened->gaps) {
+      RETURN_IF_ERROR(OnDataLoss(s, gap));
+      offsets.erase(gap.shard_id);
+      arrivals.erase(gap.shard_id);
+    }
+    checkpoint_.incarnations[source.stream()] = opened->incarnation;
+    for (auto& shard : opened->shards) {
       auto in = std::make_unique<Input>();
       in->source = s;
-      in->stream = src.stream;
-      in->shard_id = shard;
-      IteratorPosition pos = src.start;
-      if (auto st = checkpoint_.offsets.find(src.stream); st != checkpoint_.offsets.end()) {
-        if (auto sh = st->second.find(shard); sh != st->second.end()) {
-          auto resume = ResumePosition(sh->second);
-          if (!resume.ok()) {
-            return resume.status().WithContext("the checkpoint of " + src.stream + " " + shard);
-          }
-          pos = std::move(*resume);
-        }
-      }
-      ASSIGN_OR_RETURN(in->iterator, control->GetShardIterator(src.stream, shard, pos));
-      ASSIGN_OR_RETURN(in->client, StreamClient::Connect(ctx_, src.broker, options_.client));
-      spdlog::info("reading stream={} shard={} from={}", src.stream, shard,
-                   pos.type == IteratorType::kAfterSequenceNumber ? "seq " + pos.sequence_number
-                                                                  : FormatIteratorPosition(pos));
+      in->shard = std::move(shard);
       inputs_.push_back(std::move(in));
     }
   }
@@ -74,15 +75,31 @@ Status Processor::Open() {
   // Spark's Kinesis source caps records per shard per trigger. The records of one post are at
   // about the same place in the pin, geo and user shards: read together, a join completes
   // them within the batch instead of holding a whole batch of one stream in its state.
-  ShardReader::Options reader;
   if (!inputs_.empty()) {
     const int64_t share = (t.max_batch_records + static_cast<int64_t>(inputs_.size()) - 1) /
                           static_cast<int64_t>(inputs_.size());
-    reader.limit = static_cast<int>(std::clamp<int64_t>(share, 1, kMaxGetRecordsLimit));
+    for (auto& in : inputs_) {
+      in->shard->set_read_limit(
+          static_cast<int>(std::clamp<int64_t>(share, 1, kMaxGetRecordsLimit)));
+    }
   }
-  for (auto& in : inputs_) {
-    in->reader = std::make_unique<ShardReader>(in->client.get(), std::move(in->iterator), reader);
+  return Status::OK();
+}
+
+Status Processor::OnDataLoss(size_t source, const DataGap& gap) {
+  const Topology& t = graph_->topology();
+  if (t.sources[source].on_data_loss == Topology::OnDataLoss::kFail) {
+    return DataLossError(t.name, gap);
   }
+  spdlog::warn(
+      "data loss stream={} shard={} checkpoint={} first_available={} records_lost={} "
+      "reason=\"{}\" (recorded in table data_loss; on_data_loss is continue)",
+      gap.stream, gap.shard_id, gap.last_checkpoint,
+      gap.first_available.empty() ? "unknown" : gap.first_available,
+      gap.records_lost ? std::to_string(*gap.records_lost) : "unknown", gap.reason);
+  RETURN_IF_ERROR(data_loss_->Write(DataLossRow(t.name, gap, options_.clock->NowMillis())));
+  ++stats_.data_loss_gaps;
+  ++batch_gaps_;
   return Status::OK();
 }
 
@@ -93,15 +110,16 @@ Status Processor::WriteRow(size_t table, const Row& row) {
 }
 
 Status Processor::ReadInto(Input& in, bool* got_records) {
-  ASSIGN_OR_RETURN(GetRecordsReply reply, in.reader->Next());
-  in.millis_behind = reply.meta.millis_behind_latest;
-  in.caught_up = reply.records.empty();
-  *got_records = !reply.records.empty();
+  ASSIGN_OR_RETURN(ShardBatch batch, in.shard->Read());
+  if (batch.gap) RETURN_IF_ERROR(OnDataLoss(in.source, *batch.gap));
+  in.millis_behind = batch.millis_behind;
+  in.caught_up = batch.records.empty();
+  *got_records = !batch.records.empty();
   const RecordView* current = nullptr;
   auto emit = [this](size_t table, const Row& row) { return WriteRow(table, row); };
   auto fail = [&](const std::string& op, const Status& why) {
-    DeadLetter letter{in.stream,
-                      in.shard_id,
+    DeadLetter letter{in.stream(),
+                      in.shard_id(),
                       current->sequence_number.ToString(),
                       current->arrival_ms,
                       std::string(current->partition_key),
@@ -112,22 +130,24 @@ Status Processor::ReadInto(Input& in, bool* got_records) {
     ++batch_dead_letters_;
     return store_->WriteDeadLetter(letter);
   };
-  for (const RecordView& r : reply.records) {
+  const Channel channel{static_cast<uint32_t>(in.source), in.shard->shard_index()};
+  for (const RecordView& r : batch.records) {
     current = &r;
     std::string data;
     data.reserve(r.data.size() + simdjson::SIMDJSON_PADDING);  // parse_json parses in place
     data.append(r.data);
     Row row{Value::String(std::move(data)), Value::String(std::string(r.partition_key)),
             Value::TimestampMs(r.arrival_ms)};
-    const RecordContext ctx{Channel{static_cast<uint32_t>(in.source), in.shard}, r.arrival_ms};
-    RETURN_IF_ERROR(graph_->Process(ctx, std::move(row), emit, fail));
+    RETURN_IF_ERROR(
+        graph_->Process(RecordContext{channel, r.arrival_ms}, std::move(row), emit, fail));
     ++stats_.records_in;
     ++batch_records_;
+    batch_bytes_ += r.data.size();
   }
-  if (!reply.records.empty()) {
-    const RecordView& last = reply.records.back();
-    checkpoint_.offsets[in.stream][in.shard_id] = last.sequence_number.ToString();
-    checkpoint_.arrivals[in.stream][in.shard_id] = last.arrival_ms;
+  if (!batch.records.empty()) {
+    const RecordView& last = batch.records.back();
+    checkpoint_.offsets[in.stream()][in.shard_id()] = last.sequence_number.ToString();
+    checkpoint_.arrivals[in.stream()][in.shard_id()] = last.arrival_ms;
   }
   return Status::OK();
 }
@@ -139,25 +159,27 @@ Status Processor::FlushGraph() {
   auto emit = [this](size_t table, const Row& row) { return WriteRow(table, row); };
   auto fail = [&](const std::string& op, const Status& why) {
     DeadLetter letter;
-    letter.arrival_ms = Clock::Real()->NowMillis();
+    letter.arrival_ms = options_.clock->NowMillis();
     letter.op = op;
     letter.error = why.ToString();
     ++stats_.dead_letters;
     ++batch_dead_letters_;
     return store_->WriteDeadLetter(letter);
   };
-  return graph_->Flush(BatchContext{Clock::Real()->NowMillis()}, emit, fail);
+  return graph_->Flush(BatchContext{options_.clock->NowMillis()}, emit, fail);
 }
 
 Status Processor::CommitBatch() {
-  if (batch_records_ == 0) return Status::OK();
+  if (batch_records_ == 0 && batch_gaps_ == 0) return Status::OK();
   RETURN_IF_ERROR(FlushGraph());
   ASSIGN_OR_RETURN(int64_t batch_id, store_->Commit(graph_->topology().name, checkpoint_));
   ++stats_.batches;
   SPDLOG_DEBUG("committed batch={} records={}", batch_id, batch_records_);
   (void)batch_id;
   batch_records_ = 0;
+  batch_bytes_ = 0;
   batch_dead_letters_ = 0;
+  batch_gaps_ = 0;
   return Status::OK();
 }
 
@@ -165,7 +187,7 @@ Status Processor::CommitBatch() {
 std::string Processor::StreamLag() const {
   std::map<std::string_view, int64_t> lag;
   for (const auto& in : inputs_) {
-    int64_t& ms = lag[in->stream];
+    int64_t& ms = lag[in->stream()];
     ms = std::max(ms, in->millis_behind);
   }
   std::string out = "{";
@@ -178,7 +200,7 @@ std::string Processor::StreamLag() const {
 StateStats Processor::state_stats() const { return graph_->state_stats(); }
 
 void Processor::LogProgress(bool final) {
-  const int64_t now = Clock::Real()->NowMillis();
+  const int64_t now = options_.clock->NowMillis();
   stats_.millis_behind = 0;
   for (const auto& in : inputs_)
     stats_.millis_behind = std::max(stats_.millis_behind, in->millis_behind);
@@ -192,10 +214,10 @@ void Processor::LogProgress(bool final) {
     log_state();
     double secs = std::max<double>(1e-3, static_cast<double>(now - started_ms_) / 1000.0);
     spdlog::info(
-        "processor done records={} rows={} dead_letters={} batches={} seconds={:.2f} "
-        "records_per_s={:.0f}",
-        stats_.records_in, stats_.rows_out, stats_.dead_letters, stats_.batches, secs,
-        static_cast<double>(stats_.records_in) / secs);
+        "processor done records={} rows={} dead_letters={} data_loss_gaps={} batches={} "
+        "seconds={:.2f} records_per_s={:.0f}",
+        stats_.records_in, stats_.rows_out, stats_.dead_letters, stats_.data_loss_gaps,
+        stats_.batches, secs, static_cast<double>(stats_.records_in) / secs);
     return;
   }
   if (now - last_progress_ms_ < options_.progress_interval_ms) return;
@@ -214,23 +236,26 @@ void Processor::LogProgress(bool final) {
 Status Processor::Run(std::stop_token stop) {
   RETURN_IF_ERROR(Open());
   for (auto& in : inputs_) {
-    ASSIGN_OR_RETURN(in->shard, ShardIndexFromId(in->shard_id));
-    graph_->AddChannel(Channel{static_cast<uint32_t>(in->source), in->shard});
+    graph_->AddChannel(Channel{static_cast<uint32_t>(in->source), in->shard->shard_index()});
   }
-  started_ms_ = last_progress_ms_ = Clock::Real()->NowMillis();
+  Clock* clock = options_.clock;
+  started_ms_ = last_progress_ms_ = clock->NowMillis();
   const Topology& t = graph_->topology();
+  // A batch ends at commit_interval_ms, or once it holds max_batch_records records or
+  // max_batch_bytes of their data.
+  auto batch_full = [&] {
+    return static_cast<int64_t>(batch_records_) >= t.max_batch_records ||
+           static_cast<int64_t>(batch_bytes_) >= t.max_batch_bytes;
+  };
   int64_t idle_ms = 1;
   while (true) {
-    const int64_t deadline = Clock::Real()->NowMillis() + t.commit_interval_ms;
+    const int64_t deadline = clock->NowMillis() + t.commit_interval_ms;
     bool all_caught_up = false;
-    while (!stop.stop_requested() && static_cast<int64_t>(batch_records_) < t.max_batch_records &&
-           Clock::Real()->NowMillis() < deadline) {
+    while (!stop.stop_requested() && !batch_full() && clock->NowMillis() < deadline) {
       // One reply per shard per round; a full batch ends the round, and the next round
       // starts at the shard after the last one read, so that every shard gets its turn.
       bool any = false;
-      for (size_t visited = 0;
-           visited < inputs_.size() && static_cast<int64_t>(batch_records_) < t.max_batch_records;
-           ++visited) {
+      for (size_t visited = 0; visited < inputs_.size() && !batch_full(); ++visited) {
         Input& in = *inputs_[next_input_];
         next_input_ = (next_input_ + 1) % inputs_.size();
         bool got = false;
@@ -238,7 +263,7 @@ Status Processor::Run(std::stop_token stop) {
         if (!s.ok()) {
           // Nothing of this batch is committed yet: the records read so far are read again
           // after a restart, so giving up here loses and duplicates nothing.
-          return s.WithContext("reading stream " + in.stream + " " + in.shard_id);
+          return s.WithContext("reading stream " + in.stream() + " " + in.shard_id());
         }
         any |= got;
       }
@@ -249,8 +274,8 @@ Status Processor::Run(std::stop_token stop) {
         idle_ms = 1;
       } else {
         // Idle: back off exponentially up to 200 ms, but never past the batch deadline.
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(
-            idle_ms, std::max<int64_t>(0, deadline - Clock::Real()->NowMillis()))));
+        std::this_thread::sleep_for(std::chrono::milliseconds(
+            std::min<int64_t>(idle_ms, std::max<int64_t>(0, deadline - clock->NowMillis()))));
         idle_ms = std::min<int64_t>(idle_ms * 2, 200);
       }
     }

@@ -5,10 +5,11 @@
 #include <stop_token>
 #include <string>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "operators/commit_store.h"
 #include "operators/graph.h"
-#include "stream/stream_client.h"
+#include "runtime/source.h"
 
 namespace pinstream {
 
@@ -18,26 +19,33 @@ namespace pinstream {
 // Restarted after a crash, it resumes after the last committed offsets, so every record lands
 // in every table exactly once.
 //
-// Borrows the store and the ZeroMQ context its broker connections use (as RocksDB borrows its
-// Env), which must outlive the processor. Run() is called from one thread.
+// Records it has not read and can no longer read (a stream created again, a shard gone,
+// records trimmed before they were read) stop it with a DataLossException, or, for a source
+// whose topology says "on_data_loss": "continue", are recorded in the `data_loss` table (one
+// row per gap, committed with the batch) while it goes on from the earliest record available.
+//
+// Borrows the store and the clock (as RocksDB borrows its Env), which must outlive the
+// processor. Run() is called from one thread.
 class Processor {
  public:
   struct Options {
     bool once = false;  // stop when every shard is caught up (Spark's availableNow)
     int64_t progress_interval_ms = 5000;
-    StreamClient::Options client;  // of every broker connection (the API key, the timeout)
+    Clock* clock = Clock::Real();
   };
 
   struct Stats {
     uint64_t records_in = 0;
     uint64_t rows_out = 0;
     uint64_t dead_letters = 0;
+    uint64_t data_loss_gaps = 0;
     uint64_t batches = 0;
     int64_t millis_behind = 0;  // the largest lag of any shard at the last read
   };
 
-  Processor(std::unique_ptr<Graph> graph, CommitStore* store, zmq::context_t* ctx,
-            const Options& options);
+  // `sources` are the topology's, in its order (Topology::sources).
+  Processor(std::unique_ptr<Graph> graph, std::vector<std::unique_ptr<Source>> sources,
+            CommitStore* store, const Options& options);
   ~Processor();
 
   // Runs until `stop` is requested (then finishes and commits the current batch) or, with
@@ -52,6 +60,8 @@ class Processor {
   struct Input;
   Status Open();
   Status ReadInto(Input& input, bool* got_records);
+  // Fails with a DataLossException, or records the gap, as `source`'s policy says.
+  Status OnDataLoss(size_t source, const DataGap& gap);
   Status WriteRow(size_t table, const Row& row);
   Status FlushGraph();
   Status CommitBatch();
@@ -59,16 +69,19 @@ class Processor {
   std::string StreamLag() const;
 
   std::unique_ptr<Graph> graph_;
+  std::vector<std::unique_ptr<Source>> sources_;
   CommitStore* store_;
-  zmq::context_t* ctx_;
   Options options_;
   Checkpoint checkpoint_;
   std::vector<TableWriter*> writers_;
+  TableWriter* data_loss_ = nullptr;  // when a source may go on past data loss
   std::vector<std::unique_ptr<Input>> inputs_;
   size_t next_input_ = 0;  // where the next read round starts
   Stats stats_;
   uint64_t batch_records_ = 0;
+  uint64_t batch_bytes_ = 0;  // of the records' data
   uint64_t batch_dead_letters_ = 0;
+  uint64_t batch_gaps_ = 0;
   int64_t started_ms_ = 0;
   int64_t last_progress_ms_ = 0;
   Stats last_progress_stats_;

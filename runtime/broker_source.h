@@ -1,0 +1,47 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <zmq.hpp>
+
+#include "operators/topology.h"
+#include "runtime/source.h"
+#include "stream/stream_client.h"
+
+namespace pinstream {
+
+// A stream on a pinstream broker, read over ZeroMQ: one connection per shard, each read
+// prefetched by a ShardReader.
+//
+// Data loss is found from what the broker tells: the stream's creation time is its incarnation
+// (a stream deleted and created again has a new one); a checkpointed shard missing from
+// ListShards is gone; and since a shard's counters are dense, a read that starts past the next
+// expected record means the records between were trimmed before they were read (the broker
+// moves a reader on to its trim horizon).
+//
+// Borrows the context, which must outlive the source and its shards.
+class BrokerSource final : public Source {
+ public:
+  struct Options {
+    std::string broker;  // the ZeroMQ endpoint
+    std::string stream;
+    IteratorPosition start;  // for shards without a checkpoint, and a new incarnation
+    StreamClient::Options client;
+  };
+
+  BrokerSource(zmq::context_t* ctx, Options options) : ctx_(ctx), options_(std::move(options)) {}
+
+  const std::string& stream() const override { return options_.stream; }
+  Result<Opened> Open(const Checkpoint& checkpoint) override;
+
+ private:
+  zmq::context_t* ctx_;
+  Options options_;
+};
+
+// A BrokerSource for every source of `topology`, in its order.
+std::vector<std::unique_ptr<Source>> MakeBrokerSources(const Topology& topology,
+                                                       zmq::context_t* ctx,
+                                                       const StreamClient::Options& client);
+
+}  // namespace pinstream
