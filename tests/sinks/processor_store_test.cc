@@ -14,20 +14,17 @@
 #include <thread>
 #include <vector>
 
+#include "tests/sinks/store_test_util.h"
+#include "tests/sinks/wal_fault_file_system.h"
 #include "tests/test_util.h"
 
 namespace pinstream {
 namespace {
 
+using testing::Col;
+using testing::ScanAll;
 using testing::TempDir;
-
-Column Col(std::string name, Type type, bool nullable = true) {
-  Column c;
-  c.name = std::move(name);
-  c.type = type;
-  c.nullable = nullable;
-  return c;
-}
+using testing::WalFaultFileSystem;
 
 TableDef PinDef() {
   return TableDef{"pin", Schema({Col("ind", Type::kInt, false), Col("title", Type::kString)}), {}};
@@ -49,16 +46,6 @@ Row Count(std::string country, int64_t n) {
 Offsets MakeOffsets(const std::string& seq) {
   return {{"demo-pin", {{"shardId-000000000000", seq}, {"shardId-000000000001", seq + "1"}}},
           {"demo-geo", {{"shardId-000000000000", seq + "2"}}}};
-}
-
-std::vector<Row> ScanAll(const Table* t, std::optional<int64_t> version = {}) {
-  std::vector<Row> rows;
-  Status s = t->Scan(version, [&](const Row& r) {
-    rows.push_back(r);
-    return Status::OK();
-  });
-  EXPECT_OK(s);
-  return rows;
 }
 
 std::optional<std::string> GetState(StateStore* state, std::string_view key) {
@@ -268,50 +255,9 @@ TEST_F(ProcessorStoreTest, TablesRefuseBadRowsAndChangedSchemas) {
   EXPECT_FALSE(store_->OpenTable(dead).ok());
 }
 
-// Fails every WAL append while `fail` is set: LevelDB's ErrorEnv, for RocksDB's FileSystem.
-class FailingFileSystem final : public rocksdb::FileSystemWrapper {
- public:
-  explicit FailingFileSystem(std::shared_ptr<rocksdb::FileSystem> target)
-      : FileSystemWrapper(std::move(target)) {}
-  const char* Name() const override { return "FailingFileSystem"; }
-
-  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
-                                    rocksdb::IODebugContext* dbg) override {
-    auto s = target()->NewWritableFile(name, options, file, dbg);
-    if (s.ok() && name.ends_with(".log")) {
-      *file = std::make_unique<FailingFile>(std::move(*file), &fail);
-    }
-    return s;
-  }
-
-  std::atomic<bool> fail{false};
-
- private:
-  class FailingFile final : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    FailingFile(std::unique_ptr<rocksdb::FSWritableFile> target, std::atomic<bool>* fail)
-        : FSWritableFileOwnerWrapper(std::move(target)), fail_(fail) {}
-    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
-                             rocksdb::IODebugContext* dbg) override {
-      if (*fail_) return rocksdb::IOStatus::IOError("injected WAL failure");
-      return target()->Append(data, options, dbg);
-    }
-    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
-                             const rocksdb::DataVerificationInfo& info,
-                             rocksdb::IODebugContext* dbg) override {
-      if (*fail_) return rocksdb::IOStatus::IOError("injected WAL failure");
-      return target()->Append(data, options, info, dbg);
-    }
-
-   private:
-    std::atomic<bool>* fail_;
-  };
-};
-
 TEST(ProcessorStoreFaultTest, AFailedCommitIsStickyAndWritesNothing) {
   TempDir dir;
-  auto fs = std::make_shared<FailingFileSystem>(rocksdb::FileSystem::Default());
+  auto fs = std::make_shared<WalFaultFileSystem>(rocksdb::FileSystem::Default());
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
   ProcessorStore::Options options;
   options.path = dir.Sub("data");
@@ -324,12 +270,12 @@ TEST(ProcessorStoreFaultTest, AFailedCommitIsStickyAndWritesNothing) {
 
     ASSERT_OK(pin->Write(Pin(2, "failed")));
     ASSERT_OK(store->State("op")->Put("k", "failed"));
-    fs->fail = true;
+    fs->allowed = 0;
     auto failed = store->Commit("t", {MakeOffsets("2"), {}});
     ASSERT_FALSE(failed.ok());
     EXPECT_EQ(failed.status().code(), Status::Code::kIOError) << failed.status().ToString();
     EXPECT_EQ(store->error(), failed.status());
-    fs->fail = false;
+    fs->allowed = -1;
 
     // Sticky: nothing more is accepted, even though the file system works again.
     EXPECT_EQ(pin->Write(Pin(3, "refused")), failed.status());
@@ -447,7 +393,7 @@ INSTANTIATE_TEST_SUITE_P(Modes, ProcessorStoreModeTest,
 // AwaitCommits (or Commit), sticky from then on, and nothing of its batch reaches the DB.
 TEST(ProcessorStoreFaultTest, APipelinedWriteFailureIsReportedByTheNextWait) {
   TempDir dir;
-  auto fs = std::make_shared<FailingFileSystem>(rocksdb::FileSystem::Default());
+  auto fs = std::make_shared<WalFaultFileSystem>(rocksdb::FileSystem::Default());
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
   ProcessorStore::Options options;
   options.path = dir.Sub("data");
@@ -463,12 +409,12 @@ TEST(ProcessorStoreFaultTest, APipelinedWriteFailureIsReportedByTheNextWait) {
 
     ASSERT_OK(pin->Write(Pin(2, "failed")));
     ASSERT_OK(store->State("op")->Put("k", "failed"));
-    fs->fail = true;
+    fs->allowed = 0;
     ASSERT_OK_AND_ASSIGN(int64_t batch, store->Commit("t", {MakeOffsets("2"), {}}));
     EXPECT_EQ(batch, 2);
     const Status failed = store->AwaitCommits();
     EXPECT_EQ(failed.code(), Status::Code::kIOError) << failed.ToString();
-    fs->fail = false;
+    fs->allowed = -1;
     EXPECT_EQ(store->error(), failed);
     EXPECT_EQ(store->AwaitCommits(), failed);  // sticky
     EXPECT_EQ(pin->Write(Pin(3, "refused")), failed);

@@ -10,11 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/sinks/store_test_util.h"
 #include "tests/test_util.h"
 
 namespace pinstream {
 namespace {
 
+using testing::Col;
+using testing::ScanAll;
 using testing::TempDir;
 
 constexpr char kTopology[] = "t";
@@ -24,22 +27,6 @@ const std::string kShard1 = ShardIdFromIndex(1);
 
 std::string Seq(uint32_t shard, uint64_t counter) {
   return SequenceNumber{shard, counter}.ToString();
-}
-
-Column Col(std::string name, Type type) {
-  Column c;
-  c.name = std::move(name);
-  c.type = type;
-  return c;
-}
-
-std::vector<Row> ScanAll(const Table* t, std::optional<int64_t> version = {}) {
-  std::vector<Row> rows;
-  EXPECT_OK(t->Scan(version, [&](const Row& r) {
-    rows.push_back(r);
-    return Status::OK();
-  }));
-  return rows;
 }
 
 // Batch n (1-based) of a little topology: reads record n of shard 0 (arrived at n seconds) and,

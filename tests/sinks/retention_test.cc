@@ -16,33 +16,22 @@
 
 #include "sinks/processor_store.h"
 #include "sinks/replay.h"
+#include "tests/sinks/store_test_util.h"
+#include "tests/sinks/wal_fault_file_system.h"
 #include "tests/test_util.h"
 
 namespace pinstream {
 namespace {
 
+using testing::Col;
+using testing::ScanAll;
 using testing::TempDir;
+using testing::WalFaultFileSystem;
 
 constexpr char kTopology[] = "t";
 constexpr char kStream[] = "s";
 constexpr int64_t kHour = int64_t{3600} * 1000;
 const std::string kShard0 = ShardIdFromIndex(0);
-
-Column Col(std::string name, Type type) {
-  Column c;
-  c.name = std::move(name);
-  c.type = type;
-  return c;
-}
-
-std::vector<Row> ScanAll(const Table* t, std::optional<int64_t> version = {}) {
-  std::vector<Row> rows;
-  EXPECT_OK(t->Scan(version, [&](const Row& r) {
-    rows.push_back(r);
-    return Status::OK();
-  }));
-  return rows;
-}
 
 // A topology of two tables, `log` (append: one row per batch) and `totals` (upsert: key "all"
 // rewritten every batch, key "b<n % 3>" every third), and operator state; one batch an hour.
@@ -340,61 +329,10 @@ TEST_F(RetentionTest, ARewindStreamsThroughTheUndoLogsInBoundedWrites) {
   EXPECT_EQ(batches.size(), 6u);  // 1..5 and the reset's
 }
 
-// Lets `allowed` WAL appends through, then fails every one (a crash between two writes, as far
-// as the DB is concerned); a negative `allowed` lets everything through.
-class CountingFailFileSystem final : public rocksdb::FileSystemWrapper {
- public:
-  explicit CountingFailFileSystem(std::shared_ptr<rocksdb::FileSystem> target)
-      : FileSystemWrapper(std::move(target)) {}
-  const char* Name() const override { return "CountingFailFileSystem"; }
-
-  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* file,
-                                    rocksdb::IODebugContext* dbg) override {
-    auto s = target()->NewWritableFile(name, options, file, dbg);
-    if (s.ok() && name.ends_with(".log")) {
-      *file = std::make_unique<File>(std::move(*file), &allowed);
-    }
-    return s;
-  }
-
-  std::atomic<int> allowed{-1};
-
- private:
-  class File final : public rocksdb::FSWritableFileOwnerWrapper {
-   public:
-    File(std::unique_ptr<rocksdb::FSWritableFile> target, std::atomic<int>* allowed)
-        : FSWritableFileOwnerWrapper(std::move(target)), allowed_(allowed) {}
-    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
-                             rocksdb::IODebugContext* dbg) override {
-      if (Refuse(data)) return rocksdb::IOStatus::IOError("injected WAL failure");
-      return target()->Append(data, options, dbg);
-    }
-    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
-                             const rocksdb::DataVerificationInfo& info,
-                             rocksdb::IODebugContext* dbg) override {
-      if (Refuse(data)) return rocksdb::IOStatus::IOError("injected WAL failure");
-      return target()->Append(data, options, info, dbg);
-    }
-
-   private:
-    // Counts the appends of whole WAL records (the file's writer buffers a record's header and
-    // payload into one append; a bare header, should one come alone, does not count).
-    bool Refuse(const rocksdb::Slice& data) {
-      int left = allowed_->load();
-      if (left < 0) return false;
-      if (left == 0) return true;
-      if (data.size() > 16) allowed_->store(left - 1);
-      return false;
-    }
-    std::atomic<int>* allowed_;
-  };
-};
-
 TEST(RetentionFaultTest, AnInterruptedRewindIsRefusedToTheProcessorAndFinishedByAnotherReset) {
   TempDir dir;
   ManualClock clock(int64_t{1'700'000'000'000});
-  auto fs = std::make_shared<CountingFailFileSystem>(rocksdb::FileSystem::Default());
+  auto fs = std::make_shared<WalFaultFileSystem>(rocksdb::FileSystem::Default());
   std::unique_ptr<rocksdb::Env> env = rocksdb::NewCompositeEnv(fs);
   ProcessorStore::Options options;
   options.path = dir.Sub("data");

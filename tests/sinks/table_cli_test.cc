@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sinks/processor_store.h"
+#include "tests/sinks/store_test_util.h"
 #include "tests/test_util.h"
 
 extern char** environ;
@@ -21,6 +22,7 @@ namespace pinstream {
 namespace {
 
 using json = nlohmann::json;
+using testing::Col;
 using testing::TempDir;
 
 struct CliResult {
@@ -78,14 +80,6 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
-Column Col(std::string name, Type type, Type element = Type::kNull) {
-  Column c;
-  c.name = std::move(name);
-  c.type = type;
-  c.element_type = element;
-  return c;
-}
-
 class TableCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -93,11 +87,12 @@ class TableCliTest : public ::testing::Test {
     options.path = data_;
     options.clock = &clock_;
     ASSERT_OK_AND_ASSIGN(store_, ProcessorStore::Open(options));
-    TableDef pin{"pin",
-                 Schema({Col("ind", Type::kInt), Col("title", Type::kString),
-                         Col("tags", Type::kArray, Type::kString), Col("at", Type::kTimestamp),
-                         Col("score", Type::kDouble), Col("ok", Type::kBool)}),
-                 {}};
+    TableDef pin{
+        "pin",
+        Schema({Col("ind", Type::kInt), Col("title", Type::kString),
+                Col("tags", Type::kArray, true, Type::kString), Col("at", Type::kTimestamp),
+                Col("score", Type::kDouble), Col("ok", Type::kBool)}),
+        {}};
     TableDef counts{
         "counts", Schema({Col("country", Type::kString), Col("n", Type::kInt)}), {"country"}};
     ASSERT_OK_AND_ASSIGN(TableWriter * p, store_->OpenTable(pin));

@@ -9,21 +9,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/sinks/store_test_util.h"
 #include "tests/test_util.h"
 
 namespace pinstream {
 namespace {
 
+using testing::Col;
+using testing::ScanAll;
 using testing::TempDir;
-
-Column Col(std::string name, Type type, bool nullable = true, Type element = Type::kNull) {
-  Column c;
-  c.name = std::move(name);
-  c.type = type;
-  c.element_type = element;
-  c.nullable = nullable;
-  return c;
-}
 
 TableSpec EventsSpec() {
   return TableSpec{
@@ -106,16 +100,6 @@ class TableStoreTest : public ::testing::Test {
     EXPECT_TRUE(db_->Write(rocksdb::WriteOptions(), &batch).ok());
     t->Committed();
     return v.ok() ? *v : -1;
-  }
-
-  static std::vector<Row> ScanAll(const Table* t, std::optional<int64_t> version = {}) {
-    std::vector<Row> rows;
-    Status s = t->Scan(version, [&](const Row& r) {
-      rows.push_back(r);
-      return Status::OK();
-    });
-    EXPECT_OK(s);
-    return rows;
   }
 
   // The first column of each row as ints, or strings for upsert tables' keys.
