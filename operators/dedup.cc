@@ -17,6 +17,7 @@
 
 #include "common/coding.h"
 #include "operators/group_table.h"
+#include "operators/meta_record.h"
 #include "operators/operator.h"
 #include "operators/operator_config.h"
 #include "operators/stream_operator.h"
@@ -37,7 +38,7 @@ constexpr size_t kMaxExpiriesPerFlush = 100'000;
 //   [encoded key]                    -> ""           (without "within": the key was seen)
 //   [encoded key]                    -> [time:8]     (with "within": the key's first time)
 //   'e' [ordered(time + within)] [key] -> ""         (with "within": keys by expiry)
-//   'm'                              -> the watermark (WatermarkTracker::Encode)
+//   'm'                              -> the state's counts and the watermark (MetaRecord)
 // A key stored without a time (by a dedup that had no "within" yet) counts as seen and never
 // expires, so that adding "within" to a running topology lets no repeat of an old key in.
 constexpr char kIndexPrefix = 'e';
@@ -50,8 +51,17 @@ int64_t SaturatingAdd(int64_t a, int64_t b) {
   return __builtin_add_overflow(a, b, &r) ? std::numeric_limits<int64_t>::max() : r;
 }
 
-std::string NullKeyError(const Schema& input, int column) {
-  return "dedup key column '" + input.column(column).name + "' is null";
+// The key columns of `row`, encoded into `out`; a null one is an error naming it.
+Status EncodeKey(const Row& row, const std::vector<int>& key, const Schema& input,
+                 std::string* out) {
+  out->clear();
+  for (int c : key) {
+    if (row[c].is_null()) {
+      return Status::InvalidArgument("dedup key column '" + input.column(c).name + "' is null");
+    }
+    row[c].EncodeTo(out);
+  }
+  return Status::OK();
 }
 
 // Without "within": one row operator, one key record per key, forever.
@@ -64,11 +74,7 @@ class Dedup final : public Operator {
 
   Status Apply(Row& row, bool* keep) override {
     if (!state_) return Status::Internal("dedup used without a state store");
-    key_bytes_.clear();
-    for (int c : key_) {
-      if (row[c].is_null()) return Status::InvalidArgument(NullKeyError(input_, c));
-      row[c].EncodeTo(&key_bytes_);
-    }
+    RETURN_IF_ERROR(EncodeKey(row, key_, input_, &key_bytes_));
     ASSIGN_OR_RETURN(auto seen, state_->Get(key_bytes_));
     if (seen) {
       *keep = false;
@@ -108,11 +114,7 @@ class DedupWithin final : public StreamOperator {
   }
 
   Status Process(const RecordContext& ctx, Row&& row, Output& out) override {
-    key_bytes_.clear();
-    for (int c : options_.key) {
-      if (row[c].is_null()) return Status::InvalidArgument(NullKeyError(options_.input, c));
-      row[c].EncodeTo(&key_bytes_);
-    }
+    RETURN_IF_ERROR(EncodeKey(row, options_.key, options_.input, &key_bytes_));
     int64_t t = ctx.arrival_ms;
     if (const int c = options_.time_column; c >= 0) {
       if (row[c].is_null()) {
@@ -131,19 +133,19 @@ class DedupWithin final : public StreamOperator {
       // Expired, and the cleanup has not run yet: this row starts the key afresh.
       IndexKey(first, key_bytes_, &index_key_);
       RETURN_IF_ERROR(state_->Delete(index_key_));
-      --stored_keys_;
-      stored_bytes_ -= index_key_.size();
+      --meta_.keys;
+      meta_.bytes -= index_key_.size();
     } else {
-      ++stored_keys_;
-      stored_bytes_ += key_bytes_.size() + sizeof(uint64_t);
+      ++meta_.keys;
+      meta_.bytes += key_bytes_.size() + sizeof(uint64_t);
     }
     value_.clear();
     PutFixed64BE(&value_, static_cast<uint64_t>(t));
     RETURN_IF_ERROR(state_->Put(key_bytes_, value_));
     IndexKey(t, key_bytes_, &index_key_);
     RETURN_IF_ERROR(state_->Put(index_key_, ""));
-    ++stored_keys_;
-    stored_bytes_ += index_key_.size();
+    ++meta_.keys;
+    meta_.bytes += index_key_.size();
     return out.Emit(std::move(row));
   }
 
@@ -151,48 +153,32 @@ class DedupWithin final : public StreamOperator {
     RETURN_IF_ERROR(Open());
     tracker_.Tick(ctx.now_ms);
     RETURN_IF_ERROR(Expire());
-    encoded_.clear();
-    tracker_.Encode(&encoded_);
-    if (encoded_ != stored_meta_) {
-      RETURN_IF_ERROR(state_->Put(kMetaKey, encoded_));
-      stored_meta_.swap(encoded_);
-    }
-    return Status::OK();
+    return meta_.Stage(state_, tracker_);
   }
 
-  StateStats state_stats() const override {
-    StateStats s;
-    s.keys = stored_keys_ + (stored_meta_.empty() ? 0 : 1);
-    s.bytes = stored_bytes_ + (stored_meta_.empty() ? 0 : 1 + stored_meta_.size());
-    return s;
-  }
+  StateStats state_stats() const override { return meta_.stats(); }
 
   void DiscardCache() override { opened_ = false; }
 
  private:
-  // Reads the watermark and counts the state (once, and again after an aborted batch). The
-  // count is a scan of the namespace: "within" keeps it as small as the keys of one `within`.
+  // Reads the watermark and the state's counts (once, and again after an aborted batch). Only a
+  // state without a meta record is counted by a scan: the keys a dedup without "within" left.
   Status Open() {
     if (opened_) return Status::OK();
     if (!state_) return Status::Internal("dedup used without a state store");
-    ASSIGN_OR_RETURN(auto saved, state_->Get(kMetaKey));
     WatermarkTracker fresh(options_.max_delay_ms, kIdleTimeoutMs);
-    stored_meta_.clear();
-    if (saved) {
-      if (!fresh.Decode(*saved)) return Status::Corruption("malformed dedup state: the watermark");
-      stored_meta_ = *saved;
-    }
+    ASSIGN_OR_RETURN(const bool found, meta_.Load(state_, &fresh, "dedup"));
     // Channels declared before the state was read keep holding the watermark back.
     for (const Channel& c : declared_channels_) fresh.AddChannel(c);
     tracker_ = std::move(fresh);
-    stored_keys_ = stored_bytes_ = 0;
-    const std::string begin(1, kFirstKeyByte), end(1, kIndexPrefix + 1);
-    RETURN_IF_ERROR(state_->Scan(begin, end, [&](std::string_view k, std::string_view v) {
-      if (k[0] >= kPastKeyBytes && k[0] != kIndexPrefix) return true;
-      ++stored_keys_;
-      stored_bytes_ += k.size() + v.size();
-      return true;
-    }));
+    if (!found) {
+      const std::string begin(1, kFirstKeyByte), end(1, kPastKeyBytes);
+      RETURN_IF_ERROR(state_->Scan(begin, end, [&](std::string_view k, std::string_view v) {
+        ++meta_.keys;
+        meta_.bytes += k.size() + v.size();
+        return true;
+      }));
+    }
     opened_ = true;
     return Status::OK();
   }
@@ -213,8 +199,8 @@ class DedupWithin final : public StreamOperator {
       const std::string_view key = std::string_view(index_key).substr(1 + sizeof(uint64_t));
       RETURN_IF_ERROR(state_->Delete(index_key));
       RETURN_IF_ERROR(state_->Delete(key));
-      stored_keys_ -= 2;
-      stored_bytes_ -= index_key.size() + key.size() + sizeof(uint64_t);
+      meta_.keys -= 2;
+      meta_.bytes -= index_key.size() + key.size() + sizeof(uint64_t);
     }
     return Status::OK();
   }
@@ -239,11 +225,9 @@ class DedupWithin final : public StreamOperator {
   StateStore* state_ = nullptr;  // borrowed; outlives the operator
   bool opened_ = false;
   std::vector<Channel> declared_channels_;
-  uint64_t stored_keys_ = 0;  // key records and index entries, committed and staged
-  uint64_t stored_bytes_ = 0;
-  std::string stored_meta_;  // the watermark record as last staged
+  MetaRecord meta_{kMetaKey};  // counts the key records and index entries
   std::vector<std::string> due_;
-  std::string key_bytes_, index_key_, value_, encoded_;  // reused
+  std::string key_bytes_, index_key_, value_;  // reused
 };
 
 std::unique_ptr<Operator> MakeDedup(const OperatorArgs& a) {

@@ -22,6 +22,7 @@
 #include "common/coding.h"
 #include "common/time_format.h"
 #include "operators/group_table.h"
+#include "operators/meta_record.h"
 #include "operators/operator_config.h"
 #include "operators/stream_operator.h"
 #include "operators/watermark.h"
@@ -130,21 +131,11 @@ class JoinOperator final : public StreamOperator {
       if (key.dirty) RETURN_IF_ERROR(WriteBack(k, &key));
     }
     keys_.clear();
-    encoded_.clear();
-    PutVarint64(&encoded_, stored_keys_);
-    PutVarint64(&encoded_, stored_bytes_);
-    tracker_.Encode(&encoded_);
-    if (encoded_ != stored_meta_) {
-      RETURN_IF_ERROR(state_->Put(kMetaKey, encoded_));
-      stored_meta_.swap(encoded_);
-    }
-    return Status::OK();
+    return meta_.Stage(state_, tracker_);
   }
 
   StateStats state_stats() const override {
-    StateStats s;
-    s.keys = stored_keys_ + (stored_meta_.empty() ? 0 : 1);
-    s.bytes = stored_bytes_ + (stored_meta_.empty() ? 0 : 1 + stored_meta_.size());
+    StateStats s = meta_.stats();
     s.cached_groups = keys_.size();
     return s;
   }
@@ -173,18 +164,8 @@ class JoinOperator final : public StreamOperator {
   Status Open() {
     if (opened_) return Status::OK();
     if (!state_) return Status::Internal("a join used without a state store");
-    ASSIGN_OR_RETURN(auto saved, state_->Get(kMetaKey));
     WatermarkTracker fresh(options_.max_delay_ms, options_.idle_timeout_ms);
-    stored_keys_ = stored_bytes_ = 0;
-    stored_meta_.clear();
-    if (saved) {
-      Decoder d(*saved);
-      if (!d.GetVarint64(&stored_keys_) || !d.GetVarint64(&stored_bytes_) ||
-          !fresh.Decode(d.rest())) {
-        return Status::Corruption("malformed join state: the meta record");
-      }
-      stored_meta_ = *saved;
-    }
+    RETURN_IF_ERROR(meta_.Load(state_, &fresh, "join").status());
     // Channels declared before the state was read keep holding the watermark back.
     for (const Channel& c : declared_channels_) fresh.AddChannel(c);
     tracker_ = std::move(fresh);
@@ -349,32 +330,32 @@ class JoinOperator final : public StreamOperator {
     if (key->rows.empty()) {
       if (key->stored_bytes != 0) {
         RETURN_IF_ERROR(state_->Delete(record_key_));
-        --stored_keys_;
-        stored_bytes_ -= key->stored_bytes;
+        --meta_.keys;
+        meta_.bytes -= key->stored_bytes;
         stored_.erase(k);
       }
     } else {
       EncodeKey(*key, &encoded_);
       RETURN_IF_ERROR(state_->Put(record_key_, encoded_));
       if (key->stored_bytes == 0) {
-        ++stored_keys_;
+        ++meta_.keys;
         stored_.insert(k);
       }
-      stored_bytes_ += record_key_.size() + encoded_.size();
-      stored_bytes_ -= key->stored_bytes;
+      meta_.bytes += record_key_.size() + encoded_.size();
+      meta_.bytes -= key->stored_bytes;
     }
     if (old_first != new_first) {
       if (old_first) {
         IndexKey(*old_first, k, &index_key_);
         RETURN_IF_ERROR(state_->Delete(index_key_));
-        --stored_keys_;
-        stored_bytes_ -= index_key_.size();
+        --meta_.keys;
+        meta_.bytes -= index_key_.size();
       }
       if (new_first) {
         IndexKey(*new_first, k, &index_key_);
         RETURN_IF_ERROR(state_->Put(index_key_, ""));
-        ++stored_keys_;
-        stored_bytes_ += index_key_.size();
+        ++meta_.keys;
+        meta_.bytes += index_key_.size();
       }
     }
     return Status::OK();
@@ -429,9 +410,7 @@ class JoinOperator final : public StreamOperator {
   // The keys that have rows in the store, so that a new key (most are) costs no store read.
   // As small as the state: one entry per key still waiting for partners.
   std::unordered_set<std::string, KeyHash, std::equal_to<>> stored_;
-  uint64_t stored_keys_ = 0;  // in the store: key records and index entries
-  uint64_t stored_bytes_ = 0;
-  std::string stored_meta_;     // the meta record as last staged
+  MetaRecord meta_{kMetaKey};   // counts the key records and index entries in the store
   std::vector<size_t> chosen_;  // per input: the waiting row in the combination being built
   std::string key_, record_key_, index_key_, encoded_;  // reused
 };

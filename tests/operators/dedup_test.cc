@@ -63,7 +63,7 @@ class DedupTest : public ::testing::Test {
   void Commit() {
     Offsets offsets;
     offsets["s"]["shardId-000000000000"] = std::to_string(++commits_);
-    auto batch = store_->Commit("dedup-test", {offsets, {}});
+    auto batch = store_->Commit("dedup-test", Checkpoint{offsets, {}, {}});
     ASSERT_OK(batch.status());
   }
 

@@ -22,40 +22,14 @@
 namespace pinstream {
 namespace {
 
-using testing::RowText;
-using testing::Str;
+using testing::BuildGraph;
+using testing::GraphHarness;
 using testing::TempDir;
 
-// A graph over one source, its table writes and failures collected.
-struct Harness {
-  std::unique_ptr<Graph> graph;
-  std::map<std::string, std::vector<std::string>> rows;  // table -> rows as JSON
-  std::vector<std::pair<std::string, std::string>> failed;
-  Graph::Emit emit = [this](size_t table, const Row& row) {
-    rows[graph->tables()[table].name].push_back(RowText(row));
-    return Status::OK();
-  };
-  Graph::Fail fail = [this](const std::string& op, const Status& why) {
-    failed.emplace_back(op, why.ToString());
-    return Status::OK();
-  };
-
-  bool Build(const std::string& text) {
-    BuildErrors errors;
-    auto topology = Topology::Parse(text, "t.json", &errors);
-    if (topology) graph = Graph::Build(topology, &errors);
-    EXPECT_NE(graph, nullptr) << FormatErrors("t.json", errors);
-    return graph != nullptr;
-  }
-  Status Feed(const std::string& json, uint32_t shard = 0, int64_t arrival_ms = 0) {
-    Row row{Str(json), Str("pk"), Value::TimestampMs(arrival_ms)};
-    return graph->Process(RecordContext{Channel{0, shard}, arrival_ms}, std::move(row), emit, fail);
-  }
-};
-
 TEST(NullKeyTest, AnUpsertTableRefusesRecordsWithANullKeyButNotAnAggregatesNullGroup) {
-  Harness h;
-  ASSERT_TRUE(h.Build(R"({
+  GraphHarness h;
+  std::string problems;
+  h.graph = BuildGraph(R"({
     "name": "t", "sources": {"events": {"stream": "events"}},
     "pipelines": {
       "parsed": {"from": "events", "steps": [
@@ -66,7 +40,9 @@ TEST(NullKeyTest, AnUpsertTableRefusesRecordsWithANullKeyButNotAnAggregatesNullG
         "to": "counts"}
     },
     "tables": {"latest": {"key": ["id"]}, "counts": {"key": ["name"]}}
-  })"));
+  })",
+                       &problems);
+  ASSERT_NE(h.graph, nullptr) << problems;
   TempDir dir;
   auto store = ProcessorStore::Open(dir.Sub("store"), false);
   ASSERT_OK(store.status());
@@ -100,8 +76,9 @@ TEST(NullKeyTest, AnUpsertTableRefusesRecordsWithANullKeyButNotAnAggregatesNullG
 TEST(NullKeyTest, ADedupWithWithinPassesItsChannelsOnToTheStepsAfterIt) {
   // The window after the dedup reads the source's rows as the dedup reads them: shard 1, which
   // has sent nothing, holds its watermark back as it would without the dedup.
-  Harness h;
-  ASSERT_TRUE(h.Build(R"({
+  GraphHarness h;
+  std::string problems;
+  h.graph = BuildGraph(R"({
     "name": "t", "sources": {"events": {"stream": "events"}},
     "pipelines": {
       "posts": {"from": "events", "steps": [
@@ -110,7 +87,9 @@ TEST(NullKeyTest, ADedupWithWithinPassesItsChannelsOnToTheStepsAfterIt) {
         {"op": "window", "time": "ts", "tumbling": "1m", "aggregates": {"n": "count"}}],
         "to": "per_minute"}
     }
-  })"));
+  })",
+                       &problems);
+  ASSERT_NE(h.graph, nullptr) << problems;
   TempDir dir;
   auto store = ProcessorStore::Open(dir.Sub("store"), false);
   ASSERT_OK(store.status());

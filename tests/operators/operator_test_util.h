@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -10,7 +11,9 @@
 
 #include "common/result.h"
 #include "common/value.h"
+#include "operators/graph.h"
 #include "operators/operator.h"
+#include "operators/topology.h"
 
 namespace pinstream::testing {
 
@@ -73,5 +76,37 @@ inline std::string RowText(const Row& row) {
   for (const auto& v : row) a.push_back(v.ToJson());
   return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
+
+// A Graph built from topology text; null, with the problems in `problems`, when it does not
+// build.
+inline std::unique_ptr<Graph> BuildGraph(const std::string& text, std::string* problems) {
+  BuildErrors errors;
+  auto topology = Topology::Parse(text, "t.json", &errors);
+  std::unique_ptr<Graph> graph;
+  if (topology) graph = Graph::Build(topology, &errors);
+  *problems = FormatErrors("t.json", errors);
+  return graph;
+}
+
+// A graph over one source, its table writes and failures collected.
+struct GraphHarness {
+  std::unique_ptr<Graph> graph;
+  std::map<std::string, std::vector<std::string>> rows;  // table -> rows as JSON
+  std::vector<std::pair<std::string, std::string>> failed;
+  Graph::Emit emit = [this](size_t table, const Row& row) {
+    rows[graph->tables()[table].name].push_back(RowText(row));
+    return Status::OK();
+  };
+  Graph::Fail fail = [this](const std::string& op, const Status& why) {
+    failed.emplace_back(op, why.ToString());
+    return Status::OK();
+  };
+
+  // A record of the source's shard `shard` whose data is `json`.
+  Status Feed(const std::string& json, uint32_t shard = 0, int64_t arrival_ms = 0) {
+    Row row{Str(json), Str("pk"), Value::TimestampMs(arrival_ms)};
+    return graph->Process(RecordContext{Channel{0, shard}, arrival_ms}, std::move(row), emit, fail);
+  }
+};
 
 }  // namespace pinstream::testing

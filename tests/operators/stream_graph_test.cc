@@ -14,9 +14,9 @@
 namespace pinstream {
 namespace {
 
+using testing::BuildGraph;
+using testing::GraphHarness;
 using testing::Int;
-using testing::RowText;
-using testing::Str;
 using testing::TempDir;
 
 constexpr char kTopology[] = R"({
@@ -51,36 +51,9 @@ constexpr char kTopology[] = R"({
   "tables": {"totals": {"key": ["kind"]}}
 })";
 
-struct Harness {
-  std::unique_ptr<Graph> graph;
-  std::map<std::string, std::vector<std::string>> rows;  // table -> rows as JSON
-  std::vector<std::pair<std::string, std::string>> failed;
-  Graph::Emit emit = [this](size_t table, const Row& row) {
-    rows[graph->tables()[table].name].push_back(RowText(row));
-    return Status::OK();
-  };
-  Graph::Fail fail = [this](const std::string& op, const Status& why) {
-    failed.emplace_back(op, why.ToString());
-    return Status::OK();
-  };
-  Status Feed(const std::string& json, uint32_t shard = 0) {
-    Row row{Str(json), Str("pk"), Value::TimestampMs(0)};
-    return graph->Process(RecordContext{Channel{0, shard}, 0}, std::move(row), emit, fail);
-  }
-};
-
-std::unique_ptr<Graph> BuildGraph(const std::string& text, std::string* problems) {
-  BuildErrors errors;
-  auto topology = Topology::Parse(text, "t.json", &errors);
-  std::unique_ptr<Graph> graph;
-  if (topology) graph = Graph::Build(topology, &errors);
-  *problems = FormatErrors("t.json", errors);
-  return graph;
-}
-
 TEST(StreamGraphTest, FlushedRowsRunThroughLaterStepsIntoTables) {
   std::string problems;
-  Harness h;
+  GraphHarness h;
   h.graph = BuildGraph(kTopology, &problems);
   ASSERT_NE(h.graph, nullptr) << problems;
   std::map<std::string, const TableDef*> tables;
