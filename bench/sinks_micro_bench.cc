@@ -65,7 +65,7 @@ void RunAppend(benchmark::State& state, bool dedup) {
       }
     }
     if (!(*writer)->Write(row).ok()) return state.SkipWithError("write failed");
-    if (++n % batch == 0 && !b.store->Commit("bench", {SomeOffsets(n), {}}).ok()) {
+    if (++n % batch == 0 && !b.store->Commit("bench", {SomeOffsets(n), {}, {}}).ok()) {
       return state.SkipWithError("commit failed");
     }
   }
@@ -101,7 +101,7 @@ void BM_UpsertRows(benchmark::State& state) {
     row[0].as_string() = countries[n % keys];
     row[2] = Value::Int(n);
     if (!(*writer)->Write(row).ok()) return state.SkipWithError("write failed");
-    if (++n % batch == 0 && !b.store->Commit("bench", {SomeOffsets(n), {}}).ok()) {
+    if (++n % batch == 0 && !b.store->Commit("bench", {SomeOffsets(n), {}, {}}).ok()) {
       return state.SkipWithError("commit failed");
     }
   }

@@ -56,12 +56,14 @@ Status Processor::Open() {
     if (!opened.ok()) return opened.status().WithContext("source '" + t.sources[s].name + "'");
     // What is gone leaves the checkpoint: a new incarnation starts afresh, a vanished shard is
     // no longer read.
-    auto& offsets = checkpoint_.offsets[source.stream()];
-    auto& arrivals = checkpoint_.arrivals[source.stream()];
     for (const DataGap& gap : opened->gaps) {
       RETURN_IF_ERROR(OnDataLoss(s, gap));
-      offsets.erase(gap.shard_id);
-      arrivals.erase(gap.shard_id);
+      if (auto it = checkpoint_.offsets.find(source.stream()); it != checkpoint_.offsets.end()) {
+        it->second.erase(gap.shard_id);
+      }
+      if (auto it = checkpoint_.arrivals.find(source.stream()); it != checkpoint_.arrivals.end()) {
+        it->second.erase(gap.shard_id);
+      }
     }
     checkpoint_.incarnations[source.stream()] = opened->incarnation;
     for (auto& shard : opened->shards) {

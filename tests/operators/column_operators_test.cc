@@ -554,7 +554,10 @@ TEST(MakeArrayTest, ConfigErrors) {
 
 TEST(MakeArrayTest, EmptyColumnListIsAConfigError) {
   // Reported, not indexed: (*cols)[0] of an empty list is an out-of-bounds read (a crash of
-  // `pinstream validate`). Run in a child process so that a crash fails this test only.
+  // `pinstream validate`). Run in a child process so that a crash fails this test only; one
+  // that re-executes the binary, since a plain fork of a process whose earlier tests left
+  // threads (a whole-binary run) can hang on a lock one of them held.
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
         auto built = BuildOperator(

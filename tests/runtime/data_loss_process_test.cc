@@ -201,14 +201,5 @@ TEST_F(DataLossProcessTest, AShardTheCheckpointNamesThatIsGoneIsAGap) {
   EXPECT_FALSE(batch.gap.has_value());
 }
 
-TEST_F(DataLossProcessTest, StreamsCreatedInTheSameMillisecondAreStillTwoIncarnations) {
-  Start({}, 1);
-  ASSERT_OK_AND_ASSIGN(const int64_t first, client_->StreamCreationTime(kStream));
-  ASSERT_OK(client_->DeleteStream(kStream));
-  ASSERT_OK(client_->CreateStream(kStream, 1));
-  ASSERT_OK_AND_ASSIGN(const int64_t second, client_->StreamCreationTime(kStream));
-  EXPECT_GT(second, first);
-}
-
 }  // namespace
 }  // namespace pinstream

@@ -94,13 +94,13 @@ TEST_F(ProcessorStoreTest, CommitWritesRowsStateDeadLettersAndOffsetsTogether) {
                     "pin/parse_json",
                     "InvalidArgumentException: bad JSON"};
   ASSERT_OK(store_->WriteDeadLetter(letter));
-  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("pinterest", {MakeOffsets("100"), {}}));
+  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("pinterest", {MakeOffsets("100"), {}, {}}));
   EXPECT_EQ(batch, 1);
 
   // A second batch touching only one table: the other keeps its version.
   ASSERT_OK(pin->Write(Pin(3, "c")));
   clock_.Advance(5000);
-  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("pinterest", {MakeOffsets("200"), {}}));
+  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("pinterest", {MakeOffsets("200"), {}, {}}));
   EXPECT_EQ(batch, 2);
 
   Reopen();  // everything committed is durable
@@ -153,7 +153,7 @@ TEST_F(ProcessorStoreTest, CommitWritesRowsStateDeadLettersAndOffsetsTogether) {
 
   // Batch ids continue after a reopen; topologies are independent.
   ASSERT_OK(store_->OpenTable(PinDef()).status());
-  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("pinterest", {MakeOffsets("300"), {}}));
+  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("pinterest", {MakeOffsets("300"), {}, {}}));
   EXPECT_EQ(batch, 3);
   ASSERT_OK_AND_ASSIGN(batch, store_->Commit("other", {}));
   EXPECT_EQ(batch, 1);
@@ -166,7 +166,7 @@ TEST_F(ProcessorStoreTest, AbortAndCrashBeforeCommitLeaveNothing) {
   ASSERT_OK_AND_ASSIGN(TableWriter * counts, store_->OpenTable(CountDef()));
   ASSERT_OK(pin->Write(Pin(1, "kept")));
   ASSERT_OK(store_->State("op")->Put("k", "committed"));
-  ASSERT_OK(store_->Commit("t", {MakeOffsets("1"), {}}).status());
+  ASSERT_OK(store_->Commit("t", {MakeOffsets("1"), {}, {}}).status());
 
   ASSERT_OK(pin->Write(Pin(2, "aborted")));
   ASSERT_OK(counts->Write(Count("fr", 9)));
@@ -179,7 +179,7 @@ TEST_F(ProcessorStoreTest, AbortAndCrashBeforeCommitLeaveNothing) {
 
   // The next commit carries only what was staged after the abort.
   ASSERT_OK(pin->Write(Pin(3, "kept")));
-  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("t", {MakeOffsets("2"), {}}));
+  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("t", {MakeOffsets("2"), {}, {}}));
   EXPECT_EQ(batch, 2);
   Table* pin_table = store_->tables()->Find("pin");
   EXPECT_EQ(pin_table->version(), 2);
@@ -266,12 +266,12 @@ TEST(ProcessorStoreFaultTest, AFailedCommitIsStickyAndWritesNothing) {
     ASSERT_OK_AND_ASSIGN(auto store, ProcessorStore::Open(options));
     ASSERT_OK_AND_ASSIGN(TableWriter * pin, store->OpenTable(PinDef()));
     ASSERT_OK(pin->Write(Pin(1, "committed")));
-    ASSERT_OK(store->Commit("t", {MakeOffsets("1"), {}}).status());
+    ASSERT_OK(store->Commit("t", {MakeOffsets("1"), {}, {}}).status());
 
     ASSERT_OK(pin->Write(Pin(2, "failed")));
     ASSERT_OK(store->State("op")->Put("k", "failed"));
     fs->allowed = 0;
-    auto failed = store->Commit("t", {MakeOffsets("2"), {}});
+    auto failed = store->Commit("t", {MakeOffsets("2"), {}, {}});
     ASSERT_FALSE(failed.ok());
     EXPECT_EQ(failed.status().code(), Status::Code::kIOError) << failed.status().ToString();
     EXPECT_EQ(store->error(), failed.status());
@@ -281,7 +281,7 @@ TEST(ProcessorStoreFaultTest, AFailedCommitIsStickyAndWritesNothing) {
     EXPECT_EQ(pin->Write(Pin(3, "refused")), failed.status());
     EXPECT_EQ(store->State("op")->Put("k", "refused"), failed.status());
     EXPECT_EQ(store->WriteDeadLetter({}), failed.status());
-    EXPECT_EQ(store->Commit("t", {MakeOffsets("3"), {}}).status(), failed.status());
+    EXPECT_EQ(store->Commit("t", {MakeOffsets("3"), {}, {}}).status(), failed.status());
     EXPECT_EQ(store->OpenTable(PinDef()).status(), failed.status());
     // Readers still see the last committed version.
     EXPECT_EQ(ScanAll(store->tables()->Find("pin")), (std::vector<Row>{Pin(1, "committed")}));
@@ -294,7 +294,7 @@ TEST(ProcessorStoreFaultTest, AFailedCommitIsStickyAndWritesNothing) {
   EXPECT_EQ(GetState(store->State("op"), "k"), std::nullopt);
   ASSERT_OK_AND_ASSIGN(TableWriter * pin, store->OpenTable(PinDef()));
   ASSERT_OK(pin->Write(Pin(2, "retried")));
-  ASSERT_OK_AND_ASSIGN(int64_t batch, store->Commit("t", {MakeOffsets("2"), {}}));
+  ASSERT_OK_AND_ASSIGN(int64_t batch, store->Commit("t", {MakeOffsets("2"), {}, {}}));
   EXPECT_EQ(batch, 2);
 }
 
@@ -338,7 +338,7 @@ TEST_P(ProcessorStoreModeTest, BatchesReadTheStateOfTheBatchBeforeAndRewindIt) {
   ASSERT_OK(op->Put("b", "b1"));
   ASSERT_OK(op->Put("d", "d1"));  // then left alone: its cache entry goes, the DB keeps it
   ASSERT_OK(pin->Write(Pin(1, "one")));
-  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("t", {MakeOffsets("1"), {}}));
+  ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("t", {MakeOffsets("1"), {}, {}}));
   EXPECT_EQ(batch, 1);
 
   // Batch 2, staged while batch 1 may still be being written, reads batch 1's state.
@@ -349,7 +349,7 @@ TEST_P(ProcessorStoreModeTest, BatchesReadTheStateOfTheBatchBeforeAndRewindIt) {
   ASSERT_OK(pin->Write(Pin(2, "two")));
   EXPECT_EQ(ScanState("op"),
             (std::map<std::string, std::string>{{"a", "a2"}, {"c", "c2"}, {"d", "d1"}}));
-  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("t", {MakeOffsets("2"), {}}));
+  ASSERT_OK_AND_ASSIGN(batch, store_->Commit("t", {MakeOffsets("2"), {}, {}}));
   EXPECT_EQ(batch, 2);
 
   // Batch 3 changes `c` again and writes `b` back without reading either first.
@@ -357,7 +357,7 @@ TEST_P(ProcessorStoreModeTest, BatchesReadTheStateOfTheBatchBeforeAndRewindIt) {
   EXPECT_EQ(GetState(op, "d"), "d1");
   ASSERT_OK(op->Put("c", "c3"));
   ASSERT_OK(op->Put("b", "b3"));
-  ASSERT_OK(store_->Commit("t", {MakeOffsets("3"), {}}).status());
+  ASSERT_OK(store_->Commit("t", {MakeOffsets("3"), {}, {}}).status());
   ASSERT_OK(store_->AwaitCommits());
   EXPECT_EQ(store_->tables()->Find("pin")->version(), 2);
   EXPECT_EQ(ScanAll(store_->tables()->Find("pin")),
@@ -370,10 +370,10 @@ TEST_P(ProcessorStoreModeTest, BatchesReadTheStateOfTheBatchBeforeAndRewindIt) {
   EXPECT_EQ(checkpoint.offsets, MakeOffsets("3"));
 
   // The undo logs take the state back to each batch.
-  ASSERT_OK(store_->Reset("t", {MakeOffsets("2"), {}}, 2).status());
+  ASSERT_OK(store_->Reset("t", {MakeOffsets("2"), {}, {}}, 2).status());
   EXPECT_EQ(ScanState("op"),
             (std::map<std::string, std::string>{{"a", "a2"}, {"c", "c2"}, {"d", "d1"}}));
-  ASSERT_OK(store_->Reset("t", {MakeOffsets("1"), {}}, 1).status());
+  ASSERT_OK(store_->Reset("t", {MakeOffsets("1"), {}, {}}, 1).status());
   EXPECT_EQ(ScanState("op"),
             (std::map<std::string, std::string>{{"a", "a1"}, {"b", "b1"}, {"d", "d1"}}));
   EXPECT_EQ(GetState(store_->State("op"), "c"), std::nullopt);
@@ -404,13 +404,13 @@ TEST(ProcessorStoreFaultTest, APipelinedWriteFailureIsReportedByTheNextWait) {
     ASSERT_OK_AND_ASSIGN(TableWriter * pin, store->OpenTable(PinDef()));
     ASSERT_OK(pin->Write(Pin(1, "committed")));
     ASSERT_OK(store->State("op")->Put("k", "committed"));
-    ASSERT_OK(store->Commit("t", {MakeOffsets("1"), {}}).status());
+    ASSERT_OK(store->Commit("t", {MakeOffsets("1"), {}, {}}).status());
     ASSERT_OK(store->AwaitCommits());
 
     ASSERT_OK(pin->Write(Pin(2, "failed")));
     ASSERT_OK(store->State("op")->Put("k", "failed"));
     fs->allowed = 0;
-    ASSERT_OK_AND_ASSIGN(int64_t batch, store->Commit("t", {MakeOffsets("2"), {}}));
+    ASSERT_OK_AND_ASSIGN(int64_t batch, store->Commit("t", {MakeOffsets("2"), {}, {}}));
     EXPECT_EQ(batch, 2);
     const Status failed = store->AwaitCommits();
     EXPECT_EQ(failed.code(), Status::Code::kIOError) << failed.ToString();
@@ -418,7 +418,7 @@ TEST(ProcessorStoreFaultTest, APipelinedWriteFailureIsReportedByTheNextWait) {
     EXPECT_EQ(store->error(), failed);
     EXPECT_EQ(store->AwaitCommits(), failed);  // sticky
     EXPECT_EQ(pin->Write(Pin(3, "refused")), failed);
-    EXPECT_EQ(store->Commit("t", {MakeOffsets("3"), {}}).status(), failed);
+    EXPECT_EQ(store->Commit("t", {MakeOffsets("3"), {}, {}}).status(), failed);
     EXPECT_EQ(store->tables()->Find("pin")->version(), 1);
     // The cache forgot the batch that failed: reads see the DB.
     EXPECT_EQ(GetState(store->State("op"), "k"), "committed");
@@ -434,7 +434,7 @@ TEST(ProcessorStoreFaultTest, APipelinedWriteFailureIsReportedByTheNextWait) {
 TEST_F(ProcessorStoreTest, ReadOnlyOpenBesideAWriter) {
   ASSERT_OK_AND_ASSIGN(TableWriter * pin, store_->OpenTable(PinDef()));
   ASSERT_OK(pin->Write(Pin(1, "a")));
-  ASSERT_OK(store_->Commit("t", {MakeOffsets("1"), {}}).status());
+  ASSERT_OK(store_->Commit("t", {MakeOffsets("1"), {}, {}}).status());
 
   // A second handle on the same directory while the writer holds it open.
   ASSERT_OK_AND_ASSIGN(auto reader, ProcessorStore::Open(dir_.Sub("data"), /*read_only=*/true));
@@ -453,7 +453,7 @@ TEST_F(ProcessorStoreTest, ReadOnlyOpenBesideAWriter) {
 
   // The writer goes on; the reader keeps its view, a new reader sees the new batch.
   ASSERT_OK(pin->Write(Pin(2, "b")));
-  ASSERT_OK(store_->Commit("t", {MakeOffsets("2"), {}}).status());
+  ASSERT_OK(store_->Commit("t", {MakeOffsets("2"), {}, {}}).status());
   EXPECT_EQ(reader->tables()->Find("pin")->version(), 1);
   ASSERT_OK_AND_ASSIGN(auto reader2, ProcessorStore::Open(dir_.Sub("data"), true));
   EXPECT_EQ(ScanAll(reader2->tables()->Find("pin")), (std::vector<Row>{Pin(1, "a"), Pin(2, "b")}));
@@ -487,7 +487,7 @@ TEST_F(ProcessorStoreTest, ReadOnlyOpensSeeWholeBatchesWhileTheWriterCommits) {
       if (!writer_status.ok()) return;
       writer_status = store_->State("op")->Put("last", std::to_string(b));
       if (!writer_status.ok()) return;
-      auto r = store_->Commit("t", {MakeOffsets(std::to_string(b)), {}});
+      auto r = store_->Commit("t", {MakeOffsets(std::to_string(b)), {}, {}});
       if (!r.ok()) {
         writer_status = r.status();
         return;

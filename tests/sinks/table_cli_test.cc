@@ -103,8 +103,9 @@ class TableCliTest : public ::testing::Test {
     ASSERT_OK(p->Write({Value::Int(2), Value(), Value(), Value(), Value(), Value()}));
     ASSERT_OK(c->Write({Value::String("Germany"), Value::Int(1)}));
     ASSERT_OK(c->Write({Value::String("Albania"), Value::Int(2)}));
-    ASSERT_OK(store_->Commit("pinterest", {{{"demo-pin", {{"shardId-000000000000", "100"}}}}, {}})
-                  .status());
+    ASSERT_OK(
+        store_->Commit("pinterest", {{{"demo-pin", {{"shardId-000000000000", "100"}}}}, {}, {}})
+            .status());
     clock_.Advance(2250);
     ASSERT_OK(
         p->Write({Value::Int(3), Value::String("comma, \"quote\"\nline"), Value::MakeArray({}),
@@ -114,8 +115,9 @@ class TableCliTest : public ::testing::Test {
     ASSERT_OK(
         store_->WriteDeadLetter({"demo-pin", "shardId-000000000000", "101", 1618853823000, "pk",
                                  "{oops", "pin/parse_json", "InvalidArgumentException: bad JSON"}));
-    ASSERT_OK(store_->Commit("pinterest", {{{"demo-pin", {{"shardId-000000000000", "200"}}}}, {}})
-                  .status());
+    ASSERT_OK(
+        store_->Commit("pinterest", {{{"demo-pin", {{"shardId-000000000000", "200"}}}}, {}, {}})
+            .status());
     // store_ stays open for writing while the CLI runs.
   }
 

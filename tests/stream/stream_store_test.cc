@@ -139,6 +139,20 @@ TEST_F(StreamStoreTest, CreateDescribesEmptyStream) {
   EXPECT_EQ(store_->ListStreams(), std::vector<std::string>{"orders"});
 }
 
+// A stream's creation time is its incarnation (the processor's checkpoints name it): deleted
+// and created again within one millisecond (the clock here stands still), it is still newer.
+TEST_F(StreamStoreTest, CreatedAgainInTheSameMillisecondIsANewerIncarnation) {
+  ASSERT_OK(store_->CreateStream("orders", 1));
+  const int64_t first = Describe("orders").created_ms;
+  ASSERT_OK(store_->DeleteStream("orders"));
+  ASSERT_OK(store_->CreateStream("orders", 1));
+  const int64_t second = Describe("orders").created_ms;
+  EXPECT_EQ(clock_.NowMillis(), kStartMs);
+  EXPECT_GT(second, first);
+  ASSERT_OK(store_->CreateStream("other", 1));
+  EXPECT_GT(Describe("other").created_ms, second);
+}
+
 TEST_F(StreamStoreTest, FourShardsSplitLikeKinesis) {
   ASSERT_OK(store_->CreateStream("s", 4));
   StreamDescription d = Describe("s");
