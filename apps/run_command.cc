@@ -1,13 +1,18 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <condition_variable>
+#include <cstdio>
 #include <iostream>
+#include <mutex>
 #include <thread>
 
 #include "apps/cli_common.h"
 #include "apps/commands.h"
 #include "common/api_key.h"
+#include "common/time_format.h"
 #include "operators/graph.h"
 #include "runtime/broker_source.h"
 #include "runtime/processor.h"
@@ -22,7 +27,33 @@ struct RunFlags {
   std::string data;
   bool once = false;
   std::string api_key_file;
+  std::string stats_interval;  // a duration; empty: no stats lines
 };
+
+int64_t ResidentBytes() {
+  long size = 0, resident = 0;  // pages
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  if (std::fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
+  std::fclose(f);
+  return static_cast<int64_t>(resident) * sysconf(_SC_PAGESIZE);
+}
+
+// With --stats-interval, one JSON line on stdout per interval, from a thread of its own: the
+// store's size and the process's memory, for watching a run that lasts (bench/run_soak_bench.sh).
+std::jthread StartStatsLines(int64_t interval_ms, const ProcessorStore* store) {
+  return std::jthread([interval_ms, store](std::stop_token st) {
+    std::mutex mu;
+    std::condition_variable_any cv;
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, st, std::chrono::milliseconds(interval_ms),
+                        [&st] { return st.stop_requested(); })) {
+      uint64_t sst = 0, live = 0;
+      store->StoreSizes(&sst, &live);
+      PrintJson({{"sst_bytes", sst}, {"live_data_bytes", live}, {"rss_bytes", ResidentBytes()}});
+    }
+  });
+}
 
 Status Run(const RunFlags& flags) {
   // SIGINT/SIGTERM finish the current batch, commit it and exit 0.
@@ -59,7 +90,13 @@ Status Run(const RunFlags& flags) {
   zmq::context_t ctx(1);
   auto sources = MakeBrokerSources(loaded.graph->topology(), &ctx, client);
   Processor processor(std::move(loaded.graph), std::move(sources), store.get(), options);
+  std::jthread stats_lines;
+  if (!flags.stats_interval.empty()) {
+    ASSIGN_OR_RETURN(int64_t interval_ms, ParseDurationMillis(flags.stats_interval));
+    stats_lines = StartStatsLines(std::max<int64_t>(interval_ms, 1), store.get());
+  }
   Status s = processor.Run(stop.get_token());
+  stats_lines = {};  // stopped and joined before the last line
   const auto& st = processor.stats();
   const StateStats state = processor.state_stats();
   rusage usage{};
@@ -88,6 +125,9 @@ void AddRunCommand(CLI::App& app, Action* action) {
   cmd->add_flag("--once", flags->once,
                 "process everything available now, then exit (Spark's availableNow)");
   AddApiKeyFileOption(cmd, &flags->api_key_file);
+  cmd->add_option("--stats-interval", flags->stats_interval,
+                  "print the store's size and the process's RSS as a JSON line this often (e.g. "
+                  "10s)");
   cmd->callback([flags, action] { *action = [flags] { return Run(*flags); }; });
 }
 

@@ -1,9 +1,10 @@
-# Sourced by the bench scripts: start_broker DIR starts `pinstream broker` on a free loopback
-# port with its data in DIR/broker, waits for its ready line and sets broker_pid and endpoint.
-# Needs BUILD set; the caller's cleanup kills broker_pid.
+# Sourced by the bench scripts: start_broker DIR [FLAG...] starts `pinstream broker` on a free
+# loopback port with its data in DIR/broker and the broker flags given, waits for its ready
+# line and sets broker_pid and endpoint. Needs BUILD set; the caller's cleanup kills broker_pid.
 start_broker() {
   local dir=$1
-  "$BUILD/pinstream" broker --data "$dir/broker" --listen 'tcp://127.0.0.1:*' \
+  shift
+  "$BUILD/pinstream" broker --data "$dir/broker" --listen 'tcp://127.0.0.1:*' "$@" \
     >"$dir/broker.out" 2>"$dir/broker.err" &
   broker_pid=$!
   for _ in $(seq 200); do

@@ -156,6 +156,9 @@ class ProcessorStore final : public CommitStore {
   Result<std::optional<RetentionPolicy>> RecordedRetention(std::string_view topology) const;
 
   Stats stats() const;
+  // The store's SST files' bytes on disk, and RocksDB's estimate of the live data in them (what
+  // a full compaction would leave). Safe from any thread, while commits run.
+  void StoreSizes(uint64_t* sst, uint64_t* live) const;
 
   // The tables, for reading (scans, history) and for tools that stage their own versions.
   TableStore* tables() { return tables_.get(); }
@@ -200,7 +203,6 @@ class ProcessorStore final : public CommitStore {
                              const std::vector<std::string>& tables, int64_t now);
   void ScheduleCompaction();
   Status CompactRanges(const std::vector<KeyRange>& ranges);
-  void StoreSizes(uint64_t* sst, uint64_t* live) const;
   Status StageBatchRecord(const BatchRecord& record);
   Status Write(std::string_view what, rocksdb::WriteBatch* batch);
 

@@ -432,8 +432,10 @@ TEST_F(PinterestGoldenTest, SigtermFinishesTheBatchAndExitsZero) {
   const std::vector<Input> inputs = DirtyRecords();
   ASSERT_OK_AND_ASSIGN(const std::vector<PutRecord> records, Put(inputs));
   const std::string log = dir_.Sub("run.log");
-  ASSERT_OK_AND_ASSIGN(auto processor,
-                       PinstreamProcess::Start({"run", kTopology, "--data", Data()}, Env(), log));
+  // With stats lines too: their thread must not keep the process from stopping.
+  ASSERT_OK_AND_ASSIGN(auto processor, PinstreamProcess::Start({"run", kTopology, "--data", Data(),
+                                                                "--stats-interval", "20ms"},
+                                                               Env(), log));
   // Wait until the running processor has committed the first records.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (true) {
@@ -451,6 +453,7 @@ TEST_F(PinterestGoldenTest, SigtermFinishesTheBatchAndExitsZero) {
       << testing::DescribeWaitStatus(status) << "; log:\n"
       << testing::ReadWholeFile(log);
   EXPECT_THAT(testing::ReadWholeFile(log), HasSubstr("\"records\":"));  // the summary on stdout
+  EXPECT_THAT(testing::ReadWholeFile(log), HasSubstr("\"live_data_bytes\":"));
   // Whatever arrived after its last commit is read by the next run, once.
   RunOnce();
   for (const char* t : {"pin", "geo", "user"}) ExpectGolden(t, LateRows().at(t));
