@@ -24,6 +24,8 @@ constexpr std::array<std::string_view, Status::kMaxCode + 1> kTypeNames = {
     "InvalidSignatureException",
     "IncompleteSignatureException",
     "DataLossException",
+    "SerializationException",
+    "ValidationException",
 };
 
 }  // namespace

@@ -32,8 +32,11 @@ class [[nodiscard]] Status {
     kIncompleteSignature = 15,         // a malformed Authorization header
     // The processor's: records it had not read are gone (Spark's failOnDataLoss).
     kDataLoss = 16,
+    // AWS's request validation: a member of the wrong JSON type, then constraints broken.
+    kSerialization = 17,
+    kValidation = 18,
   };
-  static constexpr uint8_t kMaxCode = 16;
+  static constexpr uint8_t kMaxCode = 18;
 
   Status() = default;
   Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
@@ -67,6 +70,8 @@ class [[nodiscard]] Status {
     return Make(Code::kIncompleteSignature, msg);
   }
   static Status DataLoss(std::string_view msg) { return Make(Code::kDataLoss, msg); }
+  static Status Serialization(std::string_view msg) { return Make(Code::kSerialization, msg); }
+  static Status Validation(std::string_view msg) { return Make(Code::kValidation, msg); }
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
