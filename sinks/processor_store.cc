@@ -316,7 +316,12 @@ Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& opti
   db_options.create_if_missing = !options.read_only;
   db_options.create_missing_column_families = !options.read_only;
   db_options.max_background_jobs = 2;
-  db_options.max_total_wal_size = 256 << 20;
+  // The meta family takes a few keys a batch: without a cap tied to the write buffers, its
+  // unflushed entries pin every WAL file the rows family has long flushed, and the WAL grew to
+  // ten times the live data in the soak benchmark (bench/run_soak_bench.sh) before this cap.
+  // Not under 64 MiB: tiny write buffers would flush at every WAL switch, and a read-only open
+  // could then never see one set of files.
+  db_options.max_total_wal_size = std::max(2 * options.write_buffer_bytes, size_t{64} << 20);
   db_options.info_log = NewRocksDbLogger();
   if (options.env) db_options.env = options.env;
   if (options.read_only) {

@@ -328,7 +328,7 @@ Result<std::unique_ptr<StreamStore>> StreamStore::Open(const Options& options) {
   db_options.info_log = NewRocksDbLogger();
   // The metadata family is rarely written; without a cap its unflushed entries would pin every
   // WAL file the records family has long flushed.
-  db_options.max_total_wal_size = 512 << 20;
+  db_options.max_total_wal_size = 2 * options.write_buffer_bytes;
 
   rocksdb::ColumnFamilyOptions meta_options;
   // Metadata is a few keys per shard. A small write buffer also keeps small the free space that
