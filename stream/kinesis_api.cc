@@ -5,6 +5,7 @@
 
 #include "common/base64.h"
 #include "common/time_format.h"
+#include "stream/kinesis_request.h"
 
 namespace pinstream {
 
@@ -14,47 +15,6 @@ using json = nlohmann::json;
 
 // 9999-12-31T23:59:59Z, the last instant an ISO-8601 timestamp can write.
 constexpr double kMaxTimestampSeconds = 253402300799.0;
-
-constexpr std::string_view kArnPrefix = "arn:aws:kinesis:us-east-1:000000000000:stream/";
-
-Result<std::string_view> RequiredString(const json& req, const char* field) {
-  auto it = req.find(field);
-  if (it == req.end() || it->is_null()) {
-    return Status::InvalidArgument(std::string(field) + " is required");
-  }
-  if (!it->is_string()) return Status::InvalidArgument(std::string(field) + " must be a string");
-  return std::string_view(it->get_ref<const std::string&>());
-}
-
-Result<int64_t> OptionalInt(const json& req, const char* field, int64_t fallback) {
-  auto it = req.find(field);
-  if (it == req.end() || it->is_null()) return fallback;
-  if (!it->is_number_integer())
-    return Status::InvalidArgument(std::string(field) + " must be an integer");
-  return it->get<int64_t>();
-}
-
-// StreamName, or the name inside StreamARN (newer AWS clients may send only the ARN).
-Result<std::string_view> StreamNameOf(const json& req) {
-  if (auto it = req.find("StreamARN");
-      it != req.end() && it->is_string() && !req.contains("StreamName")) {
-    std::string_view arn = it->get_ref<const std::string&>();
-    auto slash = arn.rfind(":stream/");
-    if (slash == std::string_view::npos) return Status::InvalidArgument("invalid StreamARN");
-    return arn.substr(slash + 8);
-  }
-  return RequiredString(req, "StreamName");
-}
-
-double EpochSeconds(int64_t ms) { return static_cast<double>(ms) / 1000.0; }
-
-json SummaryOf(const StreamDescription& d) {
-  return {{"StreamName", d.name},
-          {"StreamARN", std::string(kArnPrefix) + d.name},
-          {"StreamStatus", "ACTIVE"},
-          {"StreamModeDetails", {{"StreamMode", "PROVISIONED"}}},
-          {"StreamCreationTimestamp", EpochSeconds(d.created_ms)}};
-}
 
 }  // namespace
 
@@ -69,9 +29,15 @@ json ShardToJson(const ShardDescription& shard) {
 
 bool KinesisApi::HasAction(std::string_view action) {
   static constexpr std::string_view kActions[] = {
-      "PutRecords",   "GetRecords",   "PutRecord",      "GetShardIterator",
-      "CreateStream", "DeleteStream", "DescribeStream", "DescribeStreamSummary",
-      "ListStreams",  "ListShards"};
+      "PutRecords", "GetRecords", "PutRecord", "GetShardIterator", "CreateStream", "DeleteStream",
+      "DescribeStream", "DescribeStreamSummary", "ListStreams", "ListShards",
+      // The control plane (kinesis_tags.cc, kinesis_stream_settings.cc, kinesis_consumers.cc).
+      "AddTagsToStream", "RemoveTagsFromStream", "ListTagsForStream", "TagResource",
+      "UntagResource", "ListTagsForResource", "IncreaseStreamRetentionPeriod",
+      "DecreaseStreamRetentionPeriod", "StartStreamEncryption", "StopStreamEncryption",
+      "EnableEnhancedMonitoring", "DisableEnhancedMonitoring", "UpdateStreamMode", "DescribeLimits",
+      "RegisterStreamConsumer", "DescribeStreamConsumer", "ListStreamConsumers",
+      "DeregisterStreamConsumer"};
   return std::find(std::begin(kActions), std::end(kActions), action) != std::end(kActions);
 }
 
@@ -88,6 +54,24 @@ Result<json> KinesisApi::Call(std::string_view action, const json& request) cons
     if (action == "DescribeStreamSummary") return DescribeStreamSummary(request);
     if (action == "ListStreams") return ListStreams(request);
     if (action == "ListShards") return ListShards(request);
+    if (action == "AddTagsToStream") return AddTagsToStream(request);
+    if (action == "RemoveTagsFromStream") return RemoveTagsFromStream(request);
+    if (action == "ListTagsForStream") return ListTagsForStream(request);
+    if (action == "TagResource") return TagResource(request);
+    if (action == "UntagResource") return UntagResource(request);
+    if (action == "ListTagsForResource") return ListTagsForResource(request);
+    if (action == "IncreaseStreamRetentionPeriod") return ChangeRetention(request, true);
+    if (action == "DecreaseStreamRetentionPeriod") return ChangeRetention(request, false);
+    if (action == "StartStreamEncryption") return SetEncryption(request, true);
+    if (action == "StopStreamEncryption") return SetEncryption(request, false);
+    if (action == "EnableEnhancedMonitoring") return SetMonitoring(request, true);
+    if (action == "DisableEnhancedMonitoring") return SetMonitoring(request, false);
+    if (action == "UpdateStreamMode") return UpdateStreamMode(request);
+    if (action == "DescribeLimits") return DescribeLimits(request);
+    if (action == "RegisterStreamConsumer") return RegisterStreamConsumer(request);
+    if (action == "DescribeStreamConsumer") return DescribeStreamConsumer(request);
+    if (action == "ListStreamConsumers") return ListStreamConsumers(request);
+    if (action == "DeregisterStreamConsumer") return DeregisterStreamConsumer(request);
   } catch (const json::exception& e) {
     return Status::InvalidArgument(std::string("malformed request: ") + e.what());
   }
@@ -96,13 +80,16 @@ Result<json> KinesisApi::Call(std::string_view action, const json& request) cons
 
 Result<json> KinesisApi::CreateStream(const json& req) const {
   ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
+  ASSIGN_OR_RETURN(StreamSettings settings, NewStreamSettings(req));
   ASSIGN_OR_RETURN(int64_t shards, OptionalInt(req, "ShardCount", 1));
+  // An ON_DEMAND stream sizes itself, as AWS's does.
+  if (settings.mode == StreamMode::kOnDemand) shards = kOnDemandInitialShards;
   if (shards < 1) return Status::InvalidArgument("ShardCount must be at least 1");
   if (shards > kMaxShardsPerStream) {
     return Status::LimitExceeded("ShardCount " + std::to_string(shards) + " exceeds the limit of " +
                                  std::to_string(kMaxShardsPerStream));
   }
-  RETURN_IF_ERROR(store_->CreateStream(name, static_cast<uint32_t>(shards)));
+  RETURN_IF_ERROR(store_->CreateStream(name, static_cast<uint32_t>(shards), settings));
   return json::object();
 }
 
@@ -110,61 +97,6 @@ Result<json> KinesisApi::DeleteStream(const json& req) const {
   ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
   RETURN_IF_ERROR(store_->DeleteStream(name));
   return json::object();
-}
-
-Result<json> KinesisApi::DescribeStream(const json& req) const {
-  ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
-  ASSIGN_OR_RETURN(StreamDescription d, store_->DescribeStream(name));
-  json desc = SummaryOf(d);
-  json shards = json::array();
-  for (const auto& s : d.shards) shards.push_back(ShardToJson(s));
-  desc["Shards"] = std::move(shards);
-  desc["HasMoreShards"] = false;
-  desc["RetentionPeriodHours"] = std::max<int64_t>(1, (d.retention_ms + 3'599'999) / 3'600'000);
-  desc["EnhancedMonitoring"] = json::array({{{"ShardLevelMetrics", json::array()}}});
-  desc["EncryptionType"] = "NONE";
-  return json{{"StreamDescription", std::move(desc)}};
-}
-
-Result<json> KinesisApi::DescribeStreamSummary(const json& req) const {
-  ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
-  ASSIGN_OR_RETURN(StreamDescription d, store_->DescribeStream(name));
-  json desc = SummaryOf(d);
-  desc["RetentionPeriodHours"] = std::max<int64_t>(1, (d.retention_ms + 3'599'999) / 3'600'000);
-  desc["OpenShardCount"] = d.shards.size();
-  desc["EnhancedMonitoring"] = json::array({{{"ShardLevelMetrics", json::array()}}});
-  desc["EncryptionType"] = "NONE";
-  desc["ConsumerCount"] = 0;
-  return json{{"StreamDescriptionSummary", std::move(desc)}};
-}
-
-Result<json> KinesisApi::ListStreams(const json& req) const {
-  std::string start;
-  if (auto it = req.find("ExclusiveStartStreamName"); it != req.end() && it->is_string()) {
-    start = it->get<std::string>();
-  }
-  ASSIGN_OR_RETURN(int64_t limit, OptionalInt(req, "Limit", 10000));
-  json names = json::array();
-  json summaries = json::array();
-  bool more = false;
-  for (const auto& name : store_->ListStreams()) {
-    if (!start.empty() && name <= start) continue;
-    if (static_cast<int64_t>(names.size()) >= limit) {
-      more = true;
-      break;
-    }
-    names.push_back(name);
-    if (auto d = store_->DescribeStream(name); d.ok()) summaries.push_back(SummaryOf(*d));
-  }
-  return json{{"StreamNames", names}, {"HasMoreStreams", more}, {"StreamSummaries", summaries}};
-}
-
-Result<json> KinesisApi::ListShards(const json& req) const {
-  ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
-  ASSIGN_OR_RETURN(StreamDescription d, store_->DescribeStream(name));
-  json shards = json::array();
-  for (const auto& s : d.shards) shards.push_back(ShardToJson(s));
-  return json{{"Shards", std::move(shards)}};
 }
 
 namespace {

@@ -35,6 +35,26 @@ class KinesisApi {
   Result<nlohmann::json> GetShardIterator(const nlohmann::json& req) const;
   Result<nlohmann::json> GetRecords(const nlohmann::json& req) const;
 
+  // The control plane, one file per concern (kinesis_tags.cc, kinesis_stream_settings.cc,
+  // kinesis_consumers.cc); the stream's settings live in the store (StreamSettings).
+  Result<nlohmann::json> AddTagsToStream(const nlohmann::json& req) const;
+  Result<nlohmann::json> RemoveTagsFromStream(const nlohmann::json& req) const;
+  Result<nlohmann::json> ListTagsForStream(const nlohmann::json& req) const;
+  Result<nlohmann::json> TagResource(const nlohmann::json& req) const;
+  Result<nlohmann::json> UntagResource(const nlohmann::json& req) const;
+  Result<nlohmann::json> ListTagsForResource(const nlohmann::json& req) const;
+  Result<nlohmann::json> ChangeRetention(const nlohmann::json& req, bool increase) const;
+  Result<nlohmann::json> SetEncryption(const nlohmann::json& req, bool start) const;
+  Result<nlohmann::json> SetMonitoring(const nlohmann::json& req, bool enable) const;
+  Result<nlohmann::json> UpdateStreamMode(const nlohmann::json& req) const;
+  Result<nlohmann::json> DescribeLimits(const nlohmann::json& req) const;
+  Result<nlohmann::json> RegisterStreamConsumer(const nlohmann::json& req) const;
+  Result<nlohmann::json> DescribeStreamConsumer(const nlohmann::json& req) const;
+  Result<nlohmann::json> ListStreamConsumers(const nlohmann::json& req) const;
+  Result<nlohmann::json> DeregisterStreamConsumer(const nlohmann::json& req) const;
+  // CreateStream's StreamModeDetails and Tags as a new stream's settings.
+  Result<StreamSettings> NewStreamSettings(const nlohmann::json& req) const;
+
   StreamStore* store_;
 };
 

@@ -233,19 +233,37 @@ auto FromReply(std::string_view action, F&& read) -> Result<decltype(read())> {
 
 }  // namespace
 
+// Both listings follow NextToken: a page holds 100 streams or 1000 shards, as AWS's do.
 Result<std::vector<std::string>> StreamClient::ListStreams() {
-  ASSIGN_OR_RETURN(nlohmann::json j, Call("ListStreams", nlohmann::json::object()));
-  return FromReply("ListStreams",
-                   [&] { return j.at("StreamNames").get<std::vector<std::string>>(); });
+  std::vector<std::string> names;
+  nlohmann::json request = nlohmann::json::object();
+  for (;;) {
+    ASSIGN_OR_RETURN(nlohmann::json j, Call("ListStreams", request));
+    ASSIGN_OR_RETURN(auto page, FromReply("ListStreams", [&] {
+                       return j.at("StreamNames").get<std::vector<std::string>>();
+                     }));
+    names.insert(names.end(), page.begin(), page.end());
+    auto token = j.find("NextToken");
+    if (token == j.end() || !token->is_string() || page.empty()) return names;
+    request = {{"NextToken", *token}};
+  }
 }
 
 Result<std::vector<std::string>> StreamClient::ListShardIds(std::string_view stream) {
-  ASSIGN_OR_RETURN(nlohmann::json j, Call("ListShards", {{"StreamName", stream}}));
-  return FromReply("ListShards", [&] {
-    std::vector<std::string> ids;
-    for (const auto& s : j.at("Shards")) ids.push_back(s.at("ShardId").get<std::string>());
-    return ids;
-  });
+  std::vector<std::string> ids;
+  nlohmann::json request = {{"StreamName", stream}};
+  for (;;) {
+    ASSIGN_OR_RETURN(nlohmann::json j, Call("ListShards", request));
+    ASSIGN_OR_RETURN(size_t added, FromReply("ListShards", [&] {
+                       const auto& shards = j.at("Shards");
+                       for (const auto& s : shards)
+                         ids.push_back(s.at("ShardId").get<std::string>());
+                       return shards.size();
+                     }));
+    auto token = j.find("NextToken");
+    if (token == j.end() || !token->is_string() || added == 0) return ids;
+    request = {{"NextToken", *token}};
+  }
 }
 
 Result<int64_t> StreamClient::StreamCreationTime(std::string_view stream) {

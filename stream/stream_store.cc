@@ -19,6 +19,7 @@
 #include "common/coding.h"
 #include "stream/rocksdb_logger.h"
 #include "stream/shard_iterator.h"
+#include "stream/stream_settings_codec.h"
 #include "stream/stream_types.h"
 
 namespace pinstream {
@@ -29,6 +30,7 @@ constexpr char kRecordsFamily[] = "records";
 constexpr char kStreamPrefix[] = "stream/";
 constexpr char kTrimPrefix[] = "trim/";
 constexpr char kLastPrefix[] = "last/";
+constexpr char kSettingsPrefix[] = "settings/";
 constexpr char kNextStreamIdKey[] = "next_stream_id";
 constexpr char kIteratorSecretKey[] = "iterator_secret";
 // How often a failed store retries resuming writes (DB::Resume flushes; not on every request).
@@ -61,6 +63,19 @@ std::string TrimKey(uint32_t stream_id, uint32_t shard) {
 }
 std::string LastKey(uint32_t stream_id, uint32_t shard) {
   return ShardMetaKey(kLastPrefix, stream_id, shard);
+}
+// A stream's settings live under its id, not its name: a stream created again under a deleted
+// one's name never finds the old settings, even if their deletion were lost.
+std::string SettingsKey(uint32_t stream_id) {
+  std::string k = kSettingsPrefix;
+  PutFixed32BE(&k, stream_id);
+  return k;
+}
+
+// FIFO compaction drops a records file once its oldest record is this old: past every stream's
+// retention, with the margin that TrimExpired's flushes leave (see there).
+uint64_t RecordsTtlSeconds(int64_t max_retention_ms) {
+  return static_cast<uint64_t>(std::max<int64_t>(1, max_retention_ms * 3 / 2000));
 }
 
 // Reads a fixed64 value of the metadata family; `fallback` when absent.
@@ -118,13 +133,15 @@ struct ShardState {
   std::atomic<int64_t> last_arrival_ms{0};
 };
 
-// Immutable after creation but for the shards' atomic counters; shared by readers, which may
-// keep it past a DeleteStream (the id is never reused, so they only see a vanished stream).
+// Immutable after creation but for the shards' atomic counters and the settings; shared by
+// readers, which may keep it past a DeleteStream (the id is never reused, so they only see a
+// vanished stream).
 struct StreamState {
   std::string name;
   uint32_t id = 0;
   int64_t created_ms = 0;
   std::vector<std::unique_ptr<ShardState>> shards;  // by index; sorted by starting hash key
+  StreamSettings settings;                          // GUARDED_BY(Impl::meta_mu)
 
   ShardState* Route(HashKey h) const {
     auto it = std::upper_bound(shards.begin(), shards.end(), h, [](HashKey k, const auto& s) {
@@ -201,7 +218,10 @@ struct StreamStore::Impl {
     return lo;
   }
 
-  Status LoadStream(std::string_view name, const std::string& json);
+  Status LoadStream(std::string_view name, const std::string& json, int64_t default_retention_ms);
+  // Fits the records family's FIFO age-out to the longest retention of any stream. Called under
+  // meta_mu (either mode).
+  Status FitRecordsTtl(int64_t default_retention_ms);
   Status RecoverCounters(StreamState* stream);
   Status LoadIteratorSecret();
 
@@ -262,7 +282,8 @@ Status StreamStore::Impl::ResumeWrites(int64_t now_ms) {
   return Status::OK();
 }
 
-Status StreamStore::Impl::LoadStream(std::string_view name, const std::string& text) {
+Status StreamStore::Impl::LoadStream(std::string_view name, const std::string& text,
+                                     int64_t default_retention_ms) {
   auto stream = std::make_shared<StreamState>();
   try {
     auto j = nlohmann::json::parse(text);
@@ -280,12 +301,28 @@ Status StreamStore::Impl::LoadStream(std::string_view name, const std::string& t
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption("stream metadata of '" + std::string(name) + "': " + e.what());
   }
+  std::string settings;
+  auto s = db->Get(rocksdb::ReadOptions(), meta_cf, SettingsKey(stream->id), &settings);
+  if (s.ok()) {
+    ASSIGN_OR_RETURN(stream->settings, DecodeStreamSettings(settings));
+  } else if (!s.IsNotFound()) {  // a stream of an older build has none: the defaults
+    return FromRocks(s, "reading the settings of stream " + std::string(name));
+  }
+  if (stream->settings.retention_ms == 0) stream->settings.retention_ms = default_retention_ms;
   RETURN_IF_ERROR(RecoverCounters(stream.get()));
   next_stream_id = std::max(next_stream_id, stream->id + 1);
   last_created_ms = std::max(last_created_ms, stream->created_ms);
   by_id[stream->id] = stream;
   by_name[stream->name] = std::move(stream);
   return Status::OK();
+}
+
+Status StreamStore::Impl::FitRecordsTtl(int64_t default_retention_ms) {
+  int64_t longest = default_retention_ms;
+  for (const auto& [_, stream] : by_id) longest = std::max(longest, stream->settings.retention_ms);
+  return FromRocks(
+      db->SetOptions(records_cf, {{"ttl", std::to_string(RecordsTtlSeconds(longest))}}),
+      "setting the records' age-out");
 }
 
 Status StreamStore::Impl::RecoverCounters(StreamState* stream) {
@@ -343,9 +380,11 @@ Result<std::unique_ptr<StreamStore>> StreamStore::Open(const Options& options) {
   records_options.compaction_options_fifo.max_table_files_size = uint64_t{1} << 40;
   records_options.compaction_options_fifo.allow_compaction = false;
   // Files are dropped once their newest record is surely past retention (TrimExpired flushes
-  // at least every quarter retention period, so a file spans less than that).
+  // at least every quarter retention period, so a file spans less than that). Streams may keep
+  // their records longer than the default: until their settings are read, nothing ages out
+  // before the longest retention a stream can have (FitRecordsTtl then fits it).
   records_options.ttl =
-      static_cast<uint64_t>(std::max<int64_t>(1, options.retention_ms * 3 / 2000));
+      RecordsTtlSeconds(std::max(options.retention_ms, kMaxRetentionHours * kHourMillis));
   // FIFO keeps every file in L0; the level-style stall triggers would only throttle appends.
   records_options.level0_file_num_compaction_trigger = 4;
   records_options.level0_slowdown_writes_trigger = 1 << 20;
@@ -377,7 +416,7 @@ Result<std::unique_ptr<StreamStore>> StreamStore::Open(const Options& options) {
       impl->db->NewIterator(rocksdb::ReadOptions(), impl->meta_cf));
   for (it->Seek(kStreamPrefix); it->Valid() && it->key().starts_with(kStreamPrefix); it->Next()) {
     std::string name = it->key().ToString().substr(sizeof(kStreamPrefix) - 1);
-    RETURN_IF_ERROR(impl->LoadStream(name, it->value().ToString()));
+    RETURN_IF_ERROR(impl->LoadStream(name, it->value().ToString(), options.retention_ms));
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "reading stream metadata"));
   std::string next_id;
@@ -386,12 +425,19 @@ Result<std::unique_ptr<StreamStore>> StreamStore::Open(const Options& options) {
     impl->next_stream_id = std::max(impl->next_stream_id, DecodeFixed32BE(next_id.data()));
   }
   it.reset();
+  RETURN_IF_ERROR(impl->FitRecordsTtl(options.retention_ms));
   spdlog::info("stream store opened path={} streams={}", options.path, impl->by_name.size());
   return std::unique_ptr<StreamStore>(new StreamStore(options, std::move(impl)));
 }
 
 Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count) {
+  return CreateStream(name, shard_count, StreamSettings{});
+}
+
+Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count,
+                                 const StreamSettings& settings) {
   RETURN_IF_ERROR(ValidateStreamName(name));
+  if (settings.retention_ms < 0) return Status::InvalidArgument("retention must be positive");
   if (shard_count < 1) return Status::InvalidArgument("ShardCount must be at least 1");
   if (shard_count > kMaxShardsPerStream) {
     return Status::LimitExceeded("ShardCount " + std::to_string(shard_count) +
@@ -415,6 +461,8 @@ Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count) {
   auto stream = std::make_shared<StreamState>();
   stream->name = name;
   stream->id = impl_->next_stream_id;
+  stream->settings = settings;
+  if (stream->settings.retention_ms == 0) stream->settings.retention_ms = options_.retention_ms;
   // The creation time tells a stream's incarnations apart (as AWS's ARN + creation timestamp
   // do), so two creations never share a millisecond.
   stream->created_ms = std::max(options_.clock->NowMillis(), impl_->last_created_ms + 1);
@@ -435,6 +483,7 @@ Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count) {
       {"id", stream->id}, {"created_ms", stream->created_ms}, {"shards", shards}};
   rocksdb::WriteBatch batch;
   batch.Put(impl_->meta_cf, std::string(kStreamPrefix) + std::string(name), meta.dump());
+  batch.Put(impl_->meta_cf, SettingsKey(stream->id), EncodeStreamSettings(stream->settings));
   std::string next_id;
   PutFixed32BE(&next_id, stream->id + 1);
   batch.Put(impl_->meta_cf, kNextStreamIdKey, next_id);
@@ -444,7 +493,9 @@ Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count) {
   impl_->next_stream_id = stream->id + 1;
   impl_->last_created_ms = stream->created_ms;
   impl_->by_id[stream->id] = stream;
+  const bool longer = stream->settings.retention_ms > options_.retention_ms;
   impl_->by_name[stream->name] = std::move(stream);
+  if (longer) RETURN_IF_ERROR(impl_->FitRecordsTtl(options_.retention_ms));
   spdlog::info("stream created stream={} shards={}", name, shard_count);
   return Status::OK();
 }
@@ -458,6 +509,7 @@ Status StreamStore::DeleteStream(std::string_view name) {
   const uint32_t id = it->second->id;
   rocksdb::WriteBatch batch;
   batch.Delete(impl_->meta_cf, std::string(kStreamPrefix) + std::string(name));
+  batch.Delete(impl_->meta_cf, SettingsKey(id));
   for (const auto& shard : it->second->shards) {
     batch.Delete(impl_->meta_cf, TrimKey(id, shard->desc.index));
     batch.Delete(impl_->meta_cf, LastKey(id, shard->desc.index));
@@ -483,7 +535,11 @@ Result<StreamDescription> StreamStore::DescribeStream(std::string_view name) con
   d.name = stream->name;
   d.id = stream->id;
   d.created_ms = stream->created_ms;
-  d.retention_ms = options_.retention_ms;
+  {
+    std::shared_lock lock(impl_->meta_mu);
+    d.settings = stream->settings;
+  }
+  d.retention_ms = d.settings.retention_ms;
   for (const auto& shard : stream->shards) {
     ShardDescription s = shard->desc;
     s.first_counter = shard->first_counter.load();
@@ -491,6 +547,33 @@ Result<StreamDescription> StreamStore::DescribeStream(std::string_view name) con
     d.shards.push_back(s);
   }
   return d;
+}
+
+Status StreamStore::UpdateStreamSettings(std::string_view name, const SettingsUpdate& update) {
+  std::unique_lock lock(impl_->meta_mu);
+  auto it = impl_->by_name.find(name);
+  if (it == impl_->by_name.end()) {
+    return Status::ResourceNotFound("stream '" + std::string(name) + "' not found");
+  }
+  StreamState& stream = *it->second;
+  StreamSettings settings = stream.settings;
+  RETURN_IF_ERROR(update(&settings));
+  if (settings.retention_ms <= 0) return Status::InvalidArgument("retention must be positive");
+  if (settings == stream.settings) return Status::OK();
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->meta_cf, SettingsKey(stream.id), EncodeStreamSettings(settings));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  RETURN_IF_ERROR(
+      impl_->WriteMeta(wo, &batch, options_.clock->NowMillis(), "updating stream settings"));
+  const bool retention_changed = settings.retention_ms != stream.settings.retention_ms;
+  stream.settings = std::move(settings);
+  if (retention_changed) {
+    RETURN_IF_ERROR(impl_->FitRecordsTtl(options_.retention_ms));
+    spdlog::info("stream retention changed stream={} retention_ms={}", name,
+                 stream.settings.retention_ms);
+  }
+  return Status::OK();
 }
 
 std::vector<std::string> StreamStore::ListStreams() const {
@@ -733,15 +816,15 @@ Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int lim
 Status StreamStore::TrimExpired() {
   std::lock_guard trim_lock(impl_->trim_mu);
   const int64_t now = options_.clock->NowMillis();
-  const int64_t cutoff = now - options_.retention_ms;
-  std::vector<std::shared_ptr<StreamState>> streams;
+  // Each stream with the cutoff of its own retention, as it is now.
+  std::vector<std::pair<std::shared_ptr<StreamState>, int64_t>> streams;
   {
     std::shared_lock lock(impl_->meta_mu);
-    for (const auto& [_, s] : impl_->by_id) streams.push_back(s);
+    for (const auto& [_, s] : impl_->by_id) streams.emplace_back(s, now - s->settings.retention_ms);
   }
   rocksdb::WriteBatch batch;
   std::vector<std::pair<ShardState*, uint64_t>> moved;
-  for (const auto& stream : streams) {
+  for (const auto& [stream, cutoff] : streams) {
     for (const auto& shard : stream->shards) {
       const uint64_t first = shard->first_counter.load();
       const uint64_t last = shard->last_counter.load(std::memory_order_acquire);
@@ -760,8 +843,9 @@ Status StreamStore::TrimExpired() {
     for (auto [shard, horizon] : moved) shard->first_counter.store(horizon);
     spdlog::info("trimmed expired records shards={}", moved.size());
   }
-  // Bound how long a memtable can hold records, so that FIFO's file age-out (1.5x retention)
-  // never drops a file holding records that are still within retention.
+  // Bound how long a memtable can hold records, so that FIFO's file age-out (1.5x the longest
+  // retention, never shorter than the default) never drops a file holding records that are still
+  // within retention.
   if (now - impl_->last_flush_ms > options_.retention_ms / 4) {
     impl_->last_flush_ms = now;
     rocksdb::FlushOptions fo;

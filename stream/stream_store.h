@@ -36,10 +36,11 @@ namespace pinstream {
 class StreamStore {
  public:
   struct Options {
-    std::string path;                         // the RocksDB directory; created when missing
-    int64_t retention_ms = 24 * 3600 * 1000;  // records older than this are trimmed
-    bool sync = false;                        // fsync the WAL on every write
-    Clock* clock = Clock::Real();             // borrowed; must outlive the store
+    std::string path;  // the RocksDB directory; created when missing
+    // Records older than this are trimmed: the retention of a stream that sets none of its own.
+    int64_t retention_ms = 24 * 3600 * 1000;
+    bool sync = false;             // fsync the WAL on every write
+    Clock* clock = Clock::Real();  // borrowed; must outlive the store
     size_t write_buffer_bytes = size_t{128} << 20;
     // The account's shard limit, as AWS's per-region quota (500 in us-east-1): a CreateStream
     // that would take the open shards of all streams past it is LimitExceeded.
@@ -56,9 +57,18 @@ class StreamStore {
   StreamStore& operator=(const StreamStore&) = delete;
 
   Status CreateStream(std::string_view name, uint32_t shard_count);
+  // A stream that starts with `settings` (a retention_ms of 0 takes Options::retention_ms).
+  Status CreateStream(std::string_view name, uint32_t shard_count, const StreamSettings& settings);
   Status DeleteStream(std::string_view name);
+  // The stream's shards and its settings (StreamDescription::settings).
   Result<StreamDescription> DescribeStream(std::string_view name) const;
   std::vector<std::string> ListStreams() const;
+
+  // Changes a stream's settings: `update` gets a copy of them and may refuse with a Status, which
+  // is returned. Atomic against other updates and durable before it returns. A new retention
+  // applies from the next TrimExpired on.
+  using SettingsUpdate = std::function<Status(StreamSettings*)>;
+  Status UpdateStreamSettings(std::string_view name, const SettingsUpdate& update);
 
   // Appends `entries` to `stream`, routing each by MD5(partition key) or its explicit hash key.
   // Fills `results` with one PutResult per entry: an invalid entry fails alone and the others
@@ -79,7 +89,7 @@ class StreamStore {
   Result<GetRecordsResult> GetRecords(std::string_view iterator, int limit,
                                       const RecordVisitor& visit, uint64_t skip = 0) const;
 
-  // Moves every shard's trim horizon past the records older than the retention period.
+  // Moves every shard's trim horizon past the records older than its stream's retention period.
   // The broker calls this periodically; tests call it after moving their clock.
   Status TrimExpired();
 

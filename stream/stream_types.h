@@ -8,6 +8,7 @@
 
 #include "common/hash_key.h"
 #include "common/status.h"
+#include "stream/stream_settings.h"
 
 namespace pinstream {
 
@@ -76,8 +77,9 @@ struct StreamDescription {
   std::string name;
   uint32_t id = 0;  // never reused, so a re-created stream never sees a deleted one's records
   int64_t created_ms = 0;
-  int64_t retention_ms = 0;
+  int64_t retention_ms = 0;  // the stream's own (settings.retention_ms, or the store's default)
   std::vector<ShardDescription> shards;
+  StreamSettings settings;
 };
 
 enum class IteratorType {
