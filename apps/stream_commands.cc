@@ -193,6 +193,8 @@ void AddStreamCommands(CLI::App& app, Action* action) {
   get->add_option("--limit", f->limit, "at most this many records (1..10000)")
       ->capture_default_str();
   get->callback([=] { *action = [f] { return Get(*f); }; });
+
+  AddStreamControlCommands(stream, action);
 }
 
 }  // namespace pinstream::cli
