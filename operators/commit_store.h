@@ -103,6 +103,7 @@ struct DeadLetter {
   std::string data;   // the raw record data
   std::string op;     // the operator (or sink) that refused it, e.g. "pin/parse_json"
   std::string error;  // Status::ToString()
+  std::string topology;
 };
 
 class CommitStore {

@@ -127,7 +127,8 @@ Status Processor::ReadInto(Input& in, bool* got_records) {
                       std::string(current->partition_key),
                       std::string(current->data),
                       op,
-                      why.ToString()};
+                      why.ToString(),
+                      graph_->topology().name};
     ++stats_.dead_letters;
     ++batch_dead_letters_;
     return store_->WriteDeadLetter(letter);
@@ -164,6 +165,7 @@ Status Processor::FlushGraph() {
     letter.arrival_ms = options_.clock->NowMillis();
     letter.op = op;
     letter.error = why.ToString();
+    letter.topology = graph_->topology().name;
     ++stats_.dead_letters;
     ++batch_dead_letters_;
     return store_->WriteDeadLetter(letter);

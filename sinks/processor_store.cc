@@ -107,8 +107,9 @@ class NullLogger final : public rocksdb::Logger {
 TableSpec DeadLettersSpec() {
   TableSpec spec;
   spec.name = kDeadLettersTable;
+  // `topology` came last, in a later release: stores made before get it by AddColumns.
   for (const char* name : {"stream", "shard_id", "sequence_number", "arrival", "partition_key",
-                           "data", "operator", "error"}) {
+                           "data", "operator", "error", "topology"}) {
     Column c;
     c.name = name;
     c.type = std::string_view(name) == "arrival" ? Type::kTimestamp : Type::kString;
@@ -404,6 +405,15 @@ Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& opti
   store->batch_log_ = std::make_unique<BatchLog>(store->db_.get(), store->meta_);
   RETURN_IF_ERROR(store->tables_->Load());
   store->dead_letters_ = store->tables_->Find(kDeadLettersTable);
+  if (!options.read_only && store->dead_letters_) {
+    const TableSpec want = DeadLettersSpec();
+    const auto& have = store->dead_letters_->spec().schema.columns();
+    const auto& all = want.schema.columns();
+    if (have.size() < all.size()) {
+      RETURN_IF_ERROR(store->tables_->AddColumns(
+          kDeadLettersTable, std::vector<Column>(all.begin() + have.size(), all.end())));
+    }
+  }
   if (!options.read_only) {
     // Every processor writes dead letters (SPEC §6): the table exists, empty, from the start.
     ASSIGN_OR_RETURN(store->dead_letters_, store->tables_->Declare(DeadLettersSpec()));
@@ -490,6 +500,7 @@ Status ProcessorStore::WriteDeadLetter(const DeadLetter& letter) {
   row.push_back(Value::String(letter.data));
   row.push_back(Value::String(letter.op));
   row.push_back(Value::String(letter.error));
+  row.push_back(Value::String(letter.topology));
   return table->Stage(row, batch_.get());
 }
 

@@ -32,7 +32,8 @@ namespace pinstream {
 inline constexpr char kDeadLettersTable[] = "dead_letters";
 
 // The fixed spec of the `dead_letters` table (append): stream, shard_id, sequence_number,
-// arrival (timestamp), partition_key, data, operator, error.
+// arrival (timestamp), partition_key, data, operator, error, topology. Every topology run
+// over one data directory writes it; `topology` says whose letter a row is.
 TableSpec DeadLettersSpec();
 
 // A processor's durable store: one RocksDB at a directory holding the tables (TableStore), the

@@ -467,6 +467,7 @@ Status Table::Impl::ScanAppend(const std::vector<VisibleRange>& ranges,
     Decoder d(std::string_view(value.data(), value.size()).substr(kBlockHeaderSize));
     for (uint32_t i = 0; i < count; ++i) {
       if (!DecodeRowFrom(&d, &row)) return Status::Corruption(Where() + ": malformed row");
+      row.resize(spec.schema.size());  // a row older than an AddColumns has fewer
       RETURN_IF_ERROR(visit(row));
     }
   }
@@ -497,6 +498,7 @@ Status Table::Impl::ScanUpsert(const std::vector<VisibleRange>& ranges,
     if (r != ranges.end() && v <= r->hi) {
       rocksdb::Slice value = it->value();
       RETURN_IF_ERROR(DecodeRow(std::string_view(value.data(), value.size()), &row));
+      row.resize(spec.schema.size());  // a row older than an AddColumns has fewer
       RETURN_IF_ERROR(visit(row));
       PutFixed64BE(&target, ~uint64_t{0});  // past every version of this key
     } else if (r != ranges.end()) {
@@ -920,6 +922,27 @@ Result<Table*> TableStore::Declare(const TableSpec& spec) {
   auto& table = tables_[spec.name];
   table.reset(new Table(Table::Impl::Make(spec, id, db_, meta_, rows_)));
   return table.get();
+}
+
+Status TableStore::AddColumns(std::string_view name, const std::vector<Column>& columns) {
+  Table* table = Find(name);
+  if (!table) return Status::ResourceNotFound("no table '" + std::string(name) + "'");
+  TableSpec spec = table->spec();
+  for (const Column& c : columns) {
+    if (!c.nullable) {
+      return Status::InvalidArgument("table '" + spec.name + "': an added column ('" + c.name +
+                                     "') must be nullable: the rows already there have none");
+    }
+    spec.schema.Add(c);
+  }
+  RETURN_IF_ERROR(ValidateSpec(spec));
+  const uint32_t id = table->impl_->id;
+  nlohmann::json entry = {{"id", id}, {"schema", spec.schema.ToJson()}, {"key", spec.key_columns}};
+  RETURN_IF_ERROR(FromRocks(db_->Put(rocksdb::WriteOptions(), meta_,
+                                     std::string(kCatalogPrefix) + spec.name, entry.dump()),
+                            "adding columns to table '" + spec.name + "'"));
+  table->impl_->spec = std::move(spec);
+  return Status::OK();
 }
 
 Table* TableStore::Find(std::string_view name) const {

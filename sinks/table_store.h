@@ -177,6 +177,12 @@ class TableStore {
   // InvalidArgument naming the difference.
   Result<Table*> Declare(const TableSpec& spec);
 
+  // Adds `columns` to the end of table `name`'s schema, as Delta's ALTER TABLE ADD COLUMNS: the
+  // rows written before read them as null. The processor store's own tables evolve this way
+  // when a release adds a column; topologies' tables keep the schema they were declared with.
+  // Single-threaded, as Declare.
+  Status AddColumns(std::string_view name, const std::vector<Column>& columns);
+
   // nullptr when there is no such table.
   Table* Find(std::string_view name) const;
   std::vector<Table*> List() const;  // by name

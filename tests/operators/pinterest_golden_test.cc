@@ -342,8 +342,10 @@ class PinterestGoldenTest : public ::testing::Test {
       std::vector<std::string> keys;
       for (const auto& [k, _] : j.items()) keys.push_back(k);
       EXPECT_EQ(keys, (std::vector<std::string>{"stream", "shard_id", "sequence_number", "arrival",
-                                                "partition_key", "data", "operator", "error"}))
+                                                "partition_key", "data", "operator", "error",
+                                                "topology"}))
           << line;
+      EXPECT_EQ(j.value("topology", ""), "pinterest") << line;
       auto it = bad.find(
           {j.value("stream", ""), j.value("shard_id", ""), j.value("sequence_number", "")});
       ASSERT_NE(it, bad.end()) << "a dead letter for no bad record: " << line;

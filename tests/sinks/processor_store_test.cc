@@ -4,6 +4,7 @@
 #include "sinks/processor_store.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "sinks/table_store.h"
 #include "tests/sinks/store_test_util.h"
 #include "tests/sinks/wal_fault_file_system.h"
 #include "tests/test_util.h"
@@ -92,7 +94,8 @@ TEST_F(ProcessorStoreTest, CommitWritesRowsStateDeadLettersAndOffsetsTogether) {
                     "pk",
                     "{not json",
                     "pin/parse_json",
-                    "InvalidArgumentException: bad JSON"};
+                    "InvalidArgumentException: bad JSON",
+                    "pinterest"};
   ASSERT_OK(store_->WriteDeadLetter(letter));
   ASSERT_OK_AND_ASSIGN(int64_t batch, store_->Commit("pinterest", {MakeOffsets("100"), {}, {}}));
   EXPECT_EQ(batch, 1);
@@ -120,11 +123,11 @@ TEST_F(ProcessorStoreTest, CommitWritesRowsStateDeadLettersAndOffsetsTogether) {
   EXPECT_EQ(dead->spec(), DeadLettersSpec());
   auto letters = ScanAll(dead);
   ASSERT_EQ(letters.size(), 1u);
-  EXPECT_EQ(
-      letters[0],
-      (Row{Value::String("demo-pin"), Value::String("shardId-000000000000"), Value::String("4711"),
-           Value::TimestampMs(1618853823000), Value::String("pk"), Value::String("{not json"),
-           Value::String("pin/parse_json"), Value::String("InvalidArgumentException: bad JSON")}));
+  EXPECT_EQ(letters[0],
+            (Row{Value::String("demo-pin"), Value::String("shardId-000000000000"),
+                 Value::String("4711"), Value::TimestampMs(1618853823000), Value::String("pk"),
+                 Value::String("{not json"), Value::String("pin/parse_json"),
+                 Value::String("InvalidArgumentException: bad JSON"), Value::String("pinterest")}));
 
   // Each version records the batch and offsets it covers; the batch records name the versions.
   ASSERT_OK_AND_ASSIGN(auto history, pin_table->History());
@@ -161,6 +164,60 @@ TEST_F(ProcessorStoreTest, CommitWritesRowsStateDeadLettersAndOffsetsTogether) {
   EXPECT_EQ(all.size(), 2u);
 }
 
+// Stores made before dead letters had a `topology` column gain it on open; their old letters
+// read it as null.
+TEST(ProcessorStoreUpgradeTest, OldDeadLettersGainTheTopologyColumn) {
+  TempDir dir;
+  TableSpec old_spec = DeadLettersSpec();
+  old_spec.schema = Schema(
+      std::vector<Column>(old_spec.schema.columns().begin(), old_spec.schema.columns().end() - 1));
+  const Row old_letter{Value::String("s"),  Value::String("shardId-000000000000"),
+                       Value::String("1"),  Value::TimestampMs(0),
+                       Value::String("pk"), Value::String("x"),
+                       Value::String("op"), Value::String("error")};
+  {
+    rocksdb::DBOptions options;
+    options.create_if_missing = true;
+    options.create_missing_column_families = true;
+    std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+        {rocksdb::kDefaultColumnFamilyName, {}}, {"meta", {}}, {"rows", {}}, {"state", {}}};
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    auto s = rocksdb::DB::Open(options, dir.Sub("data"), families, &handles, &raw);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    std::unique_ptr<rocksdb::DB> db(raw);
+    {
+      TableStore tables(db.get(), handles[1], handles[2]);
+      ASSERT_OK(tables.Load());
+      ASSERT_OK_AND_ASSIGN(Table * dead, tables.Declare(old_spec));
+      rocksdb::WriteBatch batch;
+      ASSERT_OK(dead->Stage(old_letter, &batch));
+      TableCommit commit;
+      commit.operation = "STREAMING UPDATE";
+      ASSERT_OK(dead->StageCommit(commit, &batch).status());
+      ASSERT_TRUE(db->Write(rocksdb::WriteOptions(), &batch).ok());
+      dead->Committed();
+    }
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  }
+
+  ProcessorStore::Options options;
+  options.path = dir.Sub("data");
+  ASSERT_OK_AND_ASSIGN(auto store, ProcessorStore::Open(options));
+  Table* dead = store->tables()->Find(kDeadLettersTable);
+  ASSERT_NE(dead, nullptr);
+  EXPECT_EQ(dead->spec(), DeadLettersSpec());
+  ASSERT_OK(store->WriteDeadLetter(
+      {"s", "shardId-000000000000", "2", 0, "pk", "y", "op", "error", "pinterest"}));
+  ASSERT_OK(store->Commit("pinterest", {}).status());
+  Row old_now = old_letter;
+  old_now.push_back(Value());
+  auto letters = ScanAll(dead);
+  ASSERT_EQ(letters.size(), 2u);
+  EXPECT_EQ(letters[0], old_now);
+  EXPECT_EQ(letters[1].back(), Value::String("pinterest"));
+}
+
 TEST_F(ProcessorStoreTest, AbortAndCrashBeforeCommitLeaveNothing) {
   ASSERT_OK_AND_ASSIGN(TableWriter * pin, store_->OpenTable(PinDef()));
   ASSERT_OK_AND_ASSIGN(TableWriter * counts, store_->OpenTable(CountDef()));
@@ -172,7 +229,7 @@ TEST_F(ProcessorStoreTest, AbortAndCrashBeforeCommitLeaveNothing) {
   ASSERT_OK(counts->Write(Count("fr", 9)));
   ASSERT_OK(store_->State("op")->Put("k", "aborted"));
   ASSERT_OK(store_->State("op")->Put("k2", "aborted"));
-  ASSERT_OK(store_->WriteDeadLetter({"s", "shard", "1", 0, "pk", "x", "op", "error"}));
+  ASSERT_OK(store_->WriteDeadLetter({"s", "shard", "1", 0, "pk", "x", "op", "error", "t"}));
   store_->Abort();
   EXPECT_EQ(GetState(store_->State("op"), "k"), "committed");
   EXPECT_EQ(GetState(store_->State("op"), "k2"), std::nullopt);

@@ -112,9 +112,9 @@ class TableCliTest : public ::testing::Test {
                   Value::TimestampMs(1618853823250), Value::Double(-0.25), Value::Bool(false)}));
     ASSERT_OK(p->Write({Value::Int(4), Value::String(""), Value(), Value(), Value(), Value()}));
     ASSERT_OK(c->Write({Value::String("Germany"), Value::Int(3)}));
-    ASSERT_OK(
-        store_->WriteDeadLetter({"demo-pin", "shardId-000000000000", "101", 1618853823000, "pk",
-                                 "{oops", "pin/parse_json", "InvalidArgumentException: bad JSON"}));
+    ASSERT_OK(store_->WriteDeadLetter({"demo-pin", "shardId-000000000000", "101", 1618853823000,
+                                       "pk", "{oops", "pin/parse_json",
+                                       "InvalidArgumentException: bad JSON", "pinterest"}));
     ASSERT_OK(
         store_->Commit("pinterest", {{{"demo-pin", {{"shardId-000000000000", "200"}}}}, {}, {}})
             .status());
@@ -209,7 +209,8 @@ TEST_F(TableCliTest, ScanPrintsJsonLinesInSchemaOrderAndTravelsInTime) {
   EXPECT_EQ(dead.out,
             R"({"stream":"demo-pin","shard_id":"shardId-000000000000","sequence_number":"101",)"
             R"("arrival":"2021-04-19T17:37:03Z","partition_key":"pk","data":"{oops",)"
-            R"("operator":"pin/parse_json","error":"InvalidArgumentException: bad JSON"})"
+            R"("operator":"pin/parse_json","error":"InvalidArgumentException: bad JSON",)"
+            R"("topology":"pinterest"})"
             "\n");
 }
 

@@ -340,6 +340,42 @@ TEST_F(TableStoreTest, DeclareWithAChangedSchemaNamesTheDifference) {
   expect_refused(rekeyed, "key (country, year)");
 }
 
+TEST_F(TableStoreTest, AddedColumnsReadAsNullInOlderRows) {
+  ASSERT_OK_AND_ASSIGN(Table * events, store_->Declare(EventsSpec()));
+  ASSERT_OK_AND_ASSIGN(Table * totals, store_->Declare(TotalsSpec()));
+  CommitRows(events, {Event(1, "a")});
+  CommitRows(totals, {Total("fr", 2020, 1), Total("de", 2020, 2)});
+
+  EXPECT_EQ(store_->AddColumns("events", {Col("source", Type::kString, false)}).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ(store_->AddColumns("nope", {Col("source", Type::kString)}).code(),
+            Status::Code::kResourceNotFound);
+  ASSERT_OK(store_->AddColumns("events", {Col("source", Type::kString)}));
+  ASSERT_OK(store_->AddColumns("totals", {Col("note", Type::kString)}));
+  Row with_source = Event(2, "b");
+  with_source.push_back(Value::String("s"));
+  CommitRows(events, {with_source});
+  Row newer = Total("fr", 2020, 3);
+  newer.push_back(Value::String("n"));
+  CommitRows(totals, {newer});
+
+  Row old_event = Event(1, "a");
+  old_event.push_back(Value());
+  Row old_total = Total("de", 2020, 2);
+  old_total.push_back(Value());
+  const std::vector<Row> want_events = {old_event, with_source};
+  const std::vector<Row> want_totals = {old_total, newer};
+  EXPECT_EQ(ScanAll(events), want_events);
+  EXPECT_EQ(ScanAll(totals), want_totals);
+  // The schema is the catalog's: a reopen and a Declare of the grown spec agree.
+  Reopen();
+  TableSpec grown = EventsSpec();
+  grown.schema.Add(Col("source", Type::kString));
+  ASSERT_OK_AND_ASSIGN(events, store_->Declare(grown));
+  EXPECT_EQ(ScanAll(events), want_events);
+  EXPECT_EQ(ScanAll(store_->Find("totals")), want_totals);
+}
+
 TEST_F(TableStoreTest, AbortedRollsBackRowIdsAndVersions) {
   ASSERT_OK_AND_ASSIGN(Table * t, store_->Declare(EventsSpec()));
   {
