@@ -31,10 +31,45 @@ Status Create(const StreamFlags& f) {
   return Status::OK();
 }
 
-Status SimpleCall(const StreamFlags& f, const char* action, json request, const char* print_key) {
+// ListStreams and DescribeStream page as AWS's do (100 streams, 100 shards): the commands print
+// every page as one reply.
+Status ListAllStreams(const StreamFlags& f) {
   ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker, f.api_key_file));
-  ASSIGN_OR_RETURN(json res, conn->client->Call(action, request));
-  PrintJson(print_key ? res.at(print_key) : res);
+  json all = {{"StreamNames", json::array()},
+              {"HasMoreStreams", false},
+              {"StreamSummaries", json::array()}};
+  json request = json::object();
+  for (;;) {
+    ASSIGN_OR_RETURN(json page, conn->client->Call("ListStreams", request));
+    for (const auto& n : page.value("StreamNames", json::array())) all["StreamNames"].push_back(n);
+    for (const auto& s : page.value("StreamSummaries", json::array())) {
+      all["StreamSummaries"].push_back(s);
+    }
+    if (!page.contains("NextToken")) break;
+    request = {{"NextToken", page["NextToken"]}};
+  }
+  PrintJson(all);
+  return Status::OK();
+}
+
+Status DescribeAllShards(const StreamFlags& f) {
+  ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker, f.api_key_file));
+  json request = {{"StreamName", f.name}};
+  json desc;
+  for (;;) {
+    ASSIGN_OR_RETURN(json page, conn->client->Call("DescribeStream", request));
+    json d = page.value("StreamDescription", json::object());
+    json shards = d.value("Shards", json::array());
+    if (desc.is_null()) {
+      desc = d;
+    } else {
+      for (const auto& s : shards) desc["Shards"].push_back(s);
+    }
+    if (!d.value("HasMoreShards", false) || shards.empty()) break;
+    request["ExclusiveStartShardId"] = shards.back().value("ShardId", "");
+  }
+  desc["HasMoreShards"] = false;
+  PrintJson(desc);
   return Status::OK();
 }
 
@@ -138,17 +173,12 @@ void AddStreamCommands(CLI::App& app, Action* action) {
   create->callback([=] { *action = [f] { return Create(*f); }; });
 
   auto* list = add("list", "ListStreams");
-  list->callback(
-      [=] { *action = [f] { return SimpleCall(*f, "ListStreams", json::object(), nullptr); }; });
+  list->callback([=] { *action = [f] { return ListAllStreams(*f); }; });
 
   auto* describe =
       add("describe", "DescribeStream: shards, hash key ranges, sequence number ranges");
   describe->add_option("name", f->name, "stream name")->required();
-  describe->callback([=] {
-    *action = [f] {
-      return SimpleCall(*f, "DescribeStream", {{"StreamName", f->name}}, "StreamDescription");
-    };
-  });
+  describe->callback([=] { *action = [f] { return DescribeAllShards(*f); }; });
 
   auto* del = add("delete", "DeleteStream");
   del->add_option("name", f->name, "stream name")->required();
