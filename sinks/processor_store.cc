@@ -1,6 +1,5 @@
 #include "sinks/processor_store.h"
 
-#include <pthread.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
@@ -279,7 +278,7 @@ class ProcessorStore::StateNamespace final : public StateStore {
 ProcessorStore::ProcessorStore(const Options& options) : options_(options) {}
 
 ProcessorStore::~ProcessorStore() {
-  if (write_done_.valid()) (void)AwaitCommits();  // a failure is logged
+  if (commit_worker_.pending()) (void)AwaitCommits();  // a failure is logged
   if (compaction_.valid()) {
     cancel_compaction_.store(true);
     compaction_.wait();
@@ -564,10 +563,7 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
     return st;
   };
   if (options_.pipeline_commits) {
-    write_done_ = std::async(std::launch::async, [write = std::move(write)]() mutable {
-      pthread_setname_np(pthread_self(), "commit");  // as `top -H` and perf show it
-      return write();
-    });
+    commit_worker_.Submit(std::move(write));
     return record.batch_id;
   }
   if (Status written = write(); !written.ok()) {
@@ -578,8 +574,8 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
 }
 
 Status ProcessorStore::AwaitCommits() {
-  if (write_done_.valid()) {
-    if (Status st = write_done_.get(); !st.ok()) FailWrite(st);
+  if (commit_worker_.pending()) {
+    if (Status st = commit_worker_.Await(); !st.ok()) FailWrite(st);
   }
   return error_;
 }
@@ -869,9 +865,9 @@ Result<int64_t> ProcessorStore::Reset(std::string_view topology, const Checkpoin
 }
 
 void ProcessorStore::Abort() {
-  if (write_done_.valid()) {
+  if (commit_worker_.pending()) {
     // Abort drops the staged batch, not the one being written.
-    if (Status st = write_done_.get(); !st.ok() && error_.ok()) {
+    if (Status st = commit_worker_.Await(); !st.ok() && error_.ok()) {
       spdlog::error("write failed: {}", st.ToString());
       error_ = st;
     }

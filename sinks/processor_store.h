@@ -15,6 +15,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "common/serial_worker.h"
 #include "operators/commit_store.h"
 #include "sinks/batch_log.h"
 #include "sinks/retention.h"
@@ -221,7 +222,7 @@ class ProcessorStore final : public CommitStore {
 
   std::unique_ptr<rocksdb::WriteBatch> batch_;    // the batch being staged
   std::unique_ptr<rocksdb::WriteBatch> writing_;  // the sealed batch being written, and its write
-  std::future<Status> write_done_;
+  SerialWorker commit_worker_{"commit"};
 
   // What the store knows of one operator state key: its committed value, when it has been read
   // or written, and the value the current batch staged, when it has one. One entry serves the
