@@ -5,11 +5,12 @@
 #include <sstream>
 
 #include "common/api_key.h"
+#include "common/json_dump.h"
 
 namespace pinstream::cli {
 
 void PrintJson(const nlohmann::json& j) {
-  std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+  std::cout << DumpJson(j) << "\n";
   std::cout.flush();
 }
 

@@ -22,6 +22,7 @@
 #include "apps/commands.h"
 #include "apps/demo_emulation.h"
 #include "common/api_key.h"
+#include "common/json_dump.h"
 #include "common/value.h"
 #include "operators/graph.h"
 #include "runtime/broker_source.h"
@@ -320,8 +321,6 @@ Result<std::vector<TableReport>> ReadTables(const ProcessorStore& store,
   return out;
 }
 
-std::string Dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
-
 std::string Clip(std::string s, size_t width) {
   if (s.size() <= width) return s;
   s.resize(width - 3);
@@ -377,7 +376,7 @@ void PrintSummary(const RunFacts& f, const std::vector<TableReport>& tables) {
   out << "\nsample rows (one post through every table):\n";
   for (const auto& t : tables) {
     if (IsAnswerTable(t.name) || t.sample.empty()) continue;
-    out << "  " << t.name << ": " << Clip(Dump(t.sample.front()), 150) << "\n";
+    out << "  " << t.name << ": " << Clip(DumpJson(t.sample.front()), 150) << "\n";
   }
   const std::string self = SelfCommand();
   const std::string data = ShellQuote(f.processor_data);
@@ -390,7 +389,7 @@ void PrintSummary(const RunFacts& f, const std::vector<TableReport>& tables) {
     any_answers = true;
     out << "  " << t.name << " (" << t.rows << (t.rows == 1 ? " row" : " rows") << ")\n";
     const size_t shown = std::min(t.sample.size(), kShownAnswerRows);
-    for (size_t i = 0; i < shown; ++i) out << "    " << Dump(t.sample[i]) << "\n";
+    for (size_t i = 0; i < shown; ++i) out << "    " << DumpJson(t.sample[i]) << "\n";
     if (t.rows > static_cast<int64_t>(shown)) {
       out << "    ... " << t.rows - static_cast<int64_t>(shown) << " more: " << self
           << " table scan " << t.name << " --data " << data << "\n";
@@ -574,7 +573,7 @@ Status Demo::Report() {
   facts_.processor = processor_->stats();
   ASSIGN_OR_RETURN(std::vector<TableReport> tables, ReadTables(*store_, table_names_));
   // The JSON first: on a terminal the summary and the commands to inspect the data come last.
-  std::cout << Dump(ReportJson(facts_, tables)) << std::endl;
+  std::cout << DumpJson(ReportJson(facts_, tables)) << std::endl;
   PrintSummary(facts_, tables);
   if (facts_.emulation.failed > 0) {
     return facts_.emulation.first_failure.WithContext(std::to_string(facts_.emulation.failed) +

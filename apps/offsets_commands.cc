@@ -6,6 +6,7 @@
 
 #include "apps/cli_common.h"
 #include "apps/commands.h"
+#include "common/json_dump.h"
 #include "sinks/processor_store.h"
 #include "sinks/replay.h"
 
@@ -34,7 +35,7 @@ Status Show(const OffsetsFlags& f) {
   if (!f.topology.empty() && out.empty()) {
     return Status::ResourceNotFound("topology '" + f.topology + "' has no committed offsets");
   }
-  std::cout << out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+  std::cout << DumpJson(out) << "\n";
   std::cout.flush();
   return Status::OK();
 }
@@ -62,7 +63,7 @@ Status Reset(const OffsetsFlags& f) {
     ASSIGN_OR_RETURN(int64_t batch_id, ApplyReset(store.get(), plan));
     out["batch_id"] = batch_id;
   }
-  std::cout << out.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+  std::cout << DumpJson(out) << "\n";
   std::cout.flush();
   return Status::OK();
 }

@@ -9,6 +9,7 @@
 
 #include "apps/cli_common.h"
 #include "apps/commands.h"
+#include "common/json_dump.h"
 #include "common/time_format.h"
 #include "sinks/processor_store.h"
 
@@ -50,10 +51,8 @@ class LineWriter {
   std::string buf_;
 };
 
-std::string Dump(const ojson& j) { return j.dump(-1, ' ', false, ojson::error_handler_t::replace); }
-
 void Print(const ojson& j) {
-  std::cout << Dump(j) << "\n";
+  std::cout << DumpJson(j) << "\n";
   std::cout.flush();
 }
 
@@ -112,7 +111,7 @@ Status History(const TableFlags& f) {
   int64_t printed = 0;
   for (auto it = history.rbegin(); it != history.rend(); ++it) {  // newest first, as Delta's
     if (f.limit >= 0 && printed++ >= f.limit) break;
-    out.buffer() += Dump(it->ToJson());
+    out.buffer() += DumpJson(it->ToJson());
     out.EndLine();
   }
   return Status::OK();
@@ -146,8 +145,7 @@ void AppendCsvValue(const Value& v, std::string* out) {
       out->append(FormatIso8601(v.as_timestamp_ms()));
       return;
     default:  // numbers and booleans as JSON writes them; arrays as JSON text
-      AppendCsvField(v.ToJson().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                     false, out);
+      AppendCsvField(DumpJson(v.ToJson()), false, out);
       return;
   }
 }
@@ -178,7 +176,7 @@ Status Scan(const TableFlags& f, bool csv) {
       }
       out.buffer().push_back('\r');
     } else {
-      out.buffer() += Dump(RowToJson(schema, row));
+      out.buffer() += DumpJson(RowToJson(schema, row));
     }
     out.EndLine();
     return Status::OK();

@@ -46,6 +46,7 @@
 #include <thread>
 
 #include "bench/latency_histogram.h"
+#include "common/json_dump.h"
 #include "emulator/post_generator.h"
 #include "sinks/processor_store.h"
 #include "stream/stream_client.h"
@@ -102,8 +103,7 @@ Posts Generate(int64_t seed, int64_t first_ind, size_t count) {
     const std::optional<JsonRow>* parts[] = {&rows.pin, &rows.geo, &rows.user};
     for (size_t k = 0; k < 3; ++k) {
       // As the emulator serializes rows.
-      posts.data[k].push_back(
-          (*parts[k])->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      posts.data[k].push_back(DumpJson(*(*parts[k])));
       posts.bytes += posts.data[k].back().size();
     }
   }

@@ -10,6 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/json_dump.h"
 #include "emulator/broker_sink.h"
 #include "emulator/http_sink.h"
 #include "emulator/post_generator.h"
@@ -34,7 +35,7 @@ int64_t MicrosSince(SteadyClock::time_point start) {
 
 std::string Dump(const JsonRow& row) {
   // Replace rather than throw on invalid UTF-8 from a dump.
-  return row.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return DumpJson(row);
 }
 
 // A post's rows as JSON text, kept since draws repeat; the geo row stays a JsonRow when its

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/json_dump.h"
 #include "fuzz/fuzz_check.h"
 #include "fuzz/fuzz_store.h"
 #include "stream/kinesis_api.h"
@@ -32,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto response = api.Call(action, request);
   if (response.ok()) {
     FUZZ_CHECK(response->is_object());
-    (void)response->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    (void)DumpJson(*response);
   } else {
     FUZZ_CHECK(!response.status().ok());
   }

@@ -4,6 +4,8 @@
 #include <map>
 #include <optional>
 
+#include "common/json_dump.h"
+
 namespace pinstream {
 
 namespace {
@@ -14,7 +16,7 @@ constexpr uint32_t kFlushSource = 0xffffffff;
 std::string RowText(const Row& row) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& v : row) a.push_back(v.ToJson());
-  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return DumpJson(a);
 }
 
 // The positions of `table`'s key columns in `schema`, the rows a writer gives it, when that

@@ -20,6 +20,7 @@
 #include <unordered_set>
 
 #include "common/coding.h"
+#include "common/json_dump.h"
 #include "common/time_format.h"
 #include "operators/group_table.h"
 #include "operators/meta_record.h"
@@ -232,8 +233,7 @@ class JoinOperator final : public StreamOperator {
     u.push_back(Value::String(options_.inputs[input].name));
     for (int c : options_.key_columns[input]) u.push_back(row[c]);
     u.push_back(Value::TimestampMs(t));
-    u.push_back(Value::String(RowToJson(options_.inputs[input].schema, row)
-                                  .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)));
+    u.push_back(Value::String(DumpJson(RowToJson(options_.inputs[input].schema, row))));
     u.push_back(Value::String(std::move(reason)));
     return out.EmitSide(0, std::move(u));
   }

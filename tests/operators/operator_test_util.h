@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json_dump.h"
 #include "common/result.h"
 #include "common/value.h"
 #include "operators/graph.h"
@@ -74,7 +75,7 @@ inline Value Null() { return Value(); }
 inline std::string RowText(const Row& row) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& v : row) a.push_back(v.ToJson());
-  return a.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  return DumpJson(a);
 }
 
 // A Graph built from topology text; null, with the problems in `problems`, when it does not
