@@ -6,12 +6,9 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "stream/aws_errors.h"  // kAccountId, kRegion
 
 namespace pinstream {
-
-// The account and region that pinstream's ARNs name: one machine is one account in one region.
-inline constexpr std::string_view kAccountId = "000000000000";
-inline constexpr std::string_view kRegion = "us-east-1";
 
 // "arn:aws:kinesis:us-east-1:000000000000:stream/NAME".
 std::string StreamArn(std::string_view stream);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "stream/aws_errors.h"
 #include "stream/kinesis_api.h"
 #include "stream/kinesis_api_internal.h"
 #include "stream/kinesis_arn.h"
@@ -24,12 +25,6 @@ json ConsumerJson(std::string_view stream, const StreamConsumer& c) {
           {"ConsumerARN", ConsumerArn(stream, c.name, c.created_ms)},
           {"ConsumerStatus", "ACTIVE"},
           {"ConsumerCreationTimestamp", EpochSeconds(c.created_ms)}};
-}
-
-Status ConsumerNotFound(std::string_view consumer, std::string_view stream) {
-  return Status::ResourceNotFound("Consumer " + std::string(consumer) + " under stream " +
-                                  std::string(stream) + " under account " +
-                                  std::string(kAccountId) + " not found.");
 }
 
 // The stream a StreamARN names; InvalidArgument for a consumer's ARN.
@@ -84,15 +79,11 @@ Result<json> KinesisApi::RegisterStreamConsumer(const json& req) const {
   RETURN_IF_ERROR(store_->UpdateStreamSettings(stream, [&](StreamSettings* s) {
     for (const auto& c : s->consumers) {
       if (c.name == name) {
-        return Status::ResourceInUse("Consumer " + c.name + " under stream " + stream +
-                                     " already exists for account " + std::string(kAccountId) +
-                                     ".");
+        return ConsumerInUse(c.name, stream);
       }
     }
     if (s->consumers.size() >= kMaxConsumersPerStream) {
-      return Status::LimitExceeded(
-          "Stream " + stream + " under account " + std::string(kAccountId) + " already has " +
-          std::to_string(s->consumers.size()) + " registered consumers, the limit.");
+      return ConsumerLimitExceeded(stream, s->consumers.size());
     }
     s->consumers.push_back(added);
     return Status::OK();
@@ -120,9 +111,7 @@ Result<json> KinesisApi::ListStreamConsumers(const json& req) const {
   ASSIGN_OR_RETURN(auto token, OptionalString(req, "NextToken"));
   ASSIGN_OR_RETURN(StreamDescription d, store_->DescribeStream(stream));
   if (created && *created / 1000 != d.created_ms / 1000) {
-    return Status::ResourceNotFound("Stream " + stream + " under account " +
-                                    std::string(kAccountId) +
-                                    " not found with the StreamCreationTimestamp given.");
+    return StreamIncarnationNotFound(stream);
   }
   // Pages in registration order; a token holds the last consumer listed, so that one
   // deregistered between pages shifts nothing.

@@ -2,6 +2,7 @@
 // DescribeStreamSummary, ListStreams and ListShards.
 #include <algorithm>
 
+#include "stream/aws_errors.h"
 #include "stream/kinesis_api.h"
 #include "stream/kinesis_api_internal.h"
 #include "stream/kinesis_arn.h"
@@ -53,9 +54,7 @@ Result<StreamDescription> DescribeIncarnation(const StreamStore& store, std::str
   ASSIGN_OR_RETURN(StreamDescription d, store.DescribeStream(name));
   // Seconds, not milliseconds: botocore sends the timestamp it was given as whole seconds.
   if (created_ms && *created_ms / 1000 != d.created_ms / 1000) {
-    return Status::ResourceNotFound("Stream " + std::string(name) + " under account " +
-                                    std::string(kAccountId) +
-                                    " not found with the StreamCreationTimestamp given.");
+    return StreamIncarnationNotFound(name);
   }
   return d;
 }

@@ -2,6 +2,7 @@
 // Start-/StopStreamEncryption, Enable-/DisableEnhancedMonitoring, UpdateStreamMode and
 // DescribeLimits. Retention is the one the store acts on; encryption and monitoring are recorded
 // and reported (there is no KMS to encrypt with and no CloudWatch to send metrics to).
+#include "stream/aws_errors.h"
 #include "stream/kinesis_api.h"
 #include "stream/kinesis_api_internal.h"
 #include "stream/kinesis_arn.h"
@@ -57,12 +58,7 @@ Status CheckOnDemandRoom(const StreamStore& store) {
     on_demand += d.ok() && d->settings.mode == StreamMode::kOnDemand;
   }
   if (on_demand < kOnDemandStreamCountLimit) return Status::OK();
-  return Status::LimitExceeded(
-      "This request would exceed the on-demand stream count limit for "
-      "the account " +
-      std::string(kAccountId) + " in " + std::string(kRegion) +
-      ". Current on-demand stream count: " + std::to_string(on_demand) +
-      ". Limit: " + std::to_string(kOnDemandStreamCountLimit) + ".");
+  return OnDemandStreamLimitExceeded(on_demand, kOnDemandStreamCountLimit);
 }
 
 Result<json> KinesisApi::ChangeRetention(const json& req, bool increase) const {

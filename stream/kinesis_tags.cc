@@ -3,6 +3,7 @@
 // Tags are kept in the stream's settings (a consumer's with the consumer), at most 50 each.
 #include <algorithm>
 
+#include "stream/aws_errors.h"
 #include "stream/kinesis_api.h"
 #include "stream/kinesis_api_internal.h"
 #include "stream/kinesis_arn.h"
@@ -119,8 +120,7 @@ Result<TagMap*> TagsAt(const ResourceArn& arn, StreamSettings* settings) {
   for (auto& c : settings->consumers) {
     if (c.name == *arn.consumer && c.created_ms / 1000 == arn.consumer_created_s) return &c.tags;
   }
-  return Status::ResourceNotFound("Consumer " + *arn.consumer + " under stream " + arn.stream +
-                                  " under account " + std::string(kAccountId) + " not found.");
+  return ConsumerNotFound(*arn.consumer, arn.stream);
 }
 
 std::string WhatOf(std::string_view verb, const ResourceArn& arn) {

@@ -5,6 +5,7 @@
 #include "common/base64.h"
 #include "common/coding.h"
 #include "common/hmac.h"
+#include "stream/aws_errors.h"
 #include "stream/stream_types.h"
 
 namespace pinstream {
@@ -17,7 +18,7 @@ constexpr size_t kFieldsSize = 1 + 4 + 4 + 8 + 8;
 constexpr size_t kMacSize = 16;
 constexpr size_t kTokenSize = kFieldsSize + kMacSize;
 
-Status Invalid() { return Status::InvalidArgument("invalid shard iterator"); }
+Status Invalid() { return InvalidShardIterator(); }
 
 std::string EncodeFields(const ShardIterator& it) {
   std::string raw;
@@ -81,8 +82,7 @@ Result<ShardIterator> IteratorSigner::Decode(std::string_view token, int64_t now
   }
   if (it.issued_ms > now_ms + kMaxFutureMs) return Invalid();
   if (now_ms - it.issued_ms > kIteratorLifetimeMs) {
-    return Status::ExpiredIterator("iterator expired at " +
-                                   std::to_string(it.issued_ms + kIteratorLifetimeMs) + " ms");
+    return ExpiredShardIterator(it.issued_ms, now_ms, kIteratorLifetimeMs);
   }
   return it;
 }
