@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "common/json_dump.h"
+#include "stream/cbor_body.h"
 
 namespace pinstream {
 
@@ -69,6 +70,37 @@ void ReplyError(GatewayDialect dialect, const HttpError& e, HttpResponse* res) {
   }
   ReplyJson(e.status, {{"__type", e.type}, {"message", e.message}},
             dialect == GatewayDialect::kKinesis ? kAmzJsonType : kJsonType, res);
+}
+
+std::string_view RawMediaTypeOf(const HttpRequest& req) {
+  std::string_view type = req.Header("Content-Type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  return type;
+}
+
+bool MediaTypeIs(std::string_view raw, std::string_view type) {
+  return HttpHeaderNameEquals(raw, type);  // the same ASCII case folding
+}
+
+KinesisWire KinesisWireOf(const HttpRequest& req) {
+  return MediaTypeIs(RawMediaTypeOf(req), kAmzCborType) ? KinesisWire::kCbor : KinesisWire::kJson;
+}
+
+void ReplyKinesis(KinesisWire wire, int status, const nlohmann::json& body, HttpResponse* res) {
+  if (wire == KinesisWire::kJson) return ReplyJson(status, body, kAmzJsonType, res);
+  res->status = status;
+  res->content_type = kAmzCborType;
+  res->body = EncodeCborReply(body);
+}
+
+void ReplyKinesisError(KinesisWire wire, const HttpError& e, HttpResponse* res) {
+  if (e.status >= 500 && e.status != 503)
+    spdlog::warn("http gateway error status={} error={}", e.status, e.message);
+  nlohmann::json body = {{"__type", e.type}};
+  if (!e.message.empty()) body["message"] = e.message;
+  ReplyKinesis(wire, e.status, body, res);
 }
 
 std::string MediaTypeOf(const HttpRequest& req) {

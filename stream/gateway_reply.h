@@ -14,6 +14,7 @@ namespace pinstream {
 // that every route words an error the same way. Plain functions, thread-safe.
 
 inline constexpr char kAmzJsonType[] = "application/x-amz-json-1.1";
+inline constexpr char kAmzCborType[] = "application/x-amz-cbor-1.1";
 inline constexpr char kJsonType[] = "application/json";
 inline constexpr char kKafkaV2Type[] = "application/vnd.kafka.v2+json";
 
@@ -46,5 +47,25 @@ void ReplyError(GatewayDialect dialect, const HttpError& e, HttpResponse* res);
 
 // The media type of the request without parameters, lower case: "application/json".
 std::string MediaTypeOf(const HttpRequest& req);
+
+// The media type of the request without parameters or surrounding blanks, as sent (no copy):
+// compare it with MediaTypeIs.
+std::string_view RawMediaTypeOf(const HttpRequest& req);
+// Whether a RawMediaTypeOf result is `type` (media types ignore case).
+bool MediaTypeIs(std::string_view raw, std::string_view type);
+
+// The two wires a Kinesis client speaks: JSON 1.1, or CBOR 1.1 (the Java SDKs'). A reply goes out
+// in the request's wire.
+enum class KinesisWire { kJson, kCbor };
+
+// The wire of a Kinesis request by its Content-Type: CBOR for the CBOR type, JSON otherwise.
+KinesisWire KinesisWireOf(const HttpRequest& req);
+
+// A Kinesis reply object in the wire's encoding and content type (CBOR: see cbor_body.h).
+void ReplyKinesis(KinesisWire wire, int status, const nlohmann::json& body, HttpResponse* res);
+
+// A Kinesis error as AWS shapes it in either wire: {"__type","message"}, without "message" when
+// it is empty (AWS words some errors by their type alone).
+void ReplyKinesisError(KinesisWire wire, const HttpError& e, HttpResponse* res);
 
 }  // namespace pinstream

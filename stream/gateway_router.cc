@@ -6,7 +6,9 @@
 
 #include "common/hmac.h"
 #include "common/url_encoding.h"
+#include "stream/cors.h"
 #include "stream/gateway_reply.h"
+#include "stream/request_id.h"
 
 namespace pinstream {
 
@@ -31,7 +33,12 @@ std::vector<std::string> PathSegments(std::string_view path) {
 }  // namespace
 
 GatewayRouter::GatewayRouter(StreamStore* store, const Options& options)
-    : options_(options), api_(store), kinesis_(store, &api_), rest_(&api_), kafka_(store) {}
+    : options_(options),
+      api_(store),
+      kinesis_(store, &api_,
+               [this](const HttpRequest& req) { return Authorize(req, GatewayDialect::kKinesis); }),
+      rest_(&api_),
+      kafka_(store) {}
 
 std::optional<HttpError> GatewayRouter::Authorize(const HttpRequest& req,
                                                   GatewayDialect dialect) const {
@@ -51,9 +58,25 @@ std::optional<HttpError> GatewayRouter::Authorize(const HttpRequest& req,
 
 void GatewayRouter::Handle(const HttpRequest& req, HttpResponse* res) {
   const GatewayDialect dialect = DialectOfPath(req.path);
-  if (std::optional<HttpError> denied = Authorize(req, dialect)) {
-    ReplyError(dialect, *denied, res);
-    return;
+  // A preflight carries no credentials (browsers send none), so it is answered before any
+  // authorization, as AWS does.
+  const bool preflight = IsCorsPreflight(req);
+  if (preflight) {
+    AnswerCorsPreflight(req, res);
+  } else {
+    Dispatch(req, dialect, res);
+    AddCorsHeaders(req, res);
+  }
+  if (dialect == GatewayDialect::kKinesis) AwsRequestIds::AddTo(res, /*with_id_2=*/!preflight);
+}
+
+void GatewayRouter::Dispatch(const HttpRequest& req, GatewayDialect dialect, HttpResponse* res) {
+  // Kinesis requests are authorized by their route, after the checks AWS makes first.
+  if (dialect != GatewayDialect::kKinesis) {
+    if (std::optional<HttpError> denied = Authorize(req, dialect)) {
+      ReplyError(dialect, *denied, res);
+      return;
+    }
   }
   try {
     Route(req, res);
@@ -67,15 +90,12 @@ void GatewayRouter::Handle(const HttpRequest& req, HttpResponse* res) {
 }
 
 void GatewayRouter::Route(const HttpRequest& req, HttpResponse* res) {
-  if (req.path == "/") {
-    if (req.method == "POST") return kinesis_.Handle(req, res);
-  } else {
-    const std::vector<std::string> segments = PathSegments(req.path);
-    if (!segments.empty() && segments[0] == "streams" && segments.size() <= 3) {
-      if (rest_.Handle(req, segments, res)) return;
-    } else if (segments.size() == 2 && segments[0] == "topics" && req.method == "POST") {
-      return kafka_.Produce(req, segments[1], res);
-    }
+  if (req.path == "/") return kinesis_.Handle(req, res);
+  const std::vector<std::string> segments = PathSegments(req.path);
+  if (!segments.empty() && segments[0] == "streams" && segments.size() <= 3) {
+    if (rest_.Handle(req, segments, res)) return;
+  } else if (segments.size() == 2 && segments[0] == "topics" && req.method == "POST") {
+    return kafka_.Produce(req, segments[1], res);
   }
   ReplyError(DialectOfPath(req.path),
              {404, "UnknownOperationException", "no route for " + req.method + " " + req.path, 1},
@@ -88,7 +108,14 @@ void GatewayRouter::RenderTransportError(const HttpRequest& head, int status,
   if (status == 413) type = "InvalidArgumentException";
   if (status == 503) type = std::string(Status::TypeName(Status::Code::kUnavailable));
   if (status >= 500 && status != 503) type = "InternalFailure";
-  ReplyError(DialectOfPath(head.path), {status, type, std::string(message), 1}, res);
+  const GatewayDialect dialect = DialectOfPath(head.path);
+  if (dialect == GatewayDialect::kKinesis) {
+    ReplyKinesisError(KinesisWireOf(head), {status, type, std::string(message), 1}, res);
+    AwsRequestIds::AddTo(res);
+  } else {
+    ReplyError(dialect, {status, type, std::string(message), 1}, res);
+  }
+  AddCorsHeaders(head, res);
 }
 
 }  // namespace pinstream

@@ -19,20 +19,25 @@
 namespace pinstream {
 
 // The HTTP gateway without its transport: takes a complete HttpRequest, answers an HttpResponse.
-// It authorizes the request, finds its route among the three dialects (KinesisRoute on `POST /`,
+// It authorizes the request, finds its route among the three dialects (KinesisRoute on `/`,
 // RestProxyRoute on `/streams...`, KafkaProxyRoute on `POST /topics/{name}`) and runs it:
 //
-//   - Authorization happens in one place, before any route. With AWS credentials configured, a
-//     Kinesis request (`POST /`) must carry a valid SigV4 signature, checked as AWS does, and is
-//     answered AWS's error type and status otherwise (SigV4Verifier); the signature stands in
-//     for the API key there, since AWS clients cannot send one. Every other request, and Kinesis
-//     requests without credentials configured, need the API key in `x-api-key` when one is set
-//     (else 403 AccessDeniedException in the dialect's shape).
-//   - An unknown method or path is 404 UnknownOperationException.
+//   - CORS (cors.h) comes first: a preflight is answered before anything else (browsers send it
+//     without credentials), and every reply to a request with Origin allows it.
+//   - Authorization is one function, Authorize. With AWS credentials configured, a Kinesis request
+//     must carry a valid SigV4 signature, checked as AWS does, and is answered AWS's error type and
+//     status otherwise (SigV4Verifier); the signature stands in for the API key there, since AWS
+//     clients cannot send one. Every other request, and Kinesis requests without credentials
+//     configured, need the API key in `x-api-key` when one is set (else 403
+//     AccessDeniedException in the dialect's shape). The REST and Kafka routes are authorized
+//     before they run; KinesisRoute calls Authorize itself, after the checks AWS makes before
+//     authentication (method, content type, target, body).
+//   - Every reply on `/` carries AWS's x-amzn-RequestId and x-amz-id-2 (request_id.h).
+//   - An unknown method or path outside `/` is 404 UnknownOperationException.
 //   - A route that throws is answered 500 InternalFailure and logged, never propagated.
 //
 // It also renders the errors the transport finds itself (RenderTransportError), in the dialect of
-// the path they were meant for.
+// the path they were meant for (and for `/`, in the request's Kinesis wire).
 //
 // Borrows the store, which must outlive the router. Thread-safe: Handle() is called concurrently.
 class GatewayRouter {
@@ -58,6 +63,8 @@ class GatewayRouter {
  private:
   // The one authorization step for every route: the error to answer, or nullopt.
   std::optional<HttpError> Authorize(const HttpRequest& req, GatewayDialect dialect) const;
+  // Authorizes (but Kinesis, see KinesisRoute) and routes a request that is not a preflight.
+  void Dispatch(const HttpRequest& req, GatewayDialect dialect, HttpResponse* res);
   void Route(const HttpRequest& req, HttpResponse* res);
 
   const Options options_;

@@ -16,11 +16,14 @@ namespace pinstream {
 // broker: every Kinesis action goes through KinesisApi, appends go to StreamStore::PutRecords.
 // It serves three dialects on one port (see GatewayRouter and its routes):
 //
-//   - Kinesis JSON 1.1: `POST /` with `X-Amz-Target: Kinesis_20131202.<Action>` (KinesisRoute);
+//   - Kinesis's protocol on `/`: `POST` with `X-Amz-Target: Kinesis_20131202.<Action>`, in JSON 1.1
+//     or the Java SDKs' CBOR 1.1, and AWS's answers to everything else (KinesisRoute);
 //   - the seeds' API Gateway REST proxy under `/streams` (RestProxyRoute);
 //   - the Confluent Kafka REST proxy's produce call, `POST /topics/{name}` (KafkaProxyRoute).
 //
 // With an API key configured, every route answers 403 unless the `x-api-key` header holds it.
+// Browsers may call every route: CORS preflights are answered and replies allow any origin
+// (cors.h).
 //
 // The transport is HttpServer, configured by Options::server: asynchronous, so that slow or idle
 // connections cost memory and not a worker; `server.threads` threads run the routes. It holds the
