@@ -36,8 +36,15 @@ Result<std::optional<std::string_view>> OptionalString(const json& req, const ch
 Result<int64_t> OptionalInt(const json& req, const char* field, int64_t fallback) {
   auto it = req.find(field);
   if (it == req.end() || it->is_null()) return fallback;
-  if (!it->is_number_integer())
-    return Status::InvalidArgument(std::string(field) + " must be an integer");
+  if (!it->is_number()) return Status::InvalidArgument(std::string(field) + " must be an integer");
+  // AWS's parser truncates a fraction (ShardCount 2.5 is 2), as ValidateKinesisRequest does.
+  if (it->is_number_float()) {
+    const double d = std::floor(it->get<double>());
+    if (!std::isfinite(d) || std::abs(d) > 9.0e18) {
+      return Status::InvalidArgument(std::string(field) + " " + it->dump() + " is out of range");
+    }
+    return static_cast<int64_t>(d);
+  }
   return it->get<int64_t>();
 }
 

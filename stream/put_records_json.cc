@@ -14,6 +14,10 @@ static_assert(kPutRecordsJsonPadding >= simdjson::SIMDJSON_PADDING);
 
 namespace {
 
+// The most bytes the service model lets a record's Data hold (the store's own limit is lower and
+// fails just that record, on both paths alike).
+constexpr size_t kMaxDataBlobBytes = 10 * 1024 * 1024;
+
 // Appends to a batch's byte buffer, which DecodePutRecordsJson sized for the whole body first, so
 // that the views handed out never move.
 class ByteWriter {
@@ -39,6 +43,56 @@ class ByteWriter {
   char* end_;
 };
 
+// AWS's constraints on the members this path reads (the service model's, which
+// ValidateKinesisRequest applies on the general path), so that a request breaking one is left to
+// the general path, which words the ValidationException. Cheap tests of bytes, no regex.
+
+// StreamName: 1 to 128 of [a-zA-Z0-9_.-].
+bool ValidStreamName(std::string_view name) {
+  if (name.empty() || name.size() > 128) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// PartitionKey: 1 to 256 characters, counted as code points of the (valid) UTF-8.
+bool ValidPartitionKey(std::string_view key) {
+  if (key.empty()) return false;
+  if (key.size() <= kMaxPartitionKeyLength) return true;
+  size_t chars = 0;
+  for (unsigned char c : key) chars += (c & 0xC0) != 0x80;
+  return chars <= kMaxPartitionKeyLength;
+}
+
+// ExplicitHashKey: the model's pattern 0|([1-9]\d{0,38}), and at most 2^128-1, past which AWS
+// fails the whole call (the general path says so).
+bool ValidHashKey(std::string_view key) {
+  constexpr std::string_view kMax = "340282366920938463463374607431768211455";
+  if (key.empty() || key.size() > kMax.size() || (key[0] == '0' && key.size() > 1)) return false;
+  for (char c : key) {
+    if (c < '0' || c > '9') return false;
+  }
+  return key.size() < kMax.size() || key <= kMax;
+}
+
+int Base64Value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  return c == '+' ? 62 : 63;
+}
+
+// No bits set past the data in a padded last quad: AWS refuses "ZB==" although it decodes.
+bool CanonicalBase64Tail(std::string_view text) {
+  const size_t n = text.size();
+  if (n < 4 || text[n - 1] != '=') return true;
+  if (text[n - 2] == '=') return (Base64Value(text[n - 3]) & 0xF) == 0;
+  return (Base64Value(text[n - 2]) & 0x3) == 0;
+}
+
 // One Records entry, or false when it is anything but the plain case.
 bool DecodeEntry(simdjson::dom::element element, ByteWriter* bytes, PutRecordsJson* out) {
   simdjson::dom::object entry;
@@ -58,9 +112,11 @@ bool DecodeEntry(simdjson::dom::element element, ByteWriter* bytes, PutRecordsJs
       has_hash_key = true;
     }
   }
-  if (!has_key || !has_data) return false;
+  if (!has_key || !has_data || !ValidPartitionKey(key)) return false;
+  if (has_hash_key && !ValidHashKey(hash_key)) return false;
+  if (!CanonicalBase64Tail(data)) return false;
   auto decoded = bytes->DecodeBase64(data);
-  if (!decoded) return false;
+  if (!decoded || decoded->size() > kMaxDataBlobBytes) return false;
   PutEntry& e = out->entries.emplace_back();
   e.data = *decoded;
   e.partition_key = bytes->Copy(key);
@@ -89,9 +145,11 @@ bool DecodePutRecordsJson(std::string_view body, size_t readable, PutRecordsJson
     } else if (field.key == "Records") {
       if (has_records || field.value.get_array().get(records)) return false;
       has_records = true;
+    } else if (field.key == "StreamARN") {
+      return false;  // the general path checks it against AWS's pattern and StreamName
     }
   }
-  if (!has_stream || !has_records) return false;
+  if (!has_stream || !has_records || !ValidStreamName(stream)) return false;
   const size_t n = records.size();
   if (n == 0 || n > kMaxPutRecordsEntries) return false;
   out->stream.assign(stream);

@@ -42,9 +42,11 @@ struct PutRecordsJson {
 
 // Decodes `body` into `*out` when it is a plain, valid PutRecords request: a JSON object with a
 // string StreamName and 1 to 500 Records, each an object with a string PartitionKey, a string Data
-// in base64 and at most a string ExplicitHashKey. Anything else gives false (and `*out` unusable),
-// and the caller takes the general path (nlohmann's DOM and KinesisApi), which says what is wrong
-// in Kinesis's words: this is only a faster way to the same request, never a second set of rules.
+// in base64 and at most a string ExplicitHashKey, all within AWS's constraints (the ones
+// ValidateKinesisRequest checks, and an ExplicitHashKey below 2^128). Anything else gives false
+// (and `*out` unusable), and the caller takes the general path (nlohmann's DOM and KinesisApi),
+// which says what is wrong in AWS's words: this is only a faster way to the same request, never a
+// second set of rules (put_records_json_test feeds bodies through both and compares the replies).
 //
 // `readable` is how many bytes may be read at body.data() (at least body.size()): with
 // kPutRecordsJsonPadding of them beyond the body, the body is parsed where it lies, else it is

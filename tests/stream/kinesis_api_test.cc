@@ -51,6 +51,13 @@ class KinesisApiTest : public ::testing::Test {
     return ErrorOf(r);
   }
 
+  // The error of `action` as "Type: message": AWS's words are what people search for.
+  std::string CallFailure(std::string_view action, const json& request) {
+    auto r = api_->Call(action, request);
+    EXPECT_FALSE(r.ok()) << action << " " << request.dump() << " returned " << r->dump();
+    return r.status().ToString();
+  }
+
   void Create(const std::string& name, int shards) {
     Call("CreateStream", {{"StreamName", name}, {"ShardCount", shards}});
   }
@@ -82,22 +89,35 @@ TEST_F(KinesisApiTest, CreateStreamWithoutShardCountHasOneShard) {
 
 TEST_F(KinesisApiTest, CreateStreamErrors) {
   Create("s", 1);
-  EXPECT_EQ(CallError("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}}),
-            "ResourceInUseException");
-  EXPECT_EQ(CallError("CreateStream", {{"StreamName", "t"}, {"ShardCount", 0}}),
-            "InvalidArgumentException");
+  EXPECT_EQ(CallFailure("CreateStream", {{"StreamName", "s"}, {"ShardCount", 1}}),
+            "ResourceInUseException: Stream s under account 000000000000 already exists.");
+  EXPECT_EQ(CallFailure("CreateStream", {{"StreamName", "t"}, {"ShardCount", 0}}),
+            "ValidationException: 1 validation error detected: Value '0' at 'shardCount' failed "
+            "to satisfy constraint: Member must have value greater than or equal to 1");
   EXPECT_EQ(CallError("CreateStream", {{"StreamName", "t"}, {"ShardCount", -3}}),
-            "InvalidArgumentException");
-  EXPECT_EQ(CallError("CreateStream", {{"StreamName", "t"}, {"ShardCount", "2"}}),
-            "InvalidArgumentException");
-  EXPECT_EQ(CallError("CreateStream", {{"StreamName", "t"}, {"ShardCount", 2.5}}),
-            "InvalidArgumentException");
+            "ValidationException");
+  EXPECT_EQ(CallFailure("CreateStream", {{"StreamName", "t"}, {"ShardCount", "2"}}),
+            "SerializationException: class java.lang.String can not be converted to an Integer");
   EXPECT_EQ(CallError("CreateStream", {{"StreamName", "t"}, {"ShardCount", 1025}}),
             "LimitExceededException");
-  EXPECT_EQ(CallError("CreateStream", {{"StreamName", "bad name"}, {"ShardCount", 1}}),
-            "InvalidArgumentException");
-  EXPECT_EQ(CallError("CreateStream", {{"ShardCount", 1}}), "InvalidArgumentException");
+  EXPECT_EQ(CallFailure("CreateStream", {{"StreamName", "bad name"}, {"ShardCount", 1}}),
+            "ValidationException: 1 validation error detected: Value 'bad name' at 'streamName' "
+            "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+            "[a-zA-Z0-9_.-]+");
+  EXPECT_EQ(CallFailure("CreateStream", {{"ShardCount", 1}}),
+            "ValidationException: 1 validation error detected: Value null at 'streamName' failed "
+            "to satisfy constraint: Member must not be null");
+  // Every constraint at once, members in AWS's order.
+  EXPECT_EQ(CallFailure("CreateStream", {{"StreamName", ""}, {"ShardCount", 0}}),
+            "ValidationException: 3 validation errors detected: Value '0' at 'shardCount' failed "
+            "to satisfy constraint: Member must have value greater than or equal to 1; Value '' "
+            "at 'streamName' failed to satisfy constraint: Member must satisfy regular expression "
+            "pattern: [a-zA-Z0-9_.-]+; Value '' at 'streamName' failed to satisfy constraint: "
+            "Member must have length greater than or equal to 1");
   EXPECT_EQ(store_->ListStreams(), std::vector<std::string>{"s"});
+  // AWS truncates a fraction.
+  Call("CreateStream", {{"StreamName", "t"}, {"ShardCount", 2.5}});
+  EXPECT_EQ(store_->DescribeStream("t")->shards.size(), 2u);
 }
 
 TEST_F(KinesisApiTest, DescribeStreamShape) {
@@ -124,7 +144,7 @@ TEST_F(KinesisApiTest, DescribeStreamShape) {
   for (const json& s : d["Shards"]) {
     ASSERT_TRUE(s["SequenceNumberRange"]["StartingSequenceNumber"].is_string());
     std::string start = s["SequenceNumberRange"]["StartingSequenceNumber"];
-    EXPECT_EQ(start.size(), 38u);
+    EXPECT_EQ(start.size(), 56u);
   }
   // Every sequence number of a shard is at or after its StartingSequenceNumber.
   json put = Call("PutRecord", {{"StreamName", "orders"},
@@ -162,7 +182,7 @@ TEST_F(KinesisApiTest, ListStreamsAndListShards) {
   r = Call("ListStreams", {{"ExclusiveStartStreamName", "b"}});
   EXPECT_EQ(r["StreamNames"], json({"c"}));
   EXPECT_EQ(r["HasMoreStreams"], false);
-  EXPECT_EQ(CallError("ListStreams", {{"Limit", "2"}}), "InvalidArgumentException");
+  EXPECT_EQ(CallError("ListStreams", {{"Limit", "2"}}), "SerializationException");
 
   json shards = Call("ListShards", {{"StreamName", "a"}});
   ASSERT_EQ(shards["Shards"].size(), 3u);
@@ -177,8 +197,10 @@ TEST_F(KinesisApiTest, DeleteStream) {
   Create("s", 1);
   json r = Call("DeleteStream", {{"StreamName", "s"}});
   EXPECT_TRUE(r.empty());
-  EXPECT_EQ(CallError("DescribeStream", {{"StreamName", "s"}}), "ResourceNotFoundException");
-  EXPECT_EQ(CallError("DeleteStream", {{"StreamName", "s"}}), "ResourceNotFoundException");
+  EXPECT_EQ(CallFailure("DescribeStream", {{"StreamName", "s"}}),
+            "ResourceNotFoundException: Stream s under account 000000000000 not found.");
+  EXPECT_EQ(CallFailure("DeleteStream", {{"StreamName", "s"}}),
+            "ResourceNotFoundException: Stream s under account 000000000000 not found.");
   EXPECT_EQ(CallError("ListShards", {{"StreamName", "s"}}), "ResourceNotFoundException");
 }
 
@@ -191,7 +213,9 @@ TEST_F(KinesisApiTest, PutRecordReturnsShardAndSequenceNumber) {
   EXPECT_EQ(r["ShardId"], "shardId-000000000002");
   ASSERT_TRUE(r["SequenceNumber"].is_string());
   std::string seq = r["SequenceNumber"];
-  EXPECT_EQ(seq, (SequenceNumber{2, 1}.ToString()));
+  ASSERT_OK_AND_ASSIGN(SequenceNumber parsed, SequenceNumber::Parse(seq));
+  EXPECT_EQ(parsed, (SequenceNumber{2, 1}));
+  EXPECT_GT(parsed.arrival_ms, 0);
 
   json again =
       Call("PutRecord",
@@ -218,20 +242,52 @@ TEST_F(KinesisApiTest, PutRecordErrors) {
     r.erase(field);
     return r;
   };
-  EXPECT_EQ(CallError("PutRecord", with("Data", "not base64!")), "InvalidArgumentException");
-  EXPECT_EQ(CallError("PutRecord", with("Data", 12)), "InvalidArgumentException");
-  EXPECT_EQ(CallError("PutRecord", without("Data")), "InvalidArgumentException");
-  EXPECT_EQ(CallError("PutRecord", without("PartitionKey")), "InvalidArgumentException");
-  EXPECT_EQ(CallError("PutRecord", with("PartitionKey", "")), "InvalidArgumentException");
-  EXPECT_EQ(CallError("PutRecord", with("PartitionKey", std::string(257, 'k'))),
-            "InvalidArgumentException");
-  EXPECT_EQ(CallError("PutRecord", with("ExplicitHashKey", "x")), "InvalidArgumentException");
-  EXPECT_EQ(CallError("PutRecord", with("ExplicitHashKey", 5)), "InvalidArgumentException");
-  EXPECT_EQ(CallError("PutRecord", with("StreamName", "other")), "ResourceNotFoundException");
+  // Types first, in AWS's (Java's) words.
+  EXPECT_EQ(CallFailure("PutRecord", with("Data", "not base64!")),
+            "SerializationException: 'not base64!' can not be converted to a Blob: Base64 encoded "
+            "length is expected a multiple of 4 bytes but found: 11");
+  EXPECT_EQ(CallFailure("PutRecord", with("Data", 12)),
+            "SerializationException: class java.math.BigDecimal can not be converted to a Blob");
+  EXPECT_EQ(CallFailure("PutRecord", with("ExplicitHashKey", 5)),
+            "SerializationException: class java.math.BigDecimal can not be converted to an String");
+  // Then every constraint at once.
+  EXPECT_EQ(CallFailure("PutRecord", without("Data")),
+            "ValidationException: 1 validation error detected: Value null at 'data' failed to "
+            "satisfy constraint: Member must not be null");
+  EXPECT_EQ(CallFailure("PutRecord", without("PartitionKey")),
+            "ValidationException: 1 validation error detected: Value null at 'partitionKey' "
+            "failed to satisfy constraint: Member must not be null");
+  EXPECT_EQ(CallFailure("PutRecord", with("PartitionKey", "")),
+            "ValidationException: 1 validation error detected: Value '' at 'partitionKey' failed "
+            "to satisfy constraint: Member must have length greater than or equal to 1");
+  EXPECT_EQ(CallFailure("PutRecord", with("PartitionKey", std::string(257, 'k'))),
+            "ValidationException: 1 validation error detected: Value '" + std::string(257, 'k') +
+                "' at 'partitionKey' failed to satisfy constraint: Member must have length less "
+                "than or equal to 256");
+  EXPECT_EQ(CallFailure("PutRecord", with("ExplicitHashKey", "x")),
+            "ValidationException: 1 validation error detected: Value 'x' at 'explicitHashKey' "
+            "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+            "0|([1-9]\\d{0,38})");
+  // Then existence and state.
+  EXPECT_EQ(CallFailure("PutRecord", with("StreamName", "other")),
+            "ResourceNotFoundException: Stream other under account 000000000000 not found.");
   EXPECT_EQ(CallError("PutRecord", without("StreamName")), "InvalidArgumentException");
+  EXPECT_EQ(
+      CallFailure("PutRecord", with("ExplicitHashKey", "340282366920938463463374607431768211456")),
+      "InvalidArgumentException: Invalid ExplicitHashKey. ExplicitHashKey must be in the "
+      "range: [0, 2^128-1]. Specified value was 340282366920938463463374607431768211456");
+  EXPECT_EQ(CallFailure("PutRecord", with("SequenceNumberForOrdering", "7")),
+            "InvalidArgumentException: ExclusiveMinimumSequenceNumber 7 used in PutRecord on "
+            "stream s under account 000000000000 is invalid.");
+  // A sequence number the stream has not issued yet is no more valid.
+  const std::string unissued = SequenceNumber{0, 1}.ToString();
+  EXPECT_EQ(CallError("PutRecord", with("SequenceNumberForOrdering", unissued)),
+            "InvalidArgumentException");
   EXPECT_EQ(store_->DescribeStream("s")->shards[0].last_counter, 0u);
-  Call("PutRecord", base);
+  json first = Call("PutRecord", base);
   EXPECT_EQ(store_->DescribeStream("s")->shards[0].last_counter, 1u);
+  Call("PutRecord", with("SequenceNumberForOrdering", first["SequenceNumber"]));
+  EXPECT_EQ(store_->DescribeStream("s")->shards[0].last_counter, 2u);
 }
 
 TEST_F(KinesisApiTest, PutRecordsReportsPerEntryFailures) {
@@ -240,8 +296,11 @@ TEST_F(KinesisApiTest, PutRecordsReportsPerEntryFailures) {
               {"Records",
                {
                    {{"PartitionKey", "a"}, {"Data", Base64Encode("one")}},
-                   {{"PartitionKey", "b"}, {"Data", "%%%%"}},  // bad base64
-                   {{"Data", Base64Encode("no key")}},         // missing PartitionKey
+                   // What passes AWS's constraints but not the store's: data past 1 MiB (the
+                   // model allows 10), a key that is not UTF-8.
+                   {{"PartitionKey", "b"},
+                    {"Data", Base64Encode(std::string(kMaxRecordDataBytes + 1, 'x'))}},
+                   {{"PartitionKey", "\xff"}, {"Data", Base64Encode("bad key")}},
                    {{"PartitionKey", "c"}, {"Data", Base64Encode("two")}, {"ExplicitHashKey", "0"}},
                }}};
   json r = Call("PutRecords", req);
@@ -259,7 +318,7 @@ TEST_F(KinesisApiTest, PutRecordsReportsPerEntryFailures) {
     const json& e = r["Records"][i];
     EXPECT_FALSE(e.contains("ErrorCode"));
     ASSERT_TRUE(e["SequenceNumber"].is_string());
-    EXPECT_EQ(e["SequenceNumber"].get<std::string>().size(), 38u);
+    EXPECT_EQ(e["SequenceNumber"].get<std::string>().size(), 56u);
     EXPECT_TRUE(e["ShardId"].is_string());
   }
   EXPECT_EQ(r["Records"][3]["ShardId"], "shardId-000000000000");
@@ -282,35 +341,53 @@ TEST_F(KinesisApiTest, PutRecordsEntryLevelTypeErrors) {
                    {{"PartitionKey", "k"}, {"Data", "AA=="}, {"ExplicitHashKey", "-3"}},
                    {{"PartitionKey", "k"}, {"Data", "AA=="}},
                }}};
-  json r = Call("PutRecords", req);
-  EXPECT_EQ(r["FailedRecordCount"], 4);
-  ASSERT_EQ(r["Records"].size(), 5u);
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(r["Records"][i]["ErrorCode"], "InvalidArgumentException");
-  EXPECT_EQ(r["Records"][4]["SequenceNumber"], (SequenceNumber{0, 1}.ToString()));
+  // A wrong type anywhere fails the whole call, before any constraint, as AWS's parser does.
+  EXPECT_EQ(CallFailure("PutRecords", req), "SerializationException: Expected null");
+  req["Records"].erase(0);
+  EXPECT_EQ(CallFailure("PutRecords", req),
+            "SerializationException: class java.math.BigDecimal can not be converted to an String");
+  req["Records"].erase(0);
+  req["Records"].erase(0);
+  EXPECT_EQ(CallFailure("PutRecords", req),
+            "ValidationException: 1 validation error detected: Value '-3' at "
+            "'records.1.member.explicitHashKey' failed to satisfy constraint: Member must satisfy "
+            "regular expression pattern: 0|([1-9]\\d{0,38})");
+  EXPECT_EQ(store_->DescribeStream("s")->shards[0].last_counter, 0u);
 }
 
 TEST_F(KinesisApiTest, PutRecordsWholeRequestErrors) {
   Create("s", 1);
   const json good = {{"PartitionKey", "k"}, {"Data", "AA=="}};
   const json bad = {{"PartitionKey", "k"}, {"Data", "!"}};
-  EXPECT_EQ(CallError("PutRecords", {{"StreamName", "s"}, {"Records", json::array()}}),
-            "InvalidArgumentException");
-  EXPECT_EQ(CallError("PutRecords", {{"StreamName", "s"}}), "InvalidArgumentException");
-  EXPECT_EQ(CallError("PutRecords", {{"StreamName", "s"}, {"Records", good}}),
-            "InvalidArgumentException");
+  EXPECT_EQ(CallFailure("PutRecords", {{"StreamName", "s"}, {"Records", json::array()}}),
+            "ValidationException: 1 validation error detected: Value '[]' at 'records' failed to "
+            "satisfy constraint: Member must have length greater than or equal to 1");
+  EXPECT_EQ(CallFailure("PutRecords", {{"StreamName", "s"}}),
+            "ValidationException: 1 validation error detected: Value null at 'records' failed to "
+            "satisfy constraint: Member must not be null");
+  EXPECT_EQ(CallFailure("PutRecords", {{"StreamName", "s"}, {"Records", good}}),
+            "SerializationException: Start of structure or map found where not expected.");
   json many = json::array();
   for (int i = 0; i < 501; ++i) many.push_back(good);
   EXPECT_EQ(CallError("PutRecords", {{"StreamName", "s"}, {"Records", many}}),
-            "InvalidArgumentException");
-  EXPECT_EQ(CallError("PutRecords", {{"StreamName", "nope"}, {"Records", {good}}}),
-            "ResourceNotFoundException");
-  // Even when every entry is invalid, an unknown stream is reported as such.
-  EXPECT_EQ(CallError("PutRecords", {{"StreamName", "nope"}, {"Records", {bad}}}),
-            "ResourceNotFoundException");
+            "ValidationException");
+  EXPECT_EQ(CallFailure("PutRecords", {{"StreamName", "nope"}, {"Records", {good}}}),
+            "ResourceNotFoundException: Stream nope under account 000000000000 not found.");
+  // Types come before existence: bad base64 is reported for an unknown stream too.
+  EXPECT_EQ(CallFailure("PutRecords", {{"StreamName", "nope"}, {"Records", {bad}}}),
+            "SerializationException: '!' can not be converted to a Blob: Base64 encoded length is "
+            "expected a multiple of 4 bytes but found: 1");
+  // An ExplicitHashKey past 2^128-1 fails the whole call, once the stream is known to exist.
+  const json too_high = {{"PartitionKey", "k"},
+                         {"Data", "AA=="},
+                         {"ExplicitHashKey", "340282366920938463463374607431768211456"}};
+  EXPECT_EQ(CallFailure("PutRecords", {{"StreamName", "nope"}, {"Records", {good, too_high}}}),
+            "ResourceNotFoundException: Stream nope under account 000000000000 not found.");
+  EXPECT_EQ(CallFailure("PutRecords", {{"StreamName", "s"}, {"Records", {good, too_high}}}),
+            "InvalidArgumentException: Invalid ExplicitHashKey. ExplicitHashKey must be in the "
+            "range: [0, 2^128-1]. Specified value was 340282366920938463463374607431768211456");
   EXPECT_EQ(store_->DescribeStream("s")->shards[0].last_counter, 0u);
 
-  json all_bad = Call("PutRecords", {{"StreamName", "s"}, {"Records", {bad, bad}}});
-  EXPECT_EQ(all_bad["FailedRecordCount"], 2);
   many.erase(many.begin());
   json r = Call("PutRecords", {{"StreamName", "s"}, {"Records", many}});
   EXPECT_EQ(r["FailedRecordCount"], 0);
@@ -449,44 +526,89 @@ TEST_F(KinesisApiTest, GetShardIteratorErrors) {
     r.erase(field);
     return r;
   };
-  EXPECT_EQ(CallError("GetShardIterator", with("ShardIteratorType", "OLDEST")),
-            "InvalidArgumentException");
-  EXPECT_EQ(CallError("GetShardIterator", without("ShardIteratorType")),
-            "InvalidArgumentException");
-  EXPECT_EQ(CallError("GetShardIterator", without("ShardId")), "InvalidArgumentException");
-  EXPECT_EQ(CallError("GetShardIterator", with("ShardId", 0)), "InvalidArgumentException");
-  EXPECT_EQ(CallError("GetShardIterator", with("ShardId", "shardId-000000000002")),
-            "ResourceNotFoundException");
-  EXPECT_EQ(CallError("GetShardIterator", with("StreamName", "nope")), "ResourceNotFoundException");
-  EXPECT_EQ(CallError("GetShardIterator", with("ShardIteratorType", "AT_SEQUENCE_NUMBER")),
-            "InvalidArgumentException");  // no StartingSequenceNumber
+  EXPECT_EQ(CallFailure("GetShardIterator", with("ShardIteratorType", "OLDEST")),
+            "ValidationException: 1 validation error detected: Value 'OLDEST' at "
+            "'shardIteratorType' failed to satisfy constraint: Member must satisfy enum value set: "
+            "[AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]");
+  EXPECT_EQ(CallError("GetShardIterator", without("ShardIteratorType")), "ValidationException");
+  EXPECT_EQ(CallError("GetShardIterator", without("ShardId")), "ValidationException");
+  EXPECT_EQ(CallError("GetShardIterator", with("ShardId", 0)), "SerializationException");
+  EXPECT_EQ(CallFailure("GetShardIterator", with("ShardId", "shardId-000000000002")),
+            "ResourceNotFoundException: Shard shardId-000000000002 in stream s under account "
+            "000000000000 does not exist");
+  EXPECT_EQ(CallFailure("GetShardIterator", with("ShardId", "2")),
+            "ResourceNotFoundException: Shard shardId-000000000002 in stream s under account "
+            "000000000000 does not exist");
+  EXPECT_EQ(CallFailure("GetShardIterator", with("ShardId", "shardId-x")),
+            "ResourceNotFoundException: Could not find shard shardId-x in stream s under account "
+            "000000000000.");
+  EXPECT_EQ(CallFailure("GetShardIterator", with("StreamName", "nope")),
+            "ResourceNotFoundException: Shard shardId-000000000000 in stream nope under account "
+            "000000000000 does not exist");
+  EXPECT_EQ(CallFailure("GetShardIterator", with("ShardIteratorType", "AT_SEQUENCE_NUMBER")),
+            "InvalidArgumentException: Must either specify (1) AT_SEQUENCE_NUMBER or "
+            "AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no "
+            "StartingSequenceNumber. Request specified AT_SEQUENCE_NUMBER and no "
+            "StartingSequenceNumber.");
+  json latest_at = with("ShardIteratorType", "LATEST");
+  latest_at["StartingSequenceNumber"] = SequenceNumber{0, 1}.ToString();
+  EXPECT_EQ(CallFailure("GetShardIterator", latest_at),
+            "InvalidArgumentException: Must either specify (1) AT_SEQUENCE_NUMBER or "
+            "AFTER_SEQUENCE_NUMBER and StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no "
+            "StartingSequenceNumber. Request specified LATEST and also a StartingSequenceNumber.");
+  json not_a_seq = with("ShardIteratorType", "AT_SEQUENCE_NUMBER");
+  not_a_seq["StartingSequenceNumber"] = "12";
+  EXPECT_EQ(CallFailure("GetShardIterator", not_a_seq),
+            "InvalidArgumentException: StartingSequenceNumber 12 used in GetShardIterator on shard "
+            "shardId-000000000000 in stream s under account 000000000000 is invalid.");
   EXPECT_EQ(CallError("GetShardIterator", with("ShardIteratorType", "AT_TIMESTAMP")),
             "InvalidArgumentException");  // no Timestamp
   json bad_ts = with("ShardIteratorType", "AT_TIMESTAMP");
   bad_ts["Timestamp"] = "last tuesday";
   EXPECT_EQ(CallError("GetShardIterator", bad_ts), "InvalidArgumentException");
   bad_ts["Timestamp"] = json::array();
-  EXPECT_EQ(CallError("GetShardIterator", bad_ts), "InvalidArgumentException");
+  EXPECT_EQ(CallError("GetShardIterator", bad_ts), "SerializationException");
+  bad_ts["Timestamp"] = kStartMs / 1000 + 60;
+  EXPECT_EQ(CallFailure("GetShardIterator", bad_ts),
+            "InvalidArgumentException: The timestampInMillis parameter cannot be greater than the "
+            "currentTimestampInMillis. timestampInMillis: 1600000060000, "
+            "currentTimestampInMillis: 1600000000000");
   json other_shard = with("ShardIteratorType", "AFTER_SEQUENCE_NUMBER");
   other_shard["StartingSequenceNumber"] = SequenceNumber{1, 1}.ToString();
-  EXPECT_EQ(CallError("GetShardIterator", other_shard), "InvalidArgumentException");
+  EXPECT_EQ(CallFailure("GetShardIterator", other_shard),
+            "InvalidArgumentException: Invalid StartingSequenceNumber. It encodes "
+            "shardId-000000000001, while it was used in a call to a shard with "
+            "shardId-000000000000");
+  const std::string fifth = SequenceNumber{0, 5}.ToString();
+  json unissued = with("ShardIteratorType", "AFTER_SEQUENCE_NUMBER");
+  unissued["StartingSequenceNumber"] = fifth;
+  EXPECT_EQ(CallFailure("GetShardIterator", unissued),
+            "InvalidArgumentException: StartingSequenceNumber " + fifth +
+                " used in GetShardIterator on shard shardId-000000000000 in stream s under "
+                "account 000000000000 is invalid because it did not come from this stream.");
 }
 
 TEST_F(KinesisApiTest, GetRecordsErrors) {
   Create("s", 1);
   std::string it = Iterator("s", "shardId-000000000000", "TRIM_HORIZON");
-  EXPECT_EQ(CallError("GetRecords", json::object()), "InvalidArgumentException");
-  EXPECT_EQ(CallError("GetRecords", {{"ShardIterator", 5}}), "InvalidArgumentException");
-  EXPECT_EQ(CallError("GetRecords", {{"ShardIterator", "garbage"}}), "InvalidArgumentException");
-  EXPECT_EQ(CallError("GetRecords", {{"ShardIterator", it}, {"Limit", 0}}),
-            "InvalidArgumentException");
+  EXPECT_EQ(CallError("GetRecords", json::object()), "ValidationException");
+  EXPECT_EQ(CallError("GetRecords", {{"ShardIterator", 5}}), "SerializationException");
+  EXPECT_EQ(CallFailure("GetRecords", {{"ShardIterator", "garbage"}}),
+            "InvalidArgumentException: Invalid ShardIterator.");
+  EXPECT_EQ(CallFailure("GetRecords", {{"ShardIterator", it}, {"Limit", 0}}),
+            "ValidationException: 1 validation error detected: Value '0' at 'limit' failed to "
+            "satisfy constraint: Member must have value greater than or equal to 1");
   EXPECT_EQ(CallError("GetRecords", {{"ShardIterator", it}, {"Limit", 10001}}),
-            "InvalidArgumentException");
+            "ValidationException");
   EXPECT_EQ(CallError("GetRecords", {{"ShardIterator", it}, {"Limit", "10"}}),
-            "InvalidArgumentException");
+            "SerializationException");
   Call("GetRecords", {{"ShardIterator", it}, {"Limit", 10000}});
   clock_.Advance(kIteratorLifetimeMs + 1);
-  EXPECT_EQ(CallError("GetRecords", {{"ShardIterator", it}}), "ExpiredIteratorException");
+  // 2020-09-13T12:26:40Z, and the iterator's lifetime and a millisecond later.
+  EXPECT_EQ(CallFailure("GetRecords", {{"ShardIterator", it}}),
+            "ExpiredIteratorException: Iterator expired. The iterator was created at time Sun Sep "
+            "13 12:26:40 UTC 2020 while right now it is Sun Sep 13 12:31:40 UTC 2020 which is "
+            "further in the future than the tolerated delay of 300000 milliseconds.");
 }
 
 TEST_F(KinesisApiTest, MissingOrMistypedStreamName) {
@@ -495,10 +617,17 @@ TEST_F(KinesisApiTest, MissingOrMistypedStreamName) {
        {"DescribeStream", "DescribeStreamSummary", "ListShards", "DeleteStream", "PutRecord",
         "PutRecords", "GetShardIterator", "CreateStream"}) {
     SCOPED_TRACE(action);
-    EXPECT_EQ(CallError(action, json::object()), "InvalidArgumentException");
-    EXPECT_EQ(CallError(action, {{"StreamName", 42}}), "InvalidArgumentException");
-    EXPECT_EQ(CallError(action, {{"StreamName", nullptr}}), "InvalidArgumentException");
-    EXPECT_EQ(CallError(action, {{"StreamName", {"s"}}}), "InvalidArgumentException");
+    // Missing: a ValidationException where AWS's model requires the member (CreateStream's,
+    // and every member the other actions require besides), else the action's own refusal.
+    const std::string missing = CallError(action, json::object());
+    EXPECT_TRUE(missing == "ValidationException" || missing == "InvalidArgumentException")
+        << missing;
+    EXPECT_EQ(CallFailure(action, {{"StreamName", 42}}),
+              "SerializationException: class java.math.BigDecimal can not be converted to an "
+              "String");
+    EXPECT_EQ(CallError(action, {{"StreamName", nullptr}}), missing);  // null is absent
+    EXPECT_EQ(CallFailure(action, {{"StreamName", {"s"}}}),
+              "SerializationException: Start of list found where not expected");
   }
   EXPECT_EQ(store_->ListStreams(), std::vector<std::string>{"s"});
 }
@@ -534,7 +663,10 @@ TEST_F(KinesisApiTest, StreamArnAcceptedInsteadOfName) {
   EXPECT_EQ(recs["Records"].size(), 2u);
   EXPECT_EQ(Call("ListShards", {{"StreamARN", arn}})["Shards"].size(), 2u);
 
-  EXPECT_EQ(CallError("DescribeStream", {{"StreamARN", "not-an-arn"}}), "InvalidArgumentException");
+  EXPECT_EQ(CallFailure("DescribeStream", {{"StreamARN", "not-an-arn"}}),
+            "ValidationException: 1 validation error detected: Value 'not-an-arn' at 'streamARN' "
+            "failed to satisfy constraint: Member must satisfy regular expression pattern: "
+            "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+");
   EXPECT_EQ(CallError("DescribeStream", {{"StreamARN", std::string(kArn) + "other"}}),
             "ResourceNotFoundException");
   Call("DeleteStream", {{"StreamARN", arn}});
