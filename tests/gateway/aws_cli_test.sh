@@ -104,15 +104,29 @@ check "put-record shard" shardId-000000000000 "$shard"
 [[ $seq1 =~ ^[0-9]+$ ]] && pass "put-record sequence number" || fail "sequence number '$seq1'"
 
 long_key=$(printf 'k%.0s' $(seq 300))
+cat >"$work/long_key.json" <<EOF
+[{"Data": "$(b64 rejected)", "PartitionKey": "$long_key", "ExplicitHashKey": "0"}]
+EOF
+# The CLI checks only minimum lengths, so the 300-character key reaches the server, which refuses
+# the whole call in AWS's words.
+if aws kinesis put-records --stream-name "$stream" --records "file://$work/long_key.json" \
+  >/dev/null 2>"$work/err"; then
+  fail "put-records with a 300-character key succeeded"
+elif grep -q "ValidationException.*1 validation error detected: Value '$long_key' at 'records.1.member.partitionKey' failed to satisfy constraint: Member must have length less than or equal to 256" "$work/err"; then
+  pass "put-records ValidationException"
+else
+  fail "put-records long key error: $(cat "$work/err")"
+fi
+# Data past 1 MiB is within the model's 10 MiB: the server fails that entry alone (Kinesis's
+# per-record failure) and stores the other two.
+big=$(head -c 1048577 /dev/zero | base64 -w0)
 cat >"$work/records.json" <<EOF
 [
   {"Data": "$(b64 second)", "PartitionKey": "a", "ExplicitHashKey": "0"},
-  {"Data": "$(b64 rejected)", "PartitionKey": "$long_key", "ExplicitHashKey": "0"},
+  {"Data": "$big", "PartitionKey": "r", "ExplicitHashKey": "0"},
   {"Data": "$(b64 third)", "PartitionKey": "b", "ExplicitHashKey": "0"}
 ]
 EOF
-# The CLI checks only minimum lengths, so the 300-character key reaches the server, which fails
-# that entry alone (Kinesis's per-record failure) and stores the other two.
 out=$(aws kinesis put-records --stream-name "$stream" --records "file://$work/records.json" \
   --query '[FailedRecordCount,Records[1].ErrorCode,length(Records[?SequenceNumber])]')
 check "put-records partial failure" "1	InvalidArgumentException	2" "$out"
@@ -153,7 +167,7 @@ check "NextShardIterator is at the end" 0 \
 # --- errors carry Kinesis's type names --------------------------------------------------------
 if aws kinesis describe-stream --stream-name no-such-stream >/dev/null 2>"$work/err"; then
   fail "describe-stream of a missing stream succeeded"
-elif grep -q ResourceNotFoundException "$work/err"; then
+elif grep -q "ResourceNotFoundException.*Stream no-such-stream under account 000000000000 not found." "$work/err"; then
   pass "ResourceNotFoundException"
 else
   fail "describe-stream error: $(cat "$work/err")"
@@ -165,6 +179,43 @@ elif grep -q ResourceInUseException "$work/err"; then
 else
   fail "create-stream error: $(cat "$work/err")"
 fi
+
+# --- resharding, tags and retention (issue 15) ----------------------------------------------
+# Shard 0 holds the records above; split it, merge the upper child with shard 1, then scale.
+run "split-shard" aws kinesis split-shard --stream-name "$stream" \
+  --shard-to-split shardId-000000000000 --new-starting-hash-key 85070591730234615865843651857942052864
+run "wait after split" aws kinesis wait stream-exists --stream-name "$stream"
+check "split closes the parent" 1 "$(aws kinesis list-shards --stream-name "$stream" \
+  --query 'length(Shards[?ShardId==`shardId-000000000000`].SequenceNumberRange.EndingSequenceNumber)')"
+check "split children name their parent" "shardId-000000000000	shardId-000000000000" \
+  "$(aws kinesis list-shards --stream-name "$stream" --query 'Shards[2:4].ParentShardId')"
+run "merge-shards" aws kinesis merge-shards --stream-name "$stream" \
+  --shard-to-merge shardId-000000000003 --adjacent-shard-to-merge shardId-000000000001
+run "wait after merge" aws kinesis wait stream-exists --stream-name "$stream"
+check "merge child names both parents" "shardId-000000000003	shardId-000000000001" \
+  "$(aws kinesis list-shards --stream-name "$stream" \
+    --query 'Shards[4].[ParentShardId,AdjacentParentShardId]')"
+check "update-shard-count" "2	4" "$(aws kinesis update-shard-count --stream-name "$stream" \
+  --target-shard-count 4 --scaling-type UNIFORM_SCALING \
+  --query '[CurrentShardCount,TargetShardCount]')"
+run "wait after scaling" aws kinesis wait stream-exists --stream-name "$stream"
+check "open shards after scaling" 4 "$(aws kinesis list-shards --stream-name "$stream" \
+  --shard-filter Type=AT_LATEST --query 'length(Shards)')"
+# Reading shard 0 to its end: its records, then no iterator and the split's children.
+it=$(aws kinesis get-shard-iterator --stream-name "$stream" --shard-id shardId-000000000000 \
+  --shard-iterator-type TRIM_HORIZON --query ShardIterator)
+aws kinesis get-records --shard-iterator "$it" --output json >"$work/end.json"
+check "parent read to its end has no next iterator" null \
+  "$(/usr/bin/python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])).get("NextShardIterator")))' "$work/end.json")"
+check "parent's end names its children" "shardId-000000000002 shardId-000000000003" \
+  "$(/usr/bin/python3 -c 'import json,sys; print(" ".join(c["ShardId"] for c in json.load(open(sys.argv[1]))["ChildShards"]))' "$work/end.json")"
+run "add-tags-to-stream" aws kinesis add-tags-to-stream --stream-name "$stream" --tags team=data
+check "list-tags-for-stream" "team	data" \
+  "$(aws kinesis list-tags-for-stream --stream-name "$stream" --query 'Tags[0].[Key,Value]')"
+run "increase-stream-retention-period" aws kinesis increase-stream-retention-period \
+  --stream-name "$stream" --retention-period-hours 48
+check "retention period" 48 "$(aws kinesis describe-stream-summary --stream-name "$stream" \
+  --query StreamDescriptionSummary.RetentionPeriodHours)"
 
 # --- signatures ---------------------------------------------------------------------------------
 if AWS_SECRET_ACCESS_KEY=wrong-secret aws kinesis list-streams >/dev/null 2>"$work/err"; then

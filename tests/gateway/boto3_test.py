@@ -111,8 +111,19 @@ class GatewayTest(unittest.TestCase):
         self.create("boto-batch", 4)
         entries = [{"Data": ("record %d" % i).encode(), "PartitionKey": "key-%d" % i}
                    for i in range(10)]
-        # botocore checks only minimum lengths: the 300-character key reaches the server.
-        entries[4]["PartitionKey"] = "k" * 300
+        # botocore checks only minimum lengths: the 300-character key reaches the server, which
+        # refuses the whole call in AWS's words.
+        long_key = [dict(e) for e in entries]
+        long_key[4]["PartitionKey"] = "k" * 300
+        with self.assertRaises(botocore.exceptions.ClientError) as caught:
+            self.kinesis.put_records(StreamName="boto-batch", Records=long_key)
+        self.assertEqual(caught.exception.response["Error"]["Code"], "ValidationException")
+        self.assertEqual(caught.exception.response["Error"]["Message"],
+                         "1 validation error detected: Value '%s' at "
+                         "'records.5.member.partitionKey' failed to satisfy constraint: Member "
+                         "must have length less than or equal to 256" % ("k" * 300))
+        # Data past 1 MiB is within the model's 10 MiB: the store fails that record alone.
+        entries[4]["Data"] = b"x" * (1024 * 1024 + 1)
         r = self.kinesis.put_records(StreamName="boto-batch", Records=entries)
         self.assertEqual(r["FailedRecordCount"], 1)
         self.assertEqual(r["Records"][4]["ErrorCode"], "InvalidArgumentException")
@@ -160,10 +171,13 @@ class GatewayTest(unittest.TestCase):
         self.assertIn("MillisBehindLatest", got)
 
     def test_errors(self):
-        with self.assertRaises(self.kinesis.exceptions.ResourceNotFoundException):
+        with self.assertRaises(self.kinesis.exceptions.ResourceNotFoundException) as caught:
             self.kinesis.put_record(StreamName="boto-missing", PartitionKey="k", Data=b"x")
-        with self.assertRaises(self.kinesis.exceptions.InvalidArgumentException):
+        self.assertEqual(caught.exception.response["Error"]["Message"],
+                         "Stream boto-missing under account 000000000000 not found.")
+        with self.assertRaises(self.kinesis.exceptions.InvalidArgumentException) as caught:
             self.kinesis.get_records(ShardIterator="not-an-iterator")
+        self.assertEqual(caught.exception.response["Error"]["Message"], "Invalid ShardIterator.")
         with self.assertRaises(self.kinesis.exceptions.LimitExceededException):
             self.kinesis.create_stream(StreamName="boto-huge", ShardCount=100000)
 
