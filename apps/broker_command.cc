@@ -24,6 +24,10 @@ struct BrokerFlags {
   int workers = 4;
   bool sync = false;
   uint32_t shard_limit = kDefaultShardLimit;
+  // How long streams stay CREATING, UPDATING and DELETING, as AWS's take a while.
+  int64_t create_stream_ms = 0;
+  int64_t update_stream_ms = 0;
+  int64_t delete_stream_ms = 0;
   std::string http;  // HOST:PORT of the HTTP gateway; empty: none
   std::string api_key_file;
   std::string aws_credentials;  // an AWS shared-credentials file: SigV4 on the gateway
@@ -51,6 +55,9 @@ Status RunBroker(const BrokerFlags& flags) {
   store_options.path = flags.data;
   store_options.sync = flags.sync;
   store_options.shard_limit = flags.shard_limit;
+  store_options.create_stream_ms = flags.create_stream_ms;
+  store_options.update_stream_ms = flags.update_stream_ms;
+  store_options.delete_stream_ms = flags.delete_stream_ms;
   ASSIGN_OR_RETURN(store_options.retention_ms, ParseDurationMillis(flags.retention));
   ASSIGN_OR_RETURN(auto store, StreamStore::Open(store_options));
   Broker::Options broker_options;
@@ -107,6 +114,18 @@ void AddBrokerCommand(CLI::App& app, Action* action) {
   cmd->add_option("--shard-limit", flags->shard_limit,
                   "the account's shard limit: open shards of all streams together, as AWS's "
                   "per-region quota")
+      ->capture_default_str();
+  cmd->add_option("--create-stream-ms", flags->create_stream_ms,
+                  "how long a new stream is CREATING (writes and reads answer not found)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--update-stream-ms", flags->update_stream_ms,
+                  "how long a stream is UPDATING after a reshard or a mode change")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--delete-stream-ms", flags->delete_stream_ms,
+                  "how long a deleted stream is still listed as DELETING")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_flag("--sync", flags->sync,
                 "fsync the write-ahead log before acknowledging (survives power loss)");

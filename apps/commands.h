@@ -15,6 +15,8 @@ void AddBrokerCommand(CLI::App& app, Action* action);
 void AddStreamCommands(CLI::App& app, Action* action);
 // The control plane's `stream` subcommands (tag, retention, consumers, ...), on `stream`.
 void AddStreamControlCommands(CLI::App* stream, Action* action);
+// Resharding's `stream` subcommands (split, merge, scale), on `stream`.
+void AddStreamReshardCommands(CLI::App* stream, Action* action);
 void AddDemoCommand(CLI::App& app, Action* action);
 void AddEmulateCommand(CLI::App& app, Action* action);
 void AddValidateCommand(CLI::App& app, Action* action);

@@ -225,6 +225,7 @@ void AddStreamCommands(CLI::App& app, Action* action) {
   get->callback([=] { *action = [f] { return Get(*f); }; });
 
   AddStreamControlCommands(stream, action);
+  AddStreamReshardCommands(stream, action);
 }
 
 }  // namespace pinstream::cli

@@ -39,7 +39,11 @@ struct Checkpoint {
   Incarnations incarnations;  // where known (checkpoints before stream ids have none)
 };
 
-// Where to resume reading a shard whose offset is `offset`.
+// The offset of a shard read to its end after a reshard closed it (the KCL's SHARD_END
+// checkpoint): it is not read again, and its children may be read.
+inline constexpr std::string_view kShardEndOffset = "SHARD_END";
+
+// Where to resume reading a shard whose offset is `offset` (not kShardEndOffset).
 inline Result<IteratorPosition> ResumePosition(std::string_view offset) {
   if (!offset.empty() && offset.front() >= '0' && offset.front() <= '9') {
     return IteratorPosition{IteratorType::kAfterSequenceNumber, std::string(offset), 0};

@@ -6,7 +6,6 @@
 #include <set>
 
 #include "common/time_format.h"
-#include "stream/shard_iterator.h"
 #include "stream/shard_reader.h"
 
 namespace pinstream {
@@ -17,13 +16,14 @@ class BrokerShard final : public ShardInput {
  public:
   BrokerShard(std::string stream, std::string shard_id, uint32_t index,
               std::unique_ptr<StreamClient> client, std::string iterator,
-              std::optional<uint64_t> expected)
+              std::optional<uint64_t> expected, std::string last_read)
       : stream_(std::move(stream)),
         shard_id_(std::move(shard_id)),
         index_(index),
         client_(std::move(client)),
         iterator_(std::move(iterator)),
-        expected_(expected) {}
+        expected_(expected),
+        last_read_(std::move(last_read)) {}
 
   const std::string& stream() const override { return stream_; }
   const std::string& shard_id() const override { return shard_id_; }
@@ -35,24 +35,31 @@ class BrokerShard final : public ShardInput {
       reader_.emplace(client_.get(), std::move(iterator_), ShardReader::Options{.limit = limit_});
     }
     ASSIGN_OR_RETURN(GetRecordsReply reply, reader_->Next());
-    // Where this read starts: its first record, or (caught up) where the next one will be.
+    ShardBatch batch;
+    batch.shard_end = reply.meta.shard_end();
+    // Where this read starts: its first record, or (caught up) where the next one will be. At a
+    // closed shard's end with nothing left there is no next position to check: its last
+    // records were read, or (trimmed first) the children's own reads find the gap.
     uint64_t start;
     if (!reply.records.empty()) {
       start = reply.records.front().sequence_number.counter;
+    } else if (batch.shard_end) {
+      start = expected_.value_or(0);
     } else {
-      ASSIGN_OR_RETURN(ShardIterator next, ShardIterator::Peek(reader_->iterator()));
-      start = next.next_counter;
+      start = reply.meta.next_counter;
     }
-    ShardBatch batch;
     if (expected_ && start > *expected_) {
-      batch.gap = DataGap{stream_,
-                          shard_id_,
-                          "trimmed by the stream's retention before they were read",
-                          SequenceNumber{index_, *expected_ - 1}.ToString(),
-                          SequenceNumber{index_, start}.ToString(),
-                          static_cast<int64_t>(start - *expected_)};
+      batch.gap = DataGap{
+          stream_,
+          shard_id_,
+          "trimmed by the stream's retention before they were read",
+          last_read_.empty() ? SequenceNumber{index_, *expected_ - 1}.ToString() : last_read_,
+          reply.records.empty() ? SequenceNumber{index_, start}.ToString()
+                                : reply.records.front().sequence_number.ToString(),
+          static_cast<int64_t>(start - *expected_)};
     }
     expected_ = reply.records.empty() ? start : reply.records.back().sequence_number.counter + 1;
+    if (!reply.records.empty()) last_read_ = reply.records.back().sequence_number.ToString();
     batch.millis_behind = reply.meta.millis_behind_latest;
     batch.records = std::move(reply.records);
     auto owner = std::make_shared<zmq::message_t>(std::move(reply.buffer));
@@ -71,21 +78,30 @@ class BrokerShard final : public ShardInput {
   // The counter of the next record, once known: after a checkpointed sequence number, or the
   // first read.
   std::optional<uint64_t> expected_;
+  // The sequence number of the last record read, or the checkpoint's: where a gap starts.
+  std::string last_read_;
 };
 
 bool IsSequenceNumber(std::string_view offset) {
   return !offset.empty() && offset.front() >= '0' && offset.front() <= '9';
 }
 
+// A position the checkpoint holds for a shard of one incarnation: a sequence number read, or
+// the end of a closed shard. (A position `offsets reset` wrote holds in any incarnation.)
+bool IsIncarnationOffset(std::string_view offset) {
+  return IsSequenceNumber(offset) || offset == kShardEndOffset;
+}
+
 }  // namespace
 
 Result<Source::Opened> BrokerSource::Open(const Checkpoint& checkpoint) {
   const std::string& stream = options_.stream;
-  ASSIGN_OR_RETURN(auto control, StreamClient::Connect(ctx_, options_.broker, options_.client));
-  ASSIGN_OR_RETURN(const int64_t created_ms, control->StreamCreationTime(stream));
-  ASSIGN_OR_RETURN(const std::vector<std::string> shard_ids, control->ListShardIds(stream));
+  ASSIGN_OR_RETURN(control_, StreamClient::Connect(ctx_, options_.broker, options_.client));
+  ASSIGN_OR_RETURN(const int64_t created_ms, control_->StreamCreationTime(stream));
+  ASSIGN_OR_RETURN(const std::vector<ShardDescription> shards, control_->ListShards(stream));
   Opened opened;
   opened.incarnation = FormatIso8601(created_ms);
+  opened_.clear();
 
   static const std::map<std::string, std::string> kNone;
   auto st = checkpoint.offsets.find(stream);
@@ -93,14 +109,17 @@ Result<Source::Opened> BrokerSource::Open(const Checkpoint& checkpoint) {
   auto inc = checkpoint.incarnations.find(stream);
   // A checkpoint from before incarnations were recorded cannot tell; it adopts this one. An
   // offset that is a position (after `offsets reset`) says where to read in any incarnation.
-  const bool recreated = inc != checkpoint.incarnations.end() &&
-                         inc->second != opened.incarnation &&
-                         std::any_of(offsets.begin(), offsets.end(),
-                                     [](const auto& o) { return IsSequenceNumber(o.second); });
-  const std::set<std::string_view> live(shard_ids.begin(), shard_ids.end());
+  recreated_ = inc != checkpoint.incarnations.end() && inc->second != opened.incarnation &&
+               std::any_of(offsets.begin(), offsets.end(),
+                           [](const auto& o) { return IsIncarnationOffset(o.second); });
+  // A shard this incarnation had and the topology never read: from TRIM_HORIZON its first
+  // record is counter 1, and a later one means records were trimmed before it read them.
+  known_incarnation_ = inc != checkpoint.incarnations.end() && inc->second == opened.incarnation;
+  std::set<std::string> live;
+  for (const auto& s : shards) live.insert(ShardIdFromIndex(s.index));
   for (const auto& [shard, offset] : offsets) {
     if (!IsSequenceNumber(offset)) continue;
-    if (recreated) {
+    if (recreated_) {
       opened.gaps.push_back(DataGap{stream, shard,
                                     "the stream was deleted and created again (created " +
                                         inc->second + ", now " + opened.incarnation + ")",
@@ -110,17 +129,63 @@ Result<Source::Opened> BrokerSource::Open(const Checkpoint& checkpoint) {
           DataGap{stream, shard, "the shard no longer exists", offset, "", std::nullopt});
     }
   }
+  opened.recreated = recreated_;
+  ASSIGN_OR_RETURN(opened.shards,
+                   OpenReady(shards, recreated_ ? kNone : offsets, known_incarnation_));
+  return opened;
+}
 
-  for (const std::string& shard : shard_ids) {
-    ASSIGN_OR_RETURN(const uint32_t index, ShardIndexFromId(shard));
+Result<std::vector<std::unique_ptr<ShardInput>>> BrokerSource::OpenChildren(
+    const Checkpoint& checkpoint) {
+  if (!control_) return Status::Internal("OpenChildren before Open");
+  ASSIGN_OR_RETURN(const std::vector<ShardDescription> shards,
+                   control_->ListShards(options_.stream));
+  static const std::map<std::string, std::string> kNone;
+  auto st = checkpoint.offsets.find(options_.stream);
+  // The parents that ended did so in this incarnation, which the checkpoint now holds.
+  return OpenReady(shards, st == checkpoint.offsets.end() ? kNone : st->second, true);
+}
+
+Result<std::vector<std::unique_ptr<ShardInput>>> BrokerSource::OpenReady(
+    const std::vector<ShardDescription>& shards, const std::map<std::string, std::string>& offsets,
+    bool known_incarnation) {
+  const std::string& stream = options_.stream;
+  const bool from_latest = options_.start.type == IteratorType::kLatest;
+  auto offset_of = [&](uint32_t index) -> const std::string* {
+    auto o = offsets.find(ShardIdFromIndex(index));
+    return o == offsets.end() ? nullptr : &o->second;
+  };
+  auto ended = [&](uint32_t index) {
+    const std::string* o = offset_of(index);
+    return o && *o == kShardEndOffset;
+  };
+  std::map<uint32_t, const ShardDescription*> by_index;
+  for (const auto& s : shards) by_index[s.index] = &s;
+  // Done with: read to its end, or (reading from LATEST, never read) closed before the topology
+  // came, as the KCL starts a new application at the open shards.
+  auto done = [&](uint32_t index) {
+    auto it = by_index.find(index);
+    if (it == by_index.end()) return true;  // aged out with its records
+    return ended(index) || (from_latest && !it->second->open() && !offset_of(index));
+  };
+
+  std::vector<std::unique_ptr<ShardInput>> inputs;
+  for (const ShardDescription& s : shards) {
+    if (opened_.contains(s.index) || done(s.index)) continue;
+    const bool parents_done =
+        (!s.parent || done(*s.parent)) && (!s.adjacent_parent || done(*s.adjacent_parent));
+    if (!parents_done) continue;
+    const std::string shard = ShardIdFromIndex(s.index);
     IteratorPosition pos = options_.start;
+    // A child of shards that were read to their end takes every record after them.
+    if ((s.parent && ended(*s.parent)) || (s.adjacent_parent && ended(*s.adjacent_parent))) {
+      pos = IteratorPosition{IteratorType::kTrimHorizon, "", 0};
+    }
     std::optional<uint64_t> expected;
-    // A shard this incarnation had and the topology never read: from TRIM_HORIZON its first
-    // record is counter 1, and a later one means records were trimmed before it read them.
-    const bool known = inc != checkpoint.incarnations.end() && inc->second == opened.incarnation;
-    if (known && pos.type == IteratorType::kTrimHorizon) expected = 1;
-    if (auto o = offsets.find(shard); o != offsets.end() && !recreated) {
-      auto resume = ResumePosition(o->second);
+    std::string last_read;
+    if (known_incarnation && pos.type == IteratorType::kTrimHorizon) expected = 1;
+    if (const std::string* o = offset_of(s.index)) {
+      auto resume = ResumePosition(*o);
       if (!resume.ok())
         return resume.status().WithContext("the checkpoint of " + stream + " " + shard);
       pos = std::move(*resume);
@@ -128,17 +193,20 @@ Result<Source::Opened> BrokerSource::Open(const Checkpoint& checkpoint) {
       if (pos.type == IteratorType::kAfterSequenceNumber) {
         ASSIGN_OR_RETURN(SequenceNumber seq, SequenceNumber::Parse(pos.sequence_number));
         expected = seq.counter + 1;
+        last_read = pos.sequence_number;
       }
     }
-    ASSIGN_OR_RETURN(std::string iterator, control->GetShardIterator(stream, shard, pos));
+    ASSIGN_OR_RETURN(std::string iterator, control_->GetShardIterator(stream, shard, pos));
     ASSIGN_OR_RETURN(auto client, StreamClient::Connect(ctx_, options_.broker, options_.client));
     spdlog::info("reading stream={} shard={} from={}", stream, shard,
                  pos.type == IteratorType::kAfterSequenceNumber ? "seq " + pos.sequence_number
                                                                 : FormatIteratorPosition(pos));
-    opened.shards.push_back(std::make_unique<BrokerShard>(stream, shard, index, std::move(client),
-                                                          std::move(iterator), expected));
+    inputs.push_back(std::make_unique<BrokerShard>(stream, shard, s.index, std::move(client),
+                                                   std::move(iterator), expected,
+                                                   std::move(last_read)));
+    opened_.insert(s.index);
   }
-  return opened;
+  return inputs;
 }
 
 std::vector<std::unique_ptr<Source>> MakeBrokerSources(const Topology& topology,

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <zmq.hpp>
 
@@ -33,10 +35,22 @@ class BrokerSource final : public Source {
 
   const std::string& stream() const override { return options_.stream; }
   Result<Opened> Open(const Checkpoint& checkpoint) override;
+  Result<std::vector<std::unique_ptr<ShardInput>>> OpenChildren(
+      const Checkpoint& checkpoint) override;
 
  private:
+  // Opens the shards of `shards` that are readable and not open yet; `offsets` are the stream's
+  // checkpointed ones (none for a new incarnation).
+  Result<std::vector<std::unique_ptr<ShardInput>>> OpenReady(
+      const std::vector<ShardDescription>& shards,
+      const std::map<std::string, std::string>& offsets, bool known_incarnation);
+
   zmq::context_t* ctx_;
   Options options_;
+  std::unique_ptr<StreamClient> control_;  // for ListShards and GetShardIterator
+  std::set<uint32_t> opened_;              // shards opened since Open
+  bool recreated_ = false;                 // the checkpoint's offsets are of another incarnation
+  bool known_incarnation_ = false;         // the checkpoint had read this incarnation
 };
 
 // A BrokerSource for every source of `topology`, in its order.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -17,6 +18,7 @@ struct Processor::Input {
   size_t source = 0;
   std::unique_ptr<ShardInput> shard;
   bool caught_up = false;
+  bool ended = false;  // a closed shard read to its end: its children replace it
   int64_t millis_behind = 0;
 
   const std::string& stream() const { return shard->stream(); }
@@ -65,25 +67,51 @@ Status Processor::Open() {
         it->second.erase(gap.shard_id);
       }
     }
-    checkpoint_.incarnations[source.stream()] = opened->incarnation;
-    for (auto& shard : opened->shards) {
-      auto in = std::make_unique<Input>();
-      in->source = s;
-      in->shard = std::move(shard);
-      inputs_.push_back(std::move(in));
+    if (opened->recreated) {
+      if (auto it = checkpoint_.offsets.find(source.stream()); it != checkpoint_.offsets.end()) {
+        std::erase_if(it->second, [](const auto& o) { return o.second == kShardEndOffset; });
+      }
     }
+    checkpoint_.incarnations[source.stream()] = opened->incarnation;
+    AddInputs(s, std::move(opened->shards));
+  }
+  return Status::OK();
+}
+
+void Processor::AddInputs(size_t source, std::vector<std::unique_ptr<ShardInput>> shards) {
+  for (auto& shard : shards) {
+    auto in = std::make_unique<Input>();
+    in->source = source;
+    in->shard = std::move(shard);
+    graph_->AddChannel(Channel{static_cast<uint32_t>(source), in->shard->shard_index()});
+    inputs_.push_back(std::move(in));
   }
   // Each read takes a share of a batch, so that a batch holds records of every shard, as
   // Spark's Kinesis source caps records per shard per trigger. The records of one post are at
   // about the same place in the pin, geo and user shards: read together, a join completes
   // them within the batch instead of holding a whole batch of one stream in its state.
-  if (!inputs_.empty()) {
-    const int64_t share = (t.max_batch_records + static_cast<int64_t>(inputs_.size()) - 1) /
-                          static_cast<int64_t>(inputs_.size());
-    for (auto& in : inputs_) {
-      in->shard->set_read_limit(
-          static_cast<int>(std::clamp<int64_t>(share, 1, kMaxGetRecordsLimit)));
-    }
+  if (inputs_.empty()) return;
+  const Topology& t = graph_->topology();
+  const int64_t share = (t.max_batch_records + static_cast<int64_t>(inputs_.size()) - 1) /
+                        static_cast<int64_t>(inputs_.size());
+  for (auto& in : inputs_) {
+    in->shard->set_read_limit(static_cast<int>(std::clamp<int64_t>(share, 1, kMaxGetRecordsLimit)));
+  }
+}
+
+// The shards read to their end leave; the children that became readable take their place.
+Status Processor::ReplaceEndedShards() {
+  std::set<size_t> sources;
+  for (const auto& in : inputs_) {
+    if (in->ended) sources.insert(in->source);
+  }
+  if (sources.empty()) return Status::OK();
+  std::erase_if(inputs_, [](const auto& in) { return in->ended; });
+  next_input_ = 0;
+  for (size_t s : sources) {
+    auto children = sources_[s]->OpenChildren(checkpoint_);
+    if (!children.ok()) return children.status().WithContext("stream " + sources_[s]->stream());
+    AddInputs(s, std::move(*children));
   }
   return Status::OK();
 }
@@ -152,6 +180,13 @@ Status Processor::ReadInto(Input& in, bool* got_records) {
     checkpoint_.offsets[in.stream()][in.shard_id()] = last.sequence_number.ToString();
     checkpoint_.arrivals[in.stream()][in.shard_id()] = last.arrival_ms;
   }
+  if (batch.shard_end) {
+    // After the shard's last records, and committed with them: after a restart the shard is
+    // not read again, and its children are.
+    in.ended = true;
+    checkpoint_.offsets[in.stream()][in.shard_id()] = std::string(kShardEndOffset);
+    ++batch_shard_ends_;
+  }
   return Status::OK();
 }
 
@@ -174,7 +209,7 @@ Status Processor::FlushGraph() {
 }
 
 Status Processor::CommitBatch() {
-  if (batch_records_ == 0 && batch_gaps_ == 0) return Status::OK();
+  if (batch_records_ == 0 && batch_gaps_ == 0 && batch_shard_ends_ == 0) return Status::OK();
   RETURN_IF_ERROR(FlushGraph());
   ASSIGN_OR_RETURN(int64_t batch_id, store_->Commit(graph_->topology().name, checkpoint_));
   ++stats_.batches;
@@ -184,6 +219,7 @@ Status Processor::CommitBatch() {
   batch_bytes_ = 0;
   batch_dead_letters_ = 0;
   batch_gaps_ = 0;
+  batch_shard_ends_ = 0;
   return Status::OK();
 }
 
@@ -239,9 +275,6 @@ void Processor::LogProgress(bool final) {
 
 Status Processor::Run(std::stop_token stop) {
   RETURN_IF_ERROR(Open());
-  for (auto& in : inputs_) {
-    graph_->AddChannel(Channel{static_cast<uint32_t>(in->source), in->shard->shard_index()});
-  }
   Clock* clock = options_.clock;
   started_ms_ = last_progress_ms_ = clock->NowMillis();
   const Topology& t = graph_->topology();
@@ -271,6 +304,8 @@ Status Processor::Run(std::stop_token stop) {
         }
         any |= got;
       }
+      RETURN_IF_ERROR(ReplaceEndedShards());
+      if (next_input_ >= inputs_.size()) next_input_ = 0;
       all_caught_up =
           std::all_of(inputs_.begin(), inputs_.end(), [](const auto& in) { return in->caught_up; });
       if (options_.once && all_caught_up) break;

@@ -60,6 +60,9 @@ class Processor {
   struct Input;
   Status Open();
   Status ReadInto(Input& input, bool* got_records);
+  // Reads `shards` of `source` from now on, and shares a batch's records among every input.
+  void AddInputs(size_t source, std::vector<std::unique_ptr<ShardInput>> shards);
+  Status ReplaceEndedShards();
   // Fails with a DataLossException, or records the gap, as `source`'s policy says.
   Status OnDataLoss(size_t source, const DataGap& gap);
   Status WriteRow(size_t table, const Row& row);
@@ -82,6 +85,7 @@ class Processor {
   uint64_t batch_bytes_ = 0;  // of the records' data
   uint64_t batch_dead_letters_ = 0;
   uint64_t batch_gaps_ = 0;
+  uint64_t batch_shard_ends_ = 0;
   int64_t started_ms_ = 0;
   int64_t last_progress_ms_ = 0;
   Stats last_progress_stats_;

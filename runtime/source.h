@@ -29,6 +29,9 @@ struct ShardBatch {
   std::shared_ptr<const void> buffer;  // owns what the views point into
   int64_t millis_behind = 0;           // how far the read is behind the shard's newest record
   std::optional<DataGap> gap;          // records between the last read and these are gone
+  // A reshard closed the shard and these are its last records: its children come next
+  // (Source::OpenChildren), and the shard's offset becomes kShardEndOffset.
+  bool shard_end = false;
 };
 
 // One shard of a source, read in order from where the source opened it.
@@ -55,10 +58,19 @@ class Source {
     // is gone. The shards are then opened where reading can go on (a new incarnation at the
     // source's start position); whether it may is the caller's policy.
     std::vector<DataGap> gaps;
+    // The checkpoint's offsets of this stream are an earlier incarnation's: its shard ends no
+    // longer hold either.
+    bool recreated = false;
   };
   virtual ~Source() = default;
   virtual const std::string& stream() const = 0;
+  // Opens the shards to read first: every shard not read to its end whose parents (after a
+  // reshard) have been, as the KCL reads a lineage, so that each key's records stay in order.
   virtual Result<Opened> Open(const Checkpoint& checkpoint) = 0;
+  // After a shard ended (its offset kShardEndOffset in `checkpoint`): the shards that became
+  // readable, not opened before. A child of ended shards starts at its trim horizon.
+  virtual Result<std::vector<std::unique_ptr<ShardInput>>> OpenChildren(
+      const Checkpoint& checkpoint) = 0;
 };
 
 }  // namespace pinstream

@@ -145,4 +145,45 @@ Status OnDemandStreamLimitExceeded(uint64_t current, uint64_t limit) {
       ". Limit: " + std::to_string(limit) + ".");
 }
 
+Status StreamNotActive(std::string_view stream, std::string_view state) {
+  return Status::ResourceInUse("Stream " + std::string(stream) + UnderAccount() +
+                               " not ACTIVE, instead in state " + std::string(state));
+}
+
+Status ShardAlreadyResharded(std::string_view shard_id, std::string_view stream,
+                             std::string_view action) {
+  return Status::InvalidArgument("Shard " + std::string(shard_id) + " in stream " +
+                                 std::string(stream) + UnderAccount() +
+                                 " has already been merged or split, and thus is not eligible "
+                                 "for " +
+                                 std::string(action) + ".");
+}
+
+Status SplitKeyOutOfRange(std::string_view key, std::string_view shard_id, std::string_view stream,
+                          std::string_view starting_hash_key, std::string_view ending_hash_key) {
+  return Status::InvalidArgument(
+      "NewStartingHashKey " + std::string(key) + " used in SplitShard() on shard " +
+      std::string(shard_id) + " in stream " + std::string(stream) + UnderAccount() +
+      " is not both greater than one plus the shard's StartingHashKey " +
+      std::string(starting_hash_key) + " and less than the shard's EndingHashKey " +
+      std::string(ending_hash_key) + ".");
+}
+
+Status ShardsNotAdjacent(std::string_view shard_a, std::string_view shard_b,
+                         std::string_view stream) {
+  return Status::InvalidArgument("Shards " + std::string(shard_a) + " and " + std::string(shard_b) +
+                                 " in stream " + std::string(stream) + UnderAccount() +
+                                 " are not an adjacent pair of shards eligible for merging");
+}
+
+Status ShardCountChangeTooLarge(bool up, int64_t open_shards, int64_t target) {
+  return Status::LimitExceeded(
+      std::string(up ? "UpdateShardCount cannot scale up over double your current open shard "
+                       "count."
+                     : "UpdateShardCount cannot scale down below half your current open shard "
+                       "count.") +
+      " Current open shard count: " + std::to_string(open_shards) +
+      " Target shard count: " + std::to_string(target));
+}
+
 }  // namespace pinstream

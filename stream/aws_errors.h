@@ -76,4 +76,25 @@ Status ConsumerLimitExceeded(std::string_view stream, uint64_t count);
 // LimitExceededException for an ON_DEMAND stream past the account's limit of such streams.
 Status OnDemandStreamLimitExceeded(uint64_t current, uint64_t limit);
 
+// Resharding (SplitShard, MergeShards, UpdateShardCount), in kinesalite's words.
+// ResourceInUseException "Stream NAME under account 000000000000 not ACTIVE, instead in state
+// UPDATING".
+Status StreamNotActive(std::string_view stream, std::string_view state);
+// InvalidArgumentException for a shard that a reshard closed already; `action` is "splitting"
+// or "merging".
+Status ShardAlreadyResharded(std::string_view shard_id, std::string_view stream,
+                             std::string_view action);
+// InvalidArgumentException "NewStartingHashKey K used in SplitShard() on shard S in stream NAME
+// under account 000000000000 is not both greater than one plus the shard's StartingHashKey A and
+// less than the shard's EndingHashKey B."
+Status SplitKeyOutOfRange(std::string_view key, std::string_view shard_id, std::string_view stream,
+                          std::string_view starting_hash_key, std::string_view ending_hash_key);
+// InvalidArgumentException "Shards A and B in stream NAME under account 000000000000 are not an
+// adjacent pair of shards eligible for merging".
+Status ShardsNotAdjacent(std::string_view shard_a, std::string_view shard_b,
+                         std::string_view stream);
+// LimitExceededException for an UpdateShardCount past double (`up`) or below half the stream's
+// open shards.
+Status ShardCountChangeTooLarge(bool up, int64_t open_shards, int64_t target);
+
 }  // namespace pinstream

@@ -5,7 +5,9 @@
 
 #include "common/base64.h"
 #include "common/time_format.h"
+#include "stream/aws_errors.h"
 #include "stream/kinesis_request.h"
+#include "stream/kinesis_validation.h"
 
 namespace pinstream {
 
@@ -19,12 +21,31 @@ constexpr double kMaxTimestampSeconds = 253402300799.0;
 }  // namespace
 
 json ShardToJson(const ShardDescription& shard) {
-  return {{"ShardId", ShardIdFromIndex(shard.index)},
+  json range = {
+      {"StartingSequenceNumber", SequenceNumber{shard.index, 0, shard.created_ms}.ToString()}};
+  if (shard.ending_counter) {
+    range["EndingSequenceNumber"] =
+        SequenceNumber{shard.index, *shard.ending_counter, shard.closed_ms}.ToString();
+  }
+  json out = {{"ShardId", ShardIdFromIndex(shard.index)},
+              {"HashKeyRange",
+               {{"StartingHashKey", HashKeyToString(shard.starting_hash_key)},
+                {"EndingHashKey", HashKeyToString(shard.ending_hash_key)}}},
+              {"SequenceNumberRange", std::move(range)}};
+  if (shard.parent) out["ParentShardId"] = ShardIdFromIndex(*shard.parent);
+  if (shard.adjacent_parent)
+    out["AdjacentParentShardId"] = ShardIdFromIndex(*shard.adjacent_parent);
+  return out;
+}
+
+json ChildShardToJson(const ChildShard& child) {
+  json parents = json::array();
+  for (uint32_t p : child.parents) parents.push_back(ShardIdFromIndex(p));
+  return {{"ShardId", ShardIdFromIndex(child.index)},
+          {"ParentShards", std::move(parents)},
           {"HashKeyRange",
-           {{"StartingHashKey", HashKeyToString(shard.starting_hash_key)},
-            {"EndingHashKey", HashKeyToString(shard.ending_hash_key)}}},
-          {"SequenceNumberRange",
-           {{"StartingSequenceNumber", SequenceNumber{shard.index, 0}.ToString()}}}};
+           {{"StartingHashKey", HashKeyToString(child.starting_hash_key)},
+            {"EndingHashKey", HashKeyToString(child.ending_hash_key)}}}};
 }
 
 bool KinesisApi::HasAction(std::string_view action) {
@@ -37,12 +58,17 @@ bool KinesisApi::HasAction(std::string_view action) {
       "DecreaseStreamRetentionPeriod", "StartStreamEncryption", "StopStreamEncryption",
       "EnableEnhancedMonitoring", "DisableEnhancedMonitoring", "UpdateStreamMode", "DescribeLimits",
       "RegisterStreamConsumer", "DescribeStreamConsumer", "ListStreamConsumers",
-      "DeregisterStreamConsumer"};
+      "DeregisterStreamConsumer",
+      // Resharding (kinesis_reshard.cc).
+      "SplitShard", "MergeShards", "UpdateShardCount"};
   return std::find(std::begin(kActions), std::end(kActions), action) != std::end(kActions);
 }
 
 Result<json> KinesisApi::Call(std::string_view action, const json& request) const {
   if (!request.is_object()) return Status::InvalidArgument("request body must be a JSON object");
+  // AWS's order: every member's type (SerializationException), then every constraint
+  // (ValidationException), and only then the action, which checks existence and state.
+  RETURN_IF_ERROR(ValidateKinesisRequest(action, request));
   try {
     if (action == "PutRecords") return PutRecords(request);
     if (action == "GetRecords") return GetRecords(request);
@@ -72,6 +98,9 @@ Result<json> KinesisApi::Call(std::string_view action, const json& request) cons
     if (action == "DescribeStreamConsumer") return DescribeStreamConsumer(request);
     if (action == "ListStreamConsumers") return ListStreamConsumers(request);
     if (action == "DeregisterStreamConsumer") return DeregisterStreamConsumer(request);
+    if (action == "SplitShard") return SplitShard(request);
+    if (action == "MergeShards") return MergeShards(request);
+    if (action == "UpdateShardCount") return UpdateShardCount(request);
   } catch (const json::exception& e) {
     return Status::InvalidArgument(std::string("malformed request: ") + e.what());
   }
@@ -141,6 +170,35 @@ DecodedEntry DecodeEntry(const json& e) {
   return out;
 }
 
+// AWS fails a whole PutRecord(s) call for an ExplicitHashKey past 2^128-1 (the model's pattern
+// lets 39 digits through), once it knows the stream exists.
+Status CheckExplicitHashKeys(const StreamStore& store, std::string_view stream,
+                             std::span<const DecodedEntry> entries) {
+  for (const auto& d : entries) {
+    if (!d.status.ok() || !d.entry.explicit_hash_key) continue;
+    if (ParseHashKey(*d.entry.explicit_hash_key).ok()) continue;
+    RETURN_IF_ERROR(store.DescribeStream(stream).status());
+    return InvalidExplicitHashKey(*d.entry.explicit_hash_key);
+  }
+  return Status::OK();
+}
+
+// A SequenceNumberForOrdering must be one the stream issued, as AWS checks it (it orders
+// nothing here: a shard's records are ordered by arrival, which already follows it).
+Status CheckSequenceNumberForOrdering(const StreamStore& store, std::string_view stream,
+                                      const json& req) {
+  auto it = req.find("SequenceNumberForOrdering");
+  if (it == req.end() || it->is_null()) return Status::OK();
+  const std::string& text = it->get_ref<const std::string&>();
+  ASSIGN_OR_RETURN(StreamDescription d, store.DescribeStream(stream));
+  auto seq = SequenceNumber::Parse(text);
+  const bool issued = seq.ok() && std::any_of(d.shards.begin(), d.shards.end(), [&](const auto& s) {
+                        return s.index == seq->shard_index && seq->counter <= s.last_counter;
+                      });
+  if (!issued) return InvalidSequenceNumberForOrdering(text, stream);
+  return Status::OK();
+}
+
 json PutResultToJson(const PutResult& r) {
   if (!r.status.ok()) {
     return {{"ErrorCode", r.status.TypeName()}, {"ErrorMessage", r.status.message()}};
@@ -156,6 +214,8 @@ Result<json> KinesisApi::PutRecord(const json& req) const {
   DecodedEntry d = DecodeEntry(req);
   RETURN_IF_ERROR(d.status);
   d.entry.data = d.data;
+  RETURN_IF_ERROR(CheckExplicitHashKeys(*store_, name, std::span(&d, 1)));
+  RETURN_IF_ERROR(CheckSequenceNumberForOrdering(*store_, name, req));
   std::vector<PutResult> results;
   RETURN_IF_ERROR(store_->PutRecords(name, std::span(&d.entry, 1), &results));
   RETURN_IF_ERROR(results[0].status);
@@ -178,6 +238,7 @@ Result<json> KinesisApi::PutRecords(const json& req) const {
   std::vector<DecodedEntry> decoded;
   decoded.reserve(records->size());
   for (const auto& e : *records) decoded.push_back(DecodeEntry(e));
+  RETURN_IF_ERROR(CheckExplicitHashKeys(*store_, name, decoded));
   std::vector<PutEntry> valid;
   std::vector<size_t> valid_index;
   for (size_t i = 0; i < decoded.size(); ++i) {
@@ -195,7 +256,7 @@ Result<json> KinesisApi::PutRecords(const json& req) const {
   } else if (decoded.empty()) {
     return Status::InvalidArgument("Records must contain at least one entry");
   } else if (!store_->DescribeStream(name).ok()) {
-    return Status::ResourceNotFound("stream '" + std::string(name) + "' not found");
+    return StreamNotFound(name);
   }
   json out_records = json::array();
   int failed = 0;
@@ -214,10 +275,30 @@ Result<json> KinesisApi::GetShardIterator(const json& req) const {
   ASSIGN_OR_RETURN(std::string_view type_name, RequiredString(req, "ShardIteratorType"));
   IteratorPosition pos;
   ASSIGN_OR_RETURN(pos.type, ParseIteratorType(type_name));
-  if (pos.type == IteratorType::kAtSequenceNumber ||
-      pos.type == IteratorType::kAfterSequenceNumber) {
-    ASSIGN_OR_RETURN(std::string_view seq, RequiredString(req, "StartingSequenceNumber"));
-    pos.sequence_number = seq;
+  // Kinesalite's order, which follows AWS's: the shard id, the stream and shard, then the type.
+  auto index = ShardIndexFromId(shard_id);
+  if (!index.ok()) return ShardIdNotFound(shard_id, name);
+  auto stream = store_->DescribeStream(name);
+  // AWS names the shard it looked for, not the stream.
+  if (stream.status().code() == Status::Code::kResourceNotFound) {
+    return ShardNotFound(ShardIdFromIndex(*index), name);
+  }
+  RETURN_IF_ERROR(stream.status());
+  if (std::none_of(stream->shards.begin(), stream->shards.end(),
+                   [&](const ShardDescription& s) { return s.index == *index; })) {
+    return ShardNotFound(ShardIdFromIndex(*index), name);
+  }
+  ASSIGN_OR_RETURN(auto starting, OptionalString(req, "StartingSequenceNumber"));
+  const bool by_sequence_number =
+      pos.type == IteratorType::kAtSequenceNumber || pos.type == IteratorType::kAfterSequenceNumber;
+  if (by_sequence_number != starting.has_value()) {
+    return IteratorTypeMismatch(type_name, starting.has_value());
+  }
+  if (by_sequence_number) {
+    if (!SequenceNumber::Parse(*starting).ok()) {
+      return InvalidStartingSequenceNumber(*starting, ShardIdFromIndex(*index), name);
+    }
+    pos.sequence_number = *starting;
   } else if (pos.type == IteratorType::kAtTimestamp) {
     auto it = req.find("Timestamp");
     if (it == req.end() || it->is_null()) {
@@ -255,9 +336,17 @@ Result<json> KinesisApi::GetRecords(const json& req) const {
                                         {"Data", Base64Encode(r.data)},
                                         {"PartitionKey", r.partition_key}});
                    }));
-  return json{{"Records", std::move(records)},
-              {"NextShardIterator", meta.next_iterator},
-              {"MillisBehindLatest", meta.millis_behind_latest}};
+  json out = {{"Records", std::move(records)}, {"MillisBehindLatest", meta.millis_behind_latest}};
+  if (meta.shard_end()) {
+    // A closed shard read to its end: AWS's null iterator, and where its hash keys went.
+    out["NextShardIterator"] = nullptr;
+    json children = json::array();
+    for (const ChildShard& c : meta.child_shards) children.push_back(ChildShardToJson(c));
+    out["ChildShards"] = std::move(children);
+  } else {
+    out["NextShardIterator"] = meta.next_iterator;
+  }
+  return out;
 }
 
 }  // namespace pinstream

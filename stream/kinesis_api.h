@@ -35,6 +35,11 @@ class KinesisApi {
   Result<nlohmann::json> GetShardIterator(const nlohmann::json& req) const;
   Result<nlohmann::json> GetRecords(const nlohmann::json& req) const;
 
+  // Resharding (kinesis_reshard.cc).
+  Result<nlohmann::json> SplitShard(const nlohmann::json& req) const;
+  Result<nlohmann::json> MergeShards(const nlohmann::json& req) const;
+  Result<nlohmann::json> UpdateShardCount(const nlohmann::json& req) const;
+
   // The control plane, one file per concern (kinesis_tags.cc, kinesis_stream_settings.cc,
   // kinesis_consumers.cc); the stream's settings live in the store (StreamSettings).
   Result<nlohmann::json> AddTagsToStream(const nlohmann::json& req) const;
@@ -58,7 +63,10 @@ class KinesisApi {
   StreamStore* store_;
 };
 
-// The JSON shape of a shard ({"ShardId","HashKeyRange","SequenceNumberRange"}).
+// The JSON shape of a shard ({"ShardId","HashKeyRange","SequenceNumberRange"}, and its parents
+// once resharded).
 nlohmann::json ShardToJson(const ShardDescription& shard);
+// GetRecords's ChildShards entry ({"ShardId","ParentShards","HashKeyRange"}).
+nlohmann::json ChildShardToJson(const ChildShard& child);
 
 }  // namespace pinstream

@@ -38,12 +38,50 @@ json DescriptionJson(const StreamDescription& d) {
   return desc;
 }
 
-// Shards whose id sorts after `exclusive_start` (all when empty), as AWS compares shard ids.
+// A ListShards ShardFilter: which shards it selects.
+struct ShardFilter {
+  enum class Type {
+    kAll,
+    kAtTrimHorizon,
+    kAtLatest,
+    kAtTimestamp,
+    kFromTimestamp
+  } type = Type::kAll;
+  int64_t timestamp_ms = 0;
+
+  bool Selects(const StreamDescription& d, const ShardDescription& s) const {
+    switch (type) {
+      case Type::kAll:
+        return true;
+      case Type::kAtLatest:
+        return s.open();
+      case Type::kAtTimestamp:
+        return s.created_ms <= timestamp_ms && (s.open() || s.closed_ms > timestamp_ms);
+      case Type::kFromTimestamp:
+        return s.open() || s.closed_ms >= timestamp_ms;
+      case Type::kAtTrimHorizon:
+        // The oldest shards that still hold records: no parent, or parents whose records have
+        // all been trimmed.
+        for (auto parent : {s.parent, s.adjacent_parent}) {
+          if (!parent || *parent >= d.shards.size()) continue;
+          const ShardDescription& p = d.shards[*parent];
+          if (p.first_counter <= p.last_counter) return false;
+        }
+        return true;
+    }
+    return true;
+  }
+};
+
+// Shards whose id sorts after `exclusive_start` (all when empty), as AWS compares shard ids,
+// that `filter` selects.
 std::vector<const ShardDescription*> ShardsAfter(const StreamDescription& d,
-                                                 std::string_view exclusive_start) {
+                                                 std::string_view exclusive_start,
+                                                 const ShardFilter& filter = {}) {
   std::vector<const ShardDescription*> out;
   for (const auto& s : d.shards) {
-    if (exclusive_start.empty() || ShardIdFromIndex(s.index) > exclusive_start) out.push_back(&s);
+    if (!exclusive_start.empty() && ShardIdFromIndex(s.index) <= exclusive_start) continue;
+    if (filter.Selects(d, s)) out.push_back(&s);
   }
   return out;
 }
@@ -64,7 +102,7 @@ Result<StreamDescription> DescribeIncarnation(const StreamStore& store, std::str
 json StreamSummaryJson(const StreamDescription& d) {
   return {{"StreamName", d.name},
           {"StreamARN", StreamArn(d.name)},
-          {"StreamStatus", "ACTIVE"},
+          {"StreamStatus", StreamStatusName(d.status)},
           {"StreamModeDetails", {{"StreamMode", StreamModeName(d.settings.mode)}}},
           {"StreamCreationTimestamp", EpochSeconds(d.created_ms)}};
 }
@@ -99,7 +137,7 @@ Result<json> KinesisApi::DescribeStreamSummary(const json& req) const {
   ASSIGN_OR_RETURN(std::string_view name, StreamNameOf(req));
   ASSIGN_OR_RETURN(StreamDescription d, store_->DescribeStream(name));
   json desc = DescriptionJson(d);
-  desc["OpenShardCount"] = d.shards.size();
+  desc["OpenShardCount"] = d.open_shard_count();
   desc["ConsumerCount"] = d.settings.consumers.size();
   return json{{"StreamDescriptionSummary", std::move(desc)}};
 }
@@ -184,8 +222,7 @@ Result<json> KinesisApi::ListShards(const json& req) const {
     ASSIGN_OR_RETURN(std::string_view n, StreamNameOf(req));
     name = n;
   }
-  // Every shard is open from its stream's creation on (no resharding yet), so the filters that
-  // select by time or trim horizon select every shard; AFTER_SHARD_ID starts after its shard.
+  ShardFilter selected;
   if (!filter.is_null()) {
     if (!filter.is_object() || !filter.contains("Type") || !filter["Type"].is_string()) {
       return Status::InvalidArgument("ShardFilter must have a Type.");
@@ -199,12 +236,19 @@ Result<json> KinesisApi::ListShards(const json& req) const {
       if (!ts) {
         return Status::InvalidArgument("Timestamp is required for ShardFilter type " + type + ".");
       }
-    } else if (type != "AT_TRIM_HORIZON" && type != "FROM_TRIM_HORIZON" && type != "AT_LATEST") {
+      selected.type = type == "AT_TIMESTAMP" ? ShardFilter::Type::kAtTimestamp
+                                             : ShardFilter::Type::kFromTimestamp;
+      selected.timestamp_ms = *ts;
+    } else if (type == "AT_TRIM_HORIZON") {
+      selected.type = ShardFilter::Type::kAtTrimHorizon;
+    } else if (type == "AT_LATEST") {
+      selected.type = ShardFilter::Type::kAtLatest;
+    } else if (type != "FROM_TRIM_HORIZON") {
       return Status::InvalidArgument("Unknown ShardFilter type " + type + ".");
     }
   }
   ASSIGN_OR_RETURN(StreamDescription d, DescribeIncarnation(*store_, name, created));
-  const auto shards_after = ShardsAfter(d, after);
+  const auto shards_after = ShardsAfter(d, after, selected);
   json shards = json::array();
   for (size_t i = 0; i < shards_after.size() && static_cast<int64_t>(i) < limit; ++i) {
     shards.push_back(ShardToJson(*shards_after[i]));

@@ -12,29 +12,37 @@ namespace pinstream {
 
 namespace {
 
-// 'A' tokens carried no MAC; they are refused as any other unknown token.
-constexpr char kIteratorVersion = 'B';
-constexpr size_t kFieldsSize = 1 + 4 + 4 + 8 + 8;
-constexpr size_t kMacSize = 16;
-constexpr size_t kTokenSize = kFieldsSize + kMacSize;
+// 'A' tokens carried no MAC and are refused. 'B' tokens (their fields in the clear, a 16-byte
+// MAC) are still read, so that iterators handed out before an upgrade live out their minutes.
+constexpr char kIteratorVersion = 'C';
+constexpr char kClearVersion = 'B';
+constexpr size_t kClearMacSize = 16;
+constexpr size_t kNonceSize = 16;
+constexpr size_t kFieldsSize = 4 + 4 + 8 + 8;
+constexpr size_t kMacSize = 32;
+constexpr size_t kTokenSize = 1 + kNonceSize + kFieldsSize + kMacSize;
+// Domain separation: the one secret keys both the keystream and the MAC.
+constexpr std::string_view kKeystreamLabel = "pinstream shard iterator keystream";
+constexpr std::string_view kMacLabel = "pinstream shard iterator mac";
 
 Status Invalid() { return InvalidShardIterator(); }
 
-std::string EncodeFields(const ShardIterator& it) {
-  std::string raw;
-  raw.reserve(kTokenSize);
-  raw.push_back(kIteratorVersion);
-  PutFixed32BE(&raw, it.stream_id);
-  PutFixed32BE(&raw, it.shard_index);
-  PutFixed64BE(&raw, it.next_counter);
-  PutFixed64BE(&raw, static_cast<uint64_t>(it.issued_ms));
-  return raw;
+// The fields XORed with HMAC-SHA256(secret, label | nonce): a keystream no two tokens share
+// (the nonce is random), so the fields are opaque; sealing twice opens.
+std::string Seal(std::string_view secret, std::string_view nonce, std::string_view fields) {
+  std::string keystream = HmacSha256(secret, std::string(kKeystreamLabel) + std::string(nonce));
+  std::string out(fields);
+  for (size_t i = 0; i < out.size() && i < keystream.size(); ++i) out[i] ^= keystream[i];
+  return out;
 }
 
-// The fields of a token of the right size and version; the MAC is not looked at.
-Result<ShardIterator> DecodeFields(std::string_view raw) {
-  if (raw.size() != kTokenSize || raw[0] != kIteratorVersion) return Invalid();
-  const char* p = raw.data() + 1;
+// HMAC-SHA256 of the token's bytes before the MAC; empty if OpenSSL failed, so that a token
+// made then carries no MAC and is refused.
+std::string Mac(std::string_view secret, std::string_view signed_bytes) {
+  return HmacSha256(secret, std::string(kMacLabel) + std::string(signed_bytes));
+}
+
+ShardIterator DecodeFields(const char* p) {
   ShardIterator it;
   it.stream_id = DecodeFixed32BE(p);
   it.shard_index = DecodeFixed32BE(p + 4);
@@ -43,19 +51,19 @@ Result<ShardIterator> DecodeFields(std::string_view raw) {
   return it;
 }
 
-// HMAC-SHA256 truncated to its first kMacSize bytes; empty if OpenSSL failed, so that a token
-// made then carries no MAC and is refused.
-std::string Mac(std::string_view secret, std::string_view fields) {
-  return HmacSha256(secret, fields).substr(0, kMacSize);
+// The fields of a 'B' token, whose MAC is HMAC-SHA256 of the version and fields, truncated.
+Result<ShardIterator> DecodeClear(std::string_view secret, std::string_view raw) {
+  if (raw.size() != 1 + kFieldsSize + kClearMacSize) return Invalid();
+  const std::string mac = HmacSha256(secret, raw.substr(0, 1 + kFieldsSize));
+  if (mac.size() < kClearMacSize ||
+      !ConstantTimeEquals(std::string_view(mac).substr(0, kClearMacSize),
+                          raw.substr(1 + kFieldsSize))) {
+    return Invalid();
+  }
+  return DecodeFields(raw.data() + 1);
 }
 
 }  // namespace
-
-Result<ShardIterator> ShardIterator::Peek(std::string_view token) {
-  auto raw = Base64Decode(token);
-  if (!raw.ok()) return Invalid();
-  return DecodeFields(*raw);
-}
 
 Result<std::string> IteratorSigner::NewSecret() {
   std::string secret(kSecretBytes, '\0');
@@ -66,19 +74,35 @@ Result<std::string> IteratorSigner::NewSecret() {
 }
 
 std::string IteratorSigner::Encode(const ShardIterator& it) const {
-  std::string raw = EncodeFields(it);
+  std::string fields;
+  fields.reserve(kFieldsSize);
+  PutFixed32BE(&fields, it.stream_id);
+  PutFixed32BE(&fields, it.shard_index);
+  PutFixed64BE(&fields, it.next_counter);
+  PutFixed64BE(&fields, static_cast<uint64_t>(it.issued_ms));
+  std::string raw(1 + kNonceSize, kIteratorVersion);
+  // Without random bytes the nonce stays predictable; the token is still authentic.
+  (void)RAND_bytes(reinterpret_cast<unsigned char*>(raw.data() + 1), kNonceSize);
+  raw += Seal(secret_, std::string_view(raw).substr(1, kNonceSize), fields);
   raw += Mac(secret_, raw);
   return Base64Encode(raw);
 }
 
 Result<ShardIterator> IteratorSigner::Decode(std::string_view token, int64_t now_ms) const {
-  auto raw = Base64Decode(token);
-  if (!raw.ok()) return Invalid();
-  ASSIGN_OR_RETURN(ShardIterator it, DecodeFields(*raw));
-  const std::string_view token_bytes = *raw;
-  if (!ConstantTimeEquals(Mac(secret_, token_bytes.substr(0, kFieldsSize)),
-                          token_bytes.substr(kFieldsSize))) {
-    return Invalid();
+  auto decoded = Base64Decode(token);
+  if (!decoded.ok()) return Invalid();
+  const std::string_view raw = *decoded;
+  ShardIterator it;
+  if (!raw.empty() && raw[0] == kClearVersion) {
+    ASSIGN_OR_RETURN(it, DecodeClear(secret_, raw));
+  } else {
+    if (raw.size() != kTokenSize || raw[0] != kIteratorVersion) return Invalid();
+    const size_t mac_at = kTokenSize - kMacSize;
+    if (!ConstantTimeEquals(Mac(secret_, raw.substr(0, mac_at)), raw.substr(mac_at))) {
+      return Invalid();
+    }
+    it = DecodeFields(
+        Seal(secret_, raw.substr(1, kNonceSize), raw.substr(1 + kNonceSize, kFieldsSize)).data());
   }
   if (it.issued_ms > now_ms + kMaxFutureMs) return Invalid();
   if (now_ms - it.issued_ms > kIteratorLifetimeMs) {

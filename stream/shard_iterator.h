@@ -15,16 +15,14 @@ struct ShardIterator {
   uint32_t shard_index = 0;
   uint64_t next_counter = 1;
   int64_t issued_ms = 0;
-
-  // Reads a token's fields without authenticating them. For clients, which hold no secret and
-  // only predict where their next reads start; the store always decodes with IteratorSigner.
-  static Result<ShardIterator> Peek(std::string_view token);
 };
 
-// Makes and checks iterator tokens. A token is the iterator's fields followed by an
-// HMAC-SHA256 of them (truncated to 128 bits) under a secret that only the store knows, so a
-// client can neither forge a token nor alter one: its position, shard and issue time are the
-// store's own. Immutable after construction, so safe to share between threads.
+// Makes and checks iterator tokens. A token is base64 of a version byte, a random nonce, the
+// iterator's fields XORed with a keystream that the nonce and a secret only the store knows
+// derive (HMAC-SHA256), and an HMAC-SHA256 of all that under the secret. So a client can neither
+// read a token (it is opaque, as AWS's are), nor forge or alter one: its position, shard and
+// issue time are the store's own. Immutable after construction, so safe to share between
+// threads.
 class IteratorSigner {
  public:
   static constexpr size_t kSecretBytes = 32;

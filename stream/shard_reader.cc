@@ -1,18 +1,8 @@
 #include "stream/shard_reader.h"
 
-#include "stream/shard_iterator.h"
+#include <algorithm>
 
 namespace pinstream {
-
-namespace {
-
-// The counter an iterator reads from; UINT64_MAX when it cannot be decoded.
-uint64_t StartCounter(std::string_view iterator) {
-  auto it = ShardIterator::Peek(iterator);
-  return it.ok() ? it->next_counter : UINT64_MAX;
-}
-
-}  // namespace
 
 ShardReader::ShardReader(StreamClient* client, std::string iterator, const Options& options)
     : client_(client), options_(options), iterator_(iterator), send_base_(std::move(iterator)) {}
@@ -20,11 +10,11 @@ ShardReader::ShardReader(StreamClient* client, std::string iterator, const Optio
 Status ShardReader::Fill() {
   while (in_flight_.size() < static_cast<size_t>(std::max(1, options_.prefetch))) {
     ASSIGN_OR_RETURN(uint64_t id, client_->SendGetRecords(send_base_, options_.limit, send_skip_));
-    const uint64_t base = StartCounter(send_base_);
-    in_flight_.push_back(Request{id, base == UINT64_MAX ? UINT64_MAX : base + send_skip_});
-    // An undecodable iterator cannot be predicted from: send it alone and let the broker's
-    // reply say what is wrong with it.
-    if (base == UINT64_MAX) break;
+    in_flight_.push_back(
+        Request{id, send_base_counter_ ? *send_base_counter_ + send_skip_ : kUnknown});
+    // Where an iterator reads from is known only once a reply has said it: until then one
+    // request goes alone.
+    if (!send_base_counter_) break;
     send_skip_ += static_cast<uint64_t>(options_.limit);
   }
   return Status::OK();
@@ -33,6 +23,7 @@ Status ShardReader::Fill() {
 void ShardReader::Resync() {
   DropInFlight();
   send_base_ = iterator_;
+  send_base_counter_ = iterator_counter_;
   send_skip_ = 0;
 }
 
@@ -43,6 +34,12 @@ void ShardReader::DropInFlight() {
 }
 
 Result<GetRecordsReply> ShardReader::Next() {
+  if (ended_) {
+    // A closed shard read to its end stays there: nothing more to ask the broker.
+    GetRecordsReply end;
+    end.meta.shard_index = shard_index_;
+    return end;
+  }
   RETURN_IF_ERROR(Fill());
   const Request want = in_flight_.front();
   StreamClient::Reply reply;
@@ -72,17 +69,25 @@ Result<GetRecordsReply> ShardReader::Next() {
     return batch.status();
   }
   iterator_ = batch->meta.next_iterator;
-  const uint64_t next = StartCounter(iterator_);
-  const uint64_t predicted =
-      in_flight_.empty() ? StartCounter(send_base_) + send_skip_ : in_flight_.front().start_counter;
-  if (next == UINT64_MAX || predicted != next) {
-    // The next request was sent from a guess that this reply proved wrong.
+  iterator_counter_ = batch->meta.next_counter;
+  if (batch->meta.shard_end()) {
+    // The requests sent past the end would only be answered with the end again.
+    DropInFlight();
+    ended_ = true;
+    shard_index_ = batch->meta.shard_index;
+    return std::move(batch).value();
+  }
+  const uint64_t next = batch->meta.next_counter;
+  const uint64_t send_start = send_base_counter_ ? *send_base_counter_ + send_skip_ : kUnknown;
+  const uint64_t predicted = in_flight_.empty() ? send_start : in_flight_.front().start_counter;
+  if (predicted == kUnknown || predicted != next) {
+    // The next request was sent from a guess that this reply proved wrong (or from none).
     Resync();
   } else {
     // Later requests name the fresh iterator, so that a long prefetching run never names one
     // that has expired.
-    const uint64_t send_start = StartCounter(send_base_) + send_skip_;
     send_base_ = iterator_;
+    send_base_counter_ = next;
     send_skip_ = send_start - next;
   }
   return std::move(batch).value();

@@ -249,21 +249,50 @@ Result<std::vector<std::string>> StreamClient::ListStreams() {
   }
 }
 
-Result<std::vector<std::string>> StreamClient::ListShardIds(std::string_view stream) {
-  std::vector<std::string> ids;
+Result<std::vector<ShardDescription>> StreamClient::ListShards(std::string_view stream) {
+  std::vector<ShardDescription> shards;
   nlohmann::json request = {{"StreamName", stream}};
+  auto shard_index = [](const nlohmann::json& s, const char* field) -> std::optional<uint32_t> {
+    auto it = s.find(field);
+    if (it == s.end() || !it->is_string()) return std::nullopt;
+    auto index = ShardIndexFromId(it->get<std::string>());
+    if (!index.ok()) throw nlohmann::json::other_error::create(501, index.status().message(), &s);
+    return *index;
+  };
   for (;;) {
     ASSIGN_OR_RETURN(nlohmann::json j, Call("ListShards", request));
     ASSIGN_OR_RETURN(size_t added, FromReply("ListShards", [&] {
-                       const auto& shards = j.at("Shards");
-                       for (const auto& s : shards)
-                         ids.push_back(s.at("ShardId").get<std::string>());
-                       return shards.size();
+                       const auto& page = j.at("Shards");
+                       for (const auto& s : page) {
+                         ShardDescription d;
+                         d.index = *shard_index(s, "ShardId");
+                         d.parent = shard_index(s, "ParentShardId");
+                         d.adjacent_parent = shard_index(s, "AdjacentParentShardId");
+                         const auto& range = s.at("SequenceNumberRange");
+                         if (auto end = range.find("EndingSequenceNumber"); end != range.end()) {
+                           auto seq = SequenceNumber::Parse(end->get<std::string>());
+                           if (seq.ok()) d.ending_counter = seq->counter;
+                         }
+                         const auto& keys = s.at("HashKeyRange");
+                         auto start = ParseHashKey(keys.at("StartingHashKey").get<std::string>());
+                         auto last = ParseHashKey(keys.at("EndingHashKey").get<std::string>());
+                         if (start.ok()) d.starting_hash_key = *start;
+                         if (last.ok()) d.ending_hash_key = *last;
+                         shards.push_back(d);
+                       }
+                       return page.size();
                      }));
     auto token = j.find("NextToken");
-    if (token == j.end() || !token->is_string() || added == 0) return ids;
+    if (token == j.end() || !token->is_string() || added == 0) return shards;
     request = {{"NextToken", *token}};
   }
+}
+
+Result<std::vector<std::string>> StreamClient::ListShardIds(std::string_view stream) {
+  ASSIGN_OR_RETURN(std::vector<ShardDescription> shards, ListShards(stream));
+  std::vector<std::string> ids;
+  for (const auto& s : shards) ids.push_back(ShardIdFromIndex(s.index));
+  return ids;
 }
 
 Result<int64_t> StreamClient::StreamCreationTime(std::string_view stream) {

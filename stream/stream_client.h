@@ -63,6 +63,9 @@ class StreamClient {
   Status DeleteStream(std::string_view name);
   Result<std::vector<std::string>> ListStreams();
   Result<std::vector<std::string>> ListShardIds(std::string_view stream);
+  // Every shard with its hash range and lineage (ParentShardId, AdjacentParentShardId) and,
+  // once closed, its ending counter; the counters of the shard's records are not filled.
+  Result<std::vector<ShardDescription>> ListShards(std::string_view stream);
   // The stream's StreamCreationTimestamp in ms: it tells the stream's incarnations apart (a
   // stream deleted and created again under its name has a new one).
   Result<int64_t> StreamCreationTime(std::string_view stream);

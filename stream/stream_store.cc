@@ -17,6 +17,8 @@
 #include <unordered_map>
 
 #include "common/coding.h"
+#include "stream/aws_errors.h"
+#include "stream/reshard_plan.h"
 #include "stream/rocksdb_logger.h"
 #include "stream/shard_iterator.h"
 #include "stream/stream_settings_codec.h"
@@ -125,31 +127,112 @@ int64_t ArrivalOf(rocksdb::Slice value) {
 
 }  // namespace
 
-// A shard's live bounds. The hash range is fixed at creation; the counters only grow.
+// A shard's live bounds. The hash range is fixed at creation; the counters only grow. A reshard
+// closes a shard under both of the store's locks, and nothing is written to it after.
 struct ShardState {
-  ShardDescription desc;
+  ShardDescription desc;                   // desc.ending_counter: GUARDED_BY(Impl::meta_mu)
   std::atomic<uint64_t> first_counter{1};  // trim horizon: the oldest readable record
   std::atomic<uint64_t> last_counter{0};   // the newest visible record
   std::atomic<int64_t> last_arrival_ms{0};
+  // The last counter once closed (desc.ending_counter, for readers that hold no lock).
+  std::atomic<uint64_t> ending_counter{kOpenShard};
+
+  static constexpr uint64_t kOpenShard = UINT64_MAX;
 };
 
-// Immutable after creation but for the shards' atomic counters and the settings; shared by
-// readers, which may keep it past a DeleteStream (the id is never reused, so they only see a
-// vanished stream).
+// A stream's shards as one reshard left them. Immutable: a reshard builds a new table, so a
+// reader holding one sees a consistent set.
+struct ShardTable {
+  std::vector<std::shared_ptr<ShardState>> by_index;  // every shard, open and closed
+  std::vector<ShardState*> open;                      // sorted by starting hash key
+
+  ShardState* Route(HashKey h) const {
+    auto it = std::upper_bound(open.begin(), open.end(), h, [](HashKey k, const ShardState* s) {
+      return k < s->desc.starting_hash_key;
+    });
+    return *std::prev(it);
+  }
+  const ShardState* Find(uint32_t index) const {
+    return index < by_index.size() ? by_index[index].get() : nullptr;
+  }
+  void IndexOpenShards() {
+    open.clear();
+    for (const auto& s : by_index) {
+      if (s->desc.open()) open.push_back(s.get());
+    }
+    std::sort(open.begin(), open.end(), [](const ShardState* a, const ShardState* b) {
+      return a->desc.starting_hash_key < b->desc.starting_hash_key;
+    });
+  }
+};
+
+// Immutable after creation but for the shard table, the shards' atomic counters and the
+// settings; shared by readers, which may keep it past a DeleteStream (the id is never reused, so
+// they only see a vanished stream).
 struct StreamState {
   std::string name;
   uint32_t id = 0;
   int64_t created_ms = 0;
-  std::vector<std::unique_ptr<ShardState>> shards;  // by index; sorted by starting hash key
-  StreamSettings settings;                          // GUARDED_BY(Impl::meta_mu)
+  int64_t active_ms = 0;  // CREATING until then (Options::create_stream_ms)
+  // Replaced whole by a reshard, which holds both meta_mu and write_mu: either lock reads it.
+  std::shared_ptr<const ShardTable> shards;
+  StreamSettings settings;        // GUARDED_BY(Impl::meta_mu)
+  int64_t updating_until_ms = 0;  // GUARDED_BY(Impl::meta_mu): UPDATING until then
 
-  ShardState* Route(HashKey h) const {
-    auto it = std::upper_bound(shards.begin(), shards.end(), h, [](HashKey k, const auto& s) {
-      return k < s->desc.starting_hash_key;
-    });
-    return (*std::prev(it)).get();
+  StreamStatus Status(int64_t now_ms) const {
+    if (now_ms < active_ms) return StreamStatus::kCreating;
+    if (now_ms < updating_until_ms) return StreamStatus::kUpdating;
+    return StreamStatus::kActive;
   }
 };
+
+// A deleted stream, listed as DELETING until Options::delete_stream_ms has passed. Its records
+// and metadata are gone already: only its name is held.
+struct DeletingStream {
+  StreamDescription description;
+  int64_t gone_ms = 0;
+};
+
+// The JSON of a stream's metadata key: its id, creation time and shards with their lineage.
+nlohmann::json StreamMetaJson(const StreamState& stream, const ShardTable& table) {
+  nlohmann::json shards = nlohmann::json::array();
+  for (const auto& shard : table.by_index) {
+    const ShardDescription& d = shard->desc;
+    nlohmann::json j = {{"index", d.index},
+                        {"start", HashKeyToString(d.starting_hash_key)},
+                        {"end", HashKeyToString(d.ending_hash_key)}};
+    if (d.parent) j["parent"] = *d.parent;
+    if (d.adjacent_parent) j["adjacent_parent"] = *d.adjacent_parent;
+    if (d.ending_counter) j["ending"] = *d.ending_counter;
+    if (d.created_ms != stream.created_ms) j["created_ms"] = d.created_ms;
+    if (d.closed_ms != 0) j["closed_ms"] = d.closed_ms;
+    shards.push_back(std::move(j));
+  }
+  return {{"id", stream.id}, {"created_ms", stream.created_ms}, {"shards", std::move(shards)}};
+}
+
+// The description of a stream as of `now_ms`. Called under meta_mu (either mode).
+StreamDescription Describe(const StreamState& stream, const ShardTable& shards, int64_t now_ms) {
+  StreamDescription d;
+  d.name = stream.name;
+  d.status = stream.Status(now_ms);
+  d.id = stream.id;
+  d.created_ms = stream.created_ms;
+  d.settings = stream.settings;
+  d.retention_ms = d.settings.retention_ms;
+  for (const auto& shard : shards.by_index) {
+    ShardDescription s = shard->desc;
+    s.first_counter = shard->first_counter.load();
+    s.last_counter = shard->last_counter.load();
+    d.shards.push_back(s);
+  }
+  return d;
+}
+
+// ResourceInUse for a reshard or settings change of a stream that is not ACTIVE.
+Status NotActive(const StreamState& stream, int64_t now_ms) {
+  return StreamNotActive(stream.name, StreamStatusName(stream.Status(now_ms)));
+}
 
 struct StreamStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
@@ -160,6 +243,7 @@ struct StreamStore::Impl {
   mutable std::shared_mutex meta_mu;
   std::map<std::string, std::shared_ptr<StreamState>, std::less<>> by_name;  // GUARDED_BY(meta_mu)
   std::unordered_map<uint32_t, std::shared_ptr<StreamState>> by_id;          // GUARDED_BY(meta_mu)
+  std::map<std::string, DeletingStream, std::less<>> deleting;               // GUARDED_BY(meta_mu)
   uint32_t next_stream_id = 1;                                               // GUARDED_BY(meta_mu)
   int64_t last_created_ms = 0;                                               // GUARDED_BY(meta_mu)
 
@@ -181,17 +265,46 @@ struct StreamStore::Impl {
     }
   }
 
-  std::shared_ptr<StreamState> FindByName(std::string_view name) const {
+  // A stream and its shards as they were at one instant.
+  struct StreamRef {
+    std::shared_ptr<StreamState> stream;
+    std::shared_ptr<const ShardTable> shards;
+    explicit operator bool() const { return stream != nullptr; }
+    StreamState* operator->() const { return stream.get(); }
+  };
+
+  StreamRef FindByName(std::string_view name) const {
     std::shared_lock lock(meta_mu);
     auto it = by_name.find(name);
-    return it == by_name.end() ? nullptr : it->second;
+    if (it == by_name.end()) return {};
+    return {it->second, it->second->shards};
   }
 
-  std::shared_ptr<StreamState> FindById(uint32_t id) const {
+  StreamRef FindById(uint32_t id) const {
     std::shared_lock lock(meta_mu);
     auto it = by_id.find(id);
-    return it == by_id.end() ? nullptr : it->second;
+    if (it == by_id.end()) return {};
+    return {it->second, it->second->shards};
   }
+
+  // A stream that takes records and reads: not CREATING (Kinesis answers as if it did not
+  // exist yet), nor deleted.
+  Result<StreamRef> FindUsable(std::string_view name, int64_t now_ms) const {
+    StreamRef ref = FindByName(name);
+    if (!ref || ref->Status(now_ms) == StreamStatus::kCreating) {
+      return StreamNotFound(name);
+    }
+    return ref;
+  }
+
+  // Forgets the deleted streams whose DELETING time is over. Called under meta_mu (unique).
+  void ForgetDeleted(int64_t now_ms) {
+    std::erase_if(deleting, [&](const auto& d) { return d.second.gone_ms <= now_ms; });
+  }
+
+  // Applies `plan` to `stream`: closes shards at their last counters and adds the new ones, in
+  // one durable metadata write. Called under meta_mu (unique).
+  Status ApplyReshard(StreamState* stream, const ReshardPlan& plan, int64_t now_ms);
 
   // Reads the arrival time of a record; nullopt when it is gone.
   std::optional<int64_t> ArrivalAt(uint32_t stream_id, uint32_t shard, uint64_t counter) const {
@@ -290,14 +403,31 @@ Status StreamStore::Impl::LoadStream(std::string_view name, const std::string& t
     stream->name = name;
     stream->id = j.at("id").get<uint32_t>();
     stream->created_ms = j.at("created_ms").get<int64_t>();
+    auto table = std::make_shared<ShardTable>();
     for (const auto& s : j.at("shards")) {
-      auto shard = std::make_unique<ShardState>();
+      auto shard = std::make_shared<ShardState>();
       shard->desc.index = s.at("index").get<uint32_t>();
+      if (shard->desc.index != table->by_index.size()) {
+        return Status::Corruption("stream metadata of '" + std::string(name) +
+                                  "': shards out of order");
+      }
       ASSIGN_OR_RETURN(shard->desc.starting_hash_key,
                        ParseHashKey(s.at("start").get<std::string>()));
       ASSIGN_OR_RETURN(shard->desc.ending_hash_key, ParseHashKey(s.at("end").get<std::string>()));
-      stream->shards.push_back(std::move(shard));
+      if (s.contains("parent")) shard->desc.parent = s["parent"].get<uint32_t>();
+      if (s.contains("adjacent_parent")) {
+        shard->desc.adjacent_parent = s["adjacent_parent"].get<uint32_t>();
+      }
+      shard->desc.created_ms = s.value("created_ms", stream->created_ms);
+      shard->desc.closed_ms = s.value("closed_ms", int64_t{0});
+      if (s.contains("ending")) {
+        shard->desc.ending_counter = s["ending"].get<uint64_t>();
+        shard->ending_counter = *shard->desc.ending_counter;
+      }
+      table->by_index.push_back(std::move(shard));
     }
+    table->IndexOpenShards();
+    stream->shards = std::move(table);
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption("stream metadata of '" + std::string(name) + "': " + e.what());
   }
@@ -326,7 +456,7 @@ Status StreamStore::Impl::FitRecordsTtl(int64_t default_retention_ms) {
 }
 
 Status StreamStore::Impl::RecoverCounters(StreamState* stream) {
-  for (auto& shard : stream->shards) {
+  for (const auto& shard : stream->shards->by_index) {
     const uint32_t idx = shard->desc.index;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), records_cf));
     RecordKey last_key(stream->id, idx, UINT64_MAX);
@@ -444,19 +574,16 @@ Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count,
                                  " exceeds the limit of " + std::to_string(kMaxShardsPerStream));
   }
   std::unique_lock lock(impl_->meta_mu);
-  if (impl_->by_name.contains(name)) {
-    return Status::ResourceInUse("stream '" + std::string(name) + "' already exists");
+  const int64_t now = options_.clock->NowMillis();
+  impl_->ForgetDeleted(now);
+  if (impl_->by_name.contains(name) || impl_->deleting.contains(name)) {
+    return StreamInUse(name);
   }
   uint64_t open_shards = 0;
-  for (const auto& [_, s] : impl_->by_name) open_shards += s->shards.size();
+  for (const auto& [_, s] : impl_->by_name) open_shards += s->shards->open.size();
   if (open_shards + shard_count > options_.shard_limit) {
     // AWS's wording, which is what people search for.
-    return Status::LimitExceeded(
-        "This request would exceed the shard limit for the account 000000000000 in us-east-1. "
-        "Current shard count for the account: " +
-        std::to_string(open_shards) + ". Limit: " + std::to_string(options_.shard_limit) +
-        ". Number of additional shards that would have resulted from this request: " +
-        std::to_string(shard_count) + ".");
+    return ShardLimitExceeded(open_shards, options_.shard_limit, shard_count);
   }
   auto stream = std::make_shared<StreamState>();
   stream->name = name;
@@ -465,31 +592,31 @@ Status StreamStore::CreateStream(std::string_view name, uint32_t shard_count,
   if (stream->settings.retention_ms == 0) stream->settings.retention_ms = options_.retention_ms;
   // The creation time tells a stream's incarnations apart (as AWS's ARN + creation timestamp
   // do), so two creations never share a millisecond.
-  stream->created_ms = std::max(options_.clock->NowMillis(), impl_->last_created_ms + 1);
-  // An even split of [0, 2^128): shard i starts at i * (2^128 / n); the last one takes the rest.
-  const HashKey width = kMaxHashKey / shard_count + (kMaxHashKey % shard_count == shard_count - 1);
-  nlohmann::json shards = nlohmann::json::array();
+  stream->created_ms = std::max(now, impl_->last_created_ms + 1);
+  // From now, not from the creation time, which may lie a few ms ahead (see above); without a
+  // delay never, whatever the clock does later.
+  if (options_.create_stream_ms > 0) stream->active_ms = now + options_.create_stream_ms;
+  auto table = std::make_shared<ShardTable>();
   for (uint32_t i = 0; i < shard_count; ++i) {
-    auto shard = std::make_unique<ShardState>();
+    auto shard = std::make_shared<ShardState>();
     shard->desc.index = i;
-    shard->desc.starting_hash_key = width * i;
-    shard->desc.ending_hash_key = i + 1 == shard_count ? kMaxHashKey : width * (i + 1) - 1;
-    shards.push_back({{"index", i},
-                      {"start", HashKeyToString(shard->desc.starting_hash_key)},
-                      {"end", HashKeyToString(shard->desc.ending_hash_key)}});
-    stream->shards.push_back(std::move(shard));
+    std::tie(shard->desc.starting_hash_key, shard->desc.ending_hash_key) =
+        UniformHashRange(i, shard_count);
+    shard->desc.created_ms = stream->created_ms;
+    table->by_index.push_back(std::move(shard));
   }
-  nlohmann::json meta = {
-      {"id", stream->id}, {"created_ms", stream->created_ms}, {"shards", shards}};
+  table->IndexOpenShards();
+  stream->shards = std::move(table);
   rocksdb::WriteBatch batch;
-  batch.Put(impl_->meta_cf, std::string(kStreamPrefix) + std::string(name), meta.dump());
+  batch.Put(impl_->meta_cf, std::string(kStreamPrefix) + std::string(name),
+            StreamMetaJson(*stream, *stream->shards).dump());
   batch.Put(impl_->meta_cf, SettingsKey(stream->id), EncodeStreamSettings(stream->settings));
   std::string next_id;
   PutFixed32BE(&next_id, stream->id + 1);
   batch.Put(impl_->meta_cf, kNextStreamIdKey, next_id);
   rocksdb::WriteOptions wo;
   wo.sync = true;  // metadata is rare and must never be lost
-  RETURN_IF_ERROR(impl_->WriteMeta(wo, &batch, options_.clock->NowMillis(), "creating stream"));
+  RETURN_IF_ERROR(impl_->WriteMeta(wo, &batch, now, "creating stream"));
   impl_->next_stream_id = stream->id + 1;
   impl_->last_created_ms = stream->created_ms;
   impl_->by_id[stream->id] = stream;
@@ -504,13 +631,16 @@ Status StreamStore::DeleteStream(std::string_view name) {
   std::unique_lock lock(impl_->meta_mu);
   auto it = impl_->by_name.find(name);
   if (it == impl_->by_name.end()) {
-    return Status::ResourceNotFound("stream '" + std::string(name) + "' not found");
+    return StreamNotFound(name);
   }
-  const uint32_t id = it->second->id;
+  const int64_t now = options_.clock->NowMillis();
+  const StreamState& stream = *it->second;
+  if (stream.Status(now) == StreamStatus::kCreating) return NotActive(stream, now);
+  const uint32_t id = stream.id;
   rocksdb::WriteBatch batch;
   batch.Delete(impl_->meta_cf, std::string(kStreamPrefix) + std::string(name));
   batch.Delete(impl_->meta_cf, SettingsKey(id));
-  for (const auto& shard : it->second->shards) {
+  for (const auto& shard : stream.shards->by_index) {
     batch.Delete(impl_->meta_cf, TrimKey(id, shard->desc.index));
     batch.Delete(impl_->meta_cf, LastKey(id, shard->desc.index));
   }
@@ -521,7 +651,13 @@ Status StreamStore::DeleteStream(std::string_view name) {
                     RecordKey(id + 1, 0, 0).slice());
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  RETURN_IF_ERROR(impl_->WriteMeta(wo, &batch, options_.clock->NowMillis(), "deleting stream"));
+  RETURN_IF_ERROR(impl_->WriteMeta(wo, &batch, now, "deleting stream"));
+  if (options_.delete_stream_ms > 0) {
+    DeletingStream& gone = impl_->deleting[stream.name];
+    gone.description = Describe(stream, *stream.shards, now);
+    gone.description.status = StreamStatus::kDeleting;
+    gone.gone_ms = now + options_.delete_stream_ms;
+  }
   impl_->by_id.erase(id);
   impl_->by_name.erase(it);
   spdlog::info("stream deleted stream={}", name);
@@ -529,33 +665,101 @@ Status StreamStore::DeleteStream(std::string_view name) {
 }
 
 Result<StreamDescription> StreamStore::DescribeStream(std::string_view name) const {
-  auto stream = impl_->FindByName(name);
-  if (!stream) return Status::ResourceNotFound("stream '" + std::string(name) + "' not found");
-  StreamDescription d;
-  d.name = stream->name;
-  d.id = stream->id;
-  d.created_ms = stream->created_ms;
-  {
-    std::shared_lock lock(impl_->meta_mu);
-    d.settings = stream->settings;
+  const int64_t now = options_.clock->NowMillis();
+  std::shared_lock lock(impl_->meta_mu);
+  if (auto it = impl_->by_name.find(name); it != impl_->by_name.end()) {
+    return Describe(*it->second, *it->second->shards, now);
   }
-  d.retention_ms = d.settings.retention_ms;
-  for (const auto& shard : stream->shards) {
-    ShardDescription s = shard->desc;
-    s.first_counter = shard->first_counter.load();
-    s.last_counter = shard->last_counter.load();
-    d.shards.push_back(s);
+  if (auto it = impl_->deleting.find(name);
+      it != impl_->deleting.end() && it->second.gone_ms > now) {
+    return it->second.description;
   }
-  return d;
+  return StreamNotFound(name);
+}
+
+Status StreamStore::Reshard(std::string_view name, const ReshardPlanner& planner) {
+  std::unique_lock lock(impl_->meta_mu);
+  auto it = impl_->by_name.find(name);
+  if (it == impl_->by_name.end()) return StreamNotFound(name);
+  StreamState& stream = *it->second;
+  const int64_t now = options_.clock->NowMillis();
+  if (stream.Status(now) != StreamStatus::kActive) return NotActive(stream, now);
+  ASSIGN_OR_RETURN(ReshardPlan plan, planner(Describe(stream, *stream.shards, now)));
+  if (plan.close.empty() && plan.created.empty()) return Status::OK();
+  // The account's limit counts open shards, as AWS's does.
+  uint64_t open_shards = 0;
+  for (const auto& [_, s] : impl_->by_name) open_shards += s->shards->open.size();
+  const auto opened = static_cast<uint64_t>(std::count_if(plan.created.begin(), plan.created.end(),
+                                                          [](const auto& s) { return s.open(); }));
+  if (opened > plan.close.size() &&
+      open_shards + opened - plan.close.size() > options_.shard_limit) {
+    return ShardLimitExceeded(open_shards, options_.shard_limit, opened - plan.close.size());
+  }
+  RETURN_IF_ERROR(impl_->ApplyReshard(&stream, plan, now));
+  if (options_.update_stream_ms > 0) stream.updating_until_ms = now + options_.update_stream_ms;
+  spdlog::info("stream resharded stream={} closed={} created={} open={}", name, plan.close.size(),
+               plan.created.size(), stream.shards->open.size());
+  return Status::OK();
+}
+
+Status StreamStore::Impl::ApplyReshard(StreamState* stream, const ReshardPlan& plan,
+                                       int64_t now_ms) {
+  // The new table shares the shards that stay (their counters are live) and adds the new ones.
+  auto table = std::make_shared<ShardTable>(*stream->shards);
+  for (const ShardDescription& d : plan.created) {
+    if (d.index != table->by_index.size()) return Status::Internal("reshard plan out of order");
+    auto shard = std::make_shared<ShardState>();
+    shard->desc = d;
+    shard->desc.created_ms = now_ms;
+    if (d.ending_counter) {
+      shard->ending_counter = *d.ending_counter;
+      shard->desc.closed_ms = now_ms;
+    }
+    table->by_index.push_back(std::move(shard));
+  }
+  for (uint32_t index : plan.close) {
+    if (index >= table->by_index.size() || !table->by_index[index]->desc.open()) {
+      return Status::Internal("reshard plan closes a shard that is not open");
+    }
+  }
+  // Closing happens under write_mu, as PutRecords routes and appends: no write comes between
+  // reading a closed shard's last counter and swapping in the table that routes past it.
+  std::lock_guard write_lock(write_mu);
+  RETURN_IF_ERROR(ResumeWrites(now_ms));
+  std::vector<std::pair<ShardState*, uint64_t>> closing;
+  for (uint32_t index : plan.close) {
+    ShardState* shard = table->by_index[index].get();
+    closing.emplace_back(shard, shard->last_counter.load());
+    shard->desc.ending_counter = closing.back().second;
+    shard->desc.closed_ms = now_ms;
+  }
+  table->IndexOpenShards();
+  rocksdb::WriteBatch batch;
+  batch.Put(meta_cf, std::string(kStreamPrefix) + stream->name,
+            StreamMetaJson(*stream, *table).dump());
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto s = db->Write(wo, &batch); !s.ok()) {
+    for (auto [shard, _] : closing) {
+      shard->desc.ending_counter.reset();
+      shard->desc.closed_ms = 0;
+    }
+    return WriteFailed(s, "resharding");
+  }
+  for (auto [shard, ending] : closing) shard->ending_counter.store(ending);
+  stream->shards = std::move(table);
+  return Status::OK();
 }
 
 Status StreamStore::UpdateStreamSettings(std::string_view name, const SettingsUpdate& update) {
   std::unique_lock lock(impl_->meta_mu);
   auto it = impl_->by_name.find(name);
   if (it == impl_->by_name.end()) {
-    return Status::ResourceNotFound("stream '" + std::string(name) + "' not found");
+    return StreamNotFound(name);
   }
   StreamState& stream = *it->second;
+  const int64_t now = options_.clock->NowMillis();
+  if (stream.Status(now) != StreamStatus::kActive) return NotActive(stream, now);
   StreamSettings settings = stream.settings;
   RETURN_IF_ERROR(update(&settings));
   if (settings.retention_ms <= 0) return Status::InvalidArgument("retention must be positive");
@@ -567,6 +771,10 @@ Status StreamStore::UpdateStreamSettings(std::string_view name, const SettingsUp
   RETURN_IF_ERROR(
       impl_->WriteMeta(wo, &batch, options_.clock->NowMillis(), "updating stream settings"));
   const bool retention_changed = settings.retention_ms != stream.settings.retention_ms;
+  // A change of capacity mode takes a while on AWS: the stream is UPDATING meanwhile.
+  if (settings.mode != stream.settings.mode && options_.update_stream_ms > 0) {
+    stream.updating_until_ms = now + options_.update_stream_ms;
+  }
   stream.settings = std::move(settings);
   if (retention_changed) {
     RETURN_IF_ERROR(impl_->FitRecordsTtl(options_.retention_ms));
@@ -577,9 +785,14 @@ Status StreamStore::UpdateStreamSettings(std::string_view name, const SettingsUp
 }
 
 std::vector<std::string> StreamStore::ListStreams() const {
+  const int64_t now = options_.clock->NowMillis();
   std::shared_lock lock(impl_->meta_mu);
   std::vector<std::string> names;
   for (const auto& [name, _] : impl_->by_name) names.push_back(name);
+  for (const auto& [name, gone] : impl_->deleting) {
+    if (gone.gone_ms > now) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
   return names;
 }
 
@@ -596,13 +809,12 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
     return Status::InvalidArgument("request of " + std::to_string(total) +
                                    " bytes exceeds the 5 MiB limit");
   }
-  auto stream = impl_->FindByName(stream_name);
-  if (!stream)
-    return Status::ResourceNotFound("stream '" + std::string(stream_name) + "' not found");
+  ASSIGN_OR_RETURN(auto stream, impl_->FindUsable(stream_name, options_.clock->NowMillis()));
 
-  // Validate and route outside the write lock: MD5 is the costliest step per record.
+  // Validate and hash outside the write lock: MD5 is the costliest step per record. Routing to
+  // a shard waits for the lock, under which no reshard can move the hash ranges.
   results->assign(entries.size(), PutResult{});
-  std::vector<ShardState*> route(entries.size(), nullptr);
+  std::vector<std::optional<HashKey>> hashes(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     const PutEntry& e = entries[i];
     Status& st = (*results)[i].status;
@@ -633,12 +845,13 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
     } else {
       h = PartitionKeyHash(e.partition_key);
     }
-    route[i] = stream->Route(h);
+    hashes[i] = h;
   }
 
   std::lock_guard lock(impl_->write_mu);
   const int64_t now = options_.clock->NowMillis();
   RETURN_IF_ERROR(impl_->ResumeWrites(now));
+  const ShardTable& table = *stream->shards;
   // Counters and arrival times for this batch, per shard touched, published after the write. A
   // batch touches few shards: a short vector beats a hash map.
   struct Next {
@@ -654,8 +867,8 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
   rocksdb::WriteBatch batch(total + entries.size() * kBatchBytesPerRecord, 0, 0, 0);
   std::string header;
   for (size_t i = 0; i < entries.size(); ++i) {
-    ShardState* shard = route[i];
-    if (!shard) continue;
+    if (!hashes[i]) continue;
+    ShardState* shard = table.Route(*hashes[i]);
     auto slot =
         std::find_if(next.begin(), next.end(), [&](const Next& n) { return n.shard == shard; });
     if (slot == next.end()) {
@@ -675,7 +888,7 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
         header, rocksdb::Slice(entries[i].data.data(), entries[i].data.size())};
     batch.Put(impl_->records_cf, rocksdb::SliceParts(&key_slice, 1),
               rocksdb::SliceParts(value_parts, 2));
-    (*results)[i].sequence_number = SequenceNumber{shard->desc.index, counter};
+    (*results)[i].sequence_number = SequenceNumber{shard->desc.index, counter, arrival};
   }
   if (next.empty()) return Status::OK();
   for (const Next& n : next) {
@@ -695,19 +908,16 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
 Result<std::string> StreamStore::GetShardIterator(std::string_view stream_name,
                                                   std::string_view shard_id,
                                                   const IteratorPosition& position) const {
-  auto stream = impl_->FindByName(stream_name);
-  if (!stream)
-    return Status::ResourceNotFound("stream '" + std::string(stream_name) + "' not found");
+  const int64_t now = options_.clock->NowMillis();
+  ASSIGN_OR_RETURN(auto stream, impl_->FindUsable(stream_name, now));
   ASSIGN_OR_RETURN(uint32_t index, ShardIndexFromId(shard_id));
-  if (index >= stream->shards.size()) {
-    return Status::ResourceNotFound("shard '" + std::string(shard_id) + "' not found in stream '" +
-                                    std::string(stream_name) + "'");
-  }
-  const ShardState& shard = *stream->shards[index];
+  const ShardState* found = stream.shards->Find(index);
+  if (!found) return ShardNotFound(ShardIdFromIndex(index), stream_name);
+  const ShardState& shard = *found;
   ShardIterator it;
   it.stream_id = stream->id;
   it.shard_index = index;
-  it.issued_ms = options_.clock->NowMillis();
+  it.issued_ms = now;
   const uint64_t last = shard.last_counter.load(std::memory_order_acquire);
   switch (position.type) {
     case IteratorType::kTrimHorizon:
@@ -721,30 +931,23 @@ Result<std::string> StreamStore::GetShardIterator(std::string_view stream_name,
     case IteratorType::kAfterSequenceNumber: {
       ASSIGN_OR_RETURN(SequenceNumber seq, SequenceNumber::Parse(position.sequence_number));
       if (seq.shard_index != index) {
-        return Status::InvalidArgument("sequence number " + position.sequence_number +
-                                       " does not belong to shard " + std::string(shard_id));
+        return StartingSequenceNumberOfOtherShard(ShardIdFromIndex(seq.shard_index),
+                                                  ShardIdFromIndex(index));
       }
       // Only numbers this shard issued (or the one it issues next, where a consumer that read
       // everything resumes): a position past them would skip records yet to come, and the
       // arithmetic below must not wrap.
       const bool after = position.type == IteratorType::kAfterSequenceNumber;
       if (seq.counter > last + (after ? 0 : 1)) {
-        return Status::InvalidArgument(
-            "StartingSequenceNumber " + position.sequence_number +
-            " used in GetShardIterator on shard " + std::string(shard_id) + " in stream " +
-            std::string(stream_name) +
-            " under account 000000000000 is invalid because it did not come from this stream.");
+        return StartingSequenceNumberNotFromStream(position.sequence_number,
+                                                   ShardIdFromIndex(index), stream_name);
       }
       it.next_counter = seq.counter + after;
       break;
     }
     case IteratorType::kAtTimestamp: {
       if (position.timestamp_ms > it.issued_ms) {
-        return Status::InvalidArgument(
-            "The timestampInMillis parameter cannot be greater than the "
-            "currentTimestampInMillis. timestampInMillis: " +
-            std::to_string(position.timestamp_ms) +
-            ", currentTimestampInMillis: " + std::to_string(it.issued_ms));
+        return TimestampInFuture(position.timestamp_ms, it.issued_ms);
       }
       const uint64_t first = shard.first_counter.load();
       it.next_counter = first > last ? last + 1
@@ -766,9 +969,9 @@ Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int lim
   ASSIGN_OR_RETURN(ShardIterator it, impl_->signer->Decode(token, now));
   auto stream = impl_->FindById(it.stream_id);
   if (!stream) return Status::ResourceNotFound("the iterator's stream no longer exists");
-  if (it.shard_index >= stream->shards.size())
-    return Status::InvalidArgument("invalid shard iterator");
-  const ShardState& shard = *stream->shards[it.shard_index];
+  const ShardState* found = stream.shards->Find(it.shard_index);
+  if (!found) return InvalidShardIterator();
+  const ShardState& shard = *found;
 
   const uint64_t last = shard.last_counter.load(std::memory_order_acquire);
   // Saturating: no skip wraps a position around to the trim horizon.
@@ -793,6 +996,7 @@ Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int lim
       if (!DecodeRecordValue(iter->value(), &rec.arrival_ms, &rec.partition_key, &rec.data)) {
         return Status::Corruption("record " + rec.sequence_number.ToString() + " is malformed");
       }
+      rec.sequence_number.arrival_ms = rec.arrival_ms;
       // AWS's cap on a call; a record is at most 1 MiB, so every call returns at least one.
       bytes += rec.partition_key.size() + rec.data.size();
       if (bytes > kMaxGetRecordsBytes && any) break;
@@ -805,6 +1009,22 @@ Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int lim
   }
   GetRecordsResult result;
   result.shard_index = it.shard_index;
+  result.next_counter = next;
+  // Read to a closed shard's end: no iterator, and where its hash keys went instead.
+  if (const uint64_t ending = shard.ending_counter.load(); next > ending) {
+    // The reshard that closed the shard published its table before releasing meta_mu, which
+    // the lookup takes: the table found now has the children.
+    auto current = impl_->FindById(it.stream_id);
+    if (!current) return Status::ResourceNotFound("the iterator's stream no longer exists");
+    for (const auto& s : current.shards->by_index) {
+      const ShardDescription& d = s->desc;
+      if (d.parent != it.shard_index && d.adjacent_parent != it.shard_index) continue;
+      ChildShard child{d.index, {*d.parent}, d.starting_hash_key, d.ending_hash_key};
+      if (d.adjacent_parent) child.parents.push_back(*d.adjacent_parent);
+      result.child_shards.push_back(std::move(child));
+    }
+    return result;
+  }
   ShardIterator next_it = it;
   next_it.next_counter = next;
   next_it.issued_ms = now;
@@ -817,24 +1037,30 @@ Status StreamStore::TrimExpired() {
   std::lock_guard trim_lock(impl_->trim_mu);
   const int64_t now = options_.clock->NowMillis();
   // Each stream with the cutoff of its own retention, as it is now.
-  std::vector<std::pair<std::shared_ptr<StreamState>, int64_t>> streams;
+  struct Trimmed {
+    uint32_t id;
+    std::shared_ptr<const ShardTable> shards;
+    int64_t cutoff;
+  };
+  std::vector<Trimmed> streams;
   {
     std::shared_lock lock(impl_->meta_mu);
-    for (const auto& [_, s] : impl_->by_id) streams.emplace_back(s, now - s->settings.retention_ms);
+    for (const auto& [id, s] : impl_->by_id) {
+      streams.push_back({id, s->shards, now - s->settings.retention_ms});
+    }
   }
   rocksdb::WriteBatch batch;
   std::vector<std::pair<ShardState*, uint64_t>> moved;
-  for (const auto& [stream, cutoff] : streams) {
-    for (const auto& shard : stream->shards) {
+  for (const auto& [id, shards, cutoff] : streams) {
+    for (const auto& shard : shards->by_index) {
       const uint64_t first = shard->first_counter.load();
       const uint64_t last = shard->last_counter.load(std::memory_order_acquire);
       if (first > last) continue;
-      uint64_t horizon =
-          impl_->LowerBoundByTime(stream->id, shard->desc.index, first, last, cutoff);
+      uint64_t horizon = impl_->LowerBoundByTime(id, shard->desc.index, first, last, cutoff);
       if (horizon == first) continue;
       std::string value;
       PutFixed64BE(&value, horizon);
-      batch.Put(impl_->meta_cf, TrimKey(stream->id, shard->desc.index), value);
+      batch.Put(impl_->meta_cf, TrimKey(id, shard->desc.index), value);
       moved.emplace_back(shard.get(), horizon);
     }
   }

@@ -10,6 +10,7 @@
 
 #include "common/clock.h"
 #include "common/result.h"
+#include "stream/reshard_plan.h"
 #include "stream/stream_types.h"
 
 namespace pinstream {
@@ -45,6 +46,11 @@ class StreamStore {
     // The account's shard limit, as AWS's per-region quota (500 in us-east-1): a CreateStream
     // that would take the open shards of all streams past it is LimitExceeded.
     uint32_t shard_limit = kDefaultShardLimit;
+    // How long a stream is CREATING, UPDATING after a reshard or a mode change, and DELETING
+    // (listed, but gone for reads and writes), as AWS's take a while; 0: at once.
+    int64_t create_stream_ms = 0;
+    int64_t update_stream_ms = 0;
+    int64_t delete_stream_ms = 0;
   };
 
   // Called once per record by GetRecords; the views are valid only during the call.
@@ -69,6 +75,13 @@ class StreamStore {
   // applies from the next TrimExpired on.
   using SettingsUpdate = std::function<Status(StreamSettings*)>;
   Status UpdateStreamSettings(std::string_view name, const SettingsUpdate& update);
+
+  // Reshards `stream`: `planner` gets the stream's description and returns the plan (or refuses
+  // with a Status, which is returned), which is applied atomically and durably. The stream must
+  // be ACTIVE (ResourceInUse otherwise); the account's shard limit counts the shards it opens.
+  // Closed shards keep their records until retention trims them, and stay listed.
+  using ReshardPlanner = std::function<Result<ReshardPlan>(const StreamDescription&)>;
+  Status Reshard(std::string_view name, const ReshardPlanner& planner);
 
   // Appends `entries` to `stream`, routing each by MD5(partition key) or its explicit hash key.
   // Fills `results` with one PutResult per entry: an invalid entry fails alone and the others

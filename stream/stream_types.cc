@@ -1,5 +1,6 @@
 #include "stream/stream_types.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -9,29 +10,55 @@ namespace pinstream {
 
 namespace {
 
-constexpr HashKey kSequenceBase = HashKey{1} << 124;
+constexpr HashKey kLegacySequenceBase = HashKey{1} << 124;
+// 13 digits of milliseconds: until the year 2286.
+constexpr int64_t kMaxArrivalMs = 9'999'999'999'999;
 constexpr std::string_view kShardIdPrefix = "shardId-";
 
 }  // namespace
 
 std::string SequenceNumber::ToString() const {
-  return HashKeyToString(kSequenceBase | (HashKey{shard_index} << 64) | counter);
+  std::string out;
+  AppendTo(&out);
+  return out;
 }
 
 void SequenceNumber::AppendTo(std::string* out) const {
-  char buf[kMaxHashKeyDigits];
-  out->append(buf, FormatHashKey(kSequenceBase | (HashKey{shard_index} << 64) | counter, buf));
+  char buf[kDigits];
+  auto put = [](char* end, uint64_t v, int width) {
+    for (int i = 0; i < width; ++i, v /= 10) *--end = static_cast<char>('0' + v % 10);
+  };
+  buf[0] = '4';
+  buf[1] = '9';
+  put(buf + 12, shard_index, 10);
+  put(buf + 32, counter, 20);
+  put(buf + 45, static_cast<uint64_t>(std::clamp<int64_t>(arrival_ms, 0, kMaxArrivalMs)), 13);
+  std::memset(buf + 45, '0', kDigits - 45);
+  out->append(buf, kDigits);
 }
 
 Result<SequenceNumber> SequenceNumber::Parse(std::string_view text) {
+  auto invalid = [&] {
+    return Status::InvalidArgument("invalid sequence number '" + std::string(text) + "'");
+  };
+  auto field = [&](size_t pos, size_t width, uint64_t* v) {
+    auto [p, ec] = std::from_chars(text.data() + pos, text.data() + pos + width, *v);
+    return ec == std::errc() && p == text.data() + pos + width;
+  };
+  if (text.size() == kDigits) {
+    uint64_t shard, counter, arrival;
+    if (!text.starts_with("49") || !field(2, 10, &shard) || shard > UINT32_MAX ||
+        !field(12, 20, &counter) || !field(32, 13, &arrival) ||
+        text.find_first_not_of('0', 45) != std::string_view::npos) {
+      return invalid();
+    }
+    return SequenceNumber{static_cast<uint32_t>(shard), counter, static_cast<int64_t>(arrival)};
+  }
+  // The 38-digit numbers of earlier versions.
   auto v = ParseHashKey(text);
-  if (!v.ok() || *v < kSequenceBase || *v >= (kSequenceBase << 1)) {
-    return Status::InvalidArgument("invalid sequence number '" + std::string(text) + "'");
-  }
-  HashKey rest = *v - kSequenceBase;
-  if ((rest >> 64) > UINT32_MAX) {
-    return Status::InvalidArgument("invalid sequence number '" + std::string(text) + "'");
-  }
+  if (!v.ok() || *v < kLegacySequenceBase || *v >= (kLegacySequenceBase << 1)) return invalid();
+  HashKey rest = *v - kLegacySequenceBase;
+  if ((rest >> 64) > UINT32_MAX) return invalid();
   return SequenceNumber{static_cast<uint32_t>(rest >> 64), static_cast<uint64_t>(rest)};
 }
 
@@ -138,6 +165,25 @@ std::string FormatIteratorPosition(const IteratorPosition& pos) {
       break;
   }
   return out;
+}
+
+std::string_view StreamStatusName(StreamStatus status) {
+  switch (status) {
+    case StreamStatus::kCreating:
+      return "CREATING";
+    case StreamStatus::kActive:
+      return "ACTIVE";
+    case StreamStatus::kUpdating:
+      return "UPDATING";
+    case StreamStatus::kDeleting:
+      return "DELETING";
+  }
+  return "ACTIVE";
+}
+
+size_t StreamDescription::open_shard_count() const {
+  return static_cast<size_t>(
+      std::count_if(shards.begin(), shards.end(), [](const auto& s) { return s.open(); }));
 }
 
 Status ValidateStreamName(std::string_view name) {

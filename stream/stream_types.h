@@ -23,18 +23,31 @@ inline constexpr uint32_t kDefaultShardLimit = 500;
 inline constexpr uint32_t kMaxShardsPerStream = 1024;
 inline constexpr int64_t kIteratorLifetimeMs = 5 * 60 * 1000;
 
-// A record's position: its shard and its place in that shard (1, 2, ...). Rendered as a
-// fixed-width 38-digit decimal, 2^124 + shard * 2^64 + counter, so sequence numbers are
+// A record's position: its shard and its place in that shard (1, 2, ...), and when it arrived.
+// Rendered as AWS's are, 56 decimal digits: "49", then the shard (10 digits), the counter (20),
+// the arrival time in ms (13) and 11 reserved zeros. The width is fixed, so sequence numbers are
 // unique in a stream, strictly increasing in a shard, and compare the same as text or numbers.
+// Parse also reads the 38-digit numbers of earlier versions (2^124 + shard * 2^64 + counter),
+// which checkpoints may hold; their arrival time reads as 0.
 struct SequenceNumber {
+  static constexpr size_t kDigits = 56;
+
   uint32_t shard_index = 0;
   uint64_t counter = 0;
+  int64_t arrival_ms = 0;  // carried in the text; not part of the position
 
   std::string ToString() const;
   // ToString()'s text appended to `out`, for responses that hold hundreds of them.
   void AppendTo(std::string* out) const;
   static Result<SequenceNumber> Parse(std::string_view text);
-  auto operator<=>(const SequenceNumber&) const = default;
+  // Positions compare by shard and counter alone.
+  bool operator==(const SequenceNumber& o) const {
+    return shard_index == o.shard_index && counter == o.counter;
+  }
+  auto operator<=>(const SequenceNumber& o) const {
+    if (auto c = shard_index <=> o.shard_index; c != 0) return c;
+    return counter <=> o.counter;
+  }
 };
 
 // "shardId-000000000003" for shard 3.
@@ -71,15 +84,42 @@ struct ShardDescription {
   HashKey ending_hash_key = 0;
   uint64_t first_counter = 1;  // the oldest record still retained (trim horizon)
   uint64_t last_counter = 0;   // the newest record; 0 when the shard is empty
+  // The lineage a reshard leaves: a split's children name the split shard, a merge's child
+  // names both (ParentShardId, AdjacentParentShardId).
+  std::optional<uint32_t> parent;
+  std::optional<uint32_t> adjacent_parent;
+  // Set once a reshard closed the shard: its last counter (EndingSequenceNumber); nothing is
+  // written to it after.
+  std::optional<uint64_t> ending_counter;
+  int64_t created_ms = 0;  // when the stream or the reshard made it
+  int64_t closed_ms = 0;   // when a reshard closed it; 0 while open
+
+  bool open() const { return !ending_counter.has_value(); }
 };
+
+// A shard that a closed shard's hash keys went to, as GetRecords reports at the parent's end.
+struct ChildShard {
+  uint32_t index = 0;
+  std::vector<uint32_t> parents;
+  HashKey starting_hash_key = 0;
+  HashKey ending_hash_key = 0;
+};
+
+// Kinesis's stream states. A stream is CREATING, UPDATING (after a reshard or a mode change) or
+// DELETING for as long as the store's Options delays say, so that waiters are exercised.
+enum class StreamStatus { kCreating, kActive, kUpdating, kDeleting };
+std::string_view StreamStatusName(StreamStatus status);
 
 struct StreamDescription {
   std::string name;
+  StreamStatus status = StreamStatus::kActive;
   uint32_t id = 0;  // never reused, so a re-created stream never sees a deleted one's records
   int64_t created_ms = 0;
   int64_t retention_ms = 0;  // the stream's own (settings.retention_ms, or the store's default)
-  std::vector<ShardDescription> shards;
+  std::vector<ShardDescription> shards;  // every shard, open and closed, by index
   StreamSettings settings;
+
+  size_t open_shard_count() const;
 };
 
 enum class IteratorType {
@@ -108,9 +148,16 @@ std::string FormatIteratorPosition(const IteratorPosition& pos);
 
 // What a GetRecords returns besides the records themselves.
 struct GetRecordsResult {
-  std::string next_iterator;
+  std::string next_iterator;  // empty at a closed shard's end (Kinesis's null)
+  // The counter the next iterator reads from. Iterators are opaque, so clients that predict
+  // their next reads (ShardReader's prefetching) learn positions from here.
+  uint64_t next_counter = 0;
   int64_t millis_behind_latest = 0;
   uint32_t shard_index = 0;
+  // At a closed shard's end: where its hash keys went (GetRecords's ChildShards).
+  std::vector<ChildShard> child_shards;
+
+  bool shard_end() const { return next_iterator.empty(); }
 };
 
 // Checks a stream name as Kinesis does: 1..128 characters of [a-zA-Z0-9_.-].

@@ -94,6 +94,7 @@ void EncodePutRecordsReply(std::span<const PutResult> results, std::string* out)
     if (r.status.ok()) {
       PutVarint64(out, r.sequence_number.shard_index);
       PutVarint64(out, r.sequence_number.counter);
+      PutVarint64(out, static_cast<uint64_t>(r.sequence_number.arrival_ms));
     } else {
       PutLengthPrefixed(out, r.status.message());
     }
@@ -112,12 +113,14 @@ Status DecodePutRecordsReply(std::string_view body, std::vector<PutResult>* resu
       return Malformed("PutRecords reply");
     auto code = static_cast<Status::Code>(code_byte);
     if (code == Status::Code::kOk) {
-      uint64_t shard, counter;
-      if (!d.GetVarint64(&shard) || !d.GetVarint64(&counter) || shard > UINT32_MAX) {
+      uint64_t shard, counter, arrival;
+      if (!d.GetVarint64(&shard) || !d.GetVarint64(&counter) || !d.GetVarint64(&arrival) ||
+          shard > UINT32_MAX) {
         return Malformed("PutRecords reply");
       }
       r.status = Status::OK();
-      r.sequence_number = SequenceNumber{static_cast<uint32_t>(shard), counter};
+      r.sequence_number =
+          SequenceNumber{static_cast<uint32_t>(shard), counter, static_cast<int64_t>(arrival)};
     } else {
       std::string_view msg;
       if (!d.GetLengthPrefixed(&msg)) return Malformed("PutRecords reply");
@@ -149,6 +152,7 @@ void EncodeGetRecordsMeta(const GetRecordsResult& meta, std::string* out) {
   PutLengthPrefixed(out, meta.next_iterator);
   PutVarint64(out, static_cast<uint64_t>(meta.millis_behind_latest));
   PutVarint64(out, meta.shard_index);
+  PutVarint64(out, meta.next_counter);
 }
 
 Result<GetRecordsResult> DecodeGetRecordsMeta(std::string_view body) {
@@ -157,7 +161,7 @@ Result<GetRecordsResult> DecodeGetRecordsMeta(std::string_view body) {
   std::string_view next;
   uint64_t behind, shard;
   if (!d.GetLengthPrefixed(&next) || !d.GetVarint64(&behind) || !d.GetVarint64(&shard) ||
-      !d.empty() || shard > UINT32_MAX) {
+      !d.GetVarint64(&meta.next_counter) || !d.empty() || shard > UINT32_MAX) {
     return Malformed("GetRecords reply");
   }
   meta.next_iterator = next;
@@ -183,8 +187,8 @@ Status DecodeRecords(std::string_view body, uint32_t shard_index,
         !d.GetLengthPrefixed(&r.partition_key) || !d.GetLengthPrefixed(&r.data)) {
       return Malformed("GetRecords reply");
     }
-    r.sequence_number = SequenceNumber{shard_index, counter};
     r.arrival_ms = static_cast<int64_t>(arrival);
+    r.sequence_number = SequenceNumber{shard_index, counter, r.arrival_ms};
     records->push_back(r);
   }
   return Status::OK();

@@ -24,7 +24,9 @@ namespace pinstream {
 // An error reply is one frame holding the message; the header holds its Status code.
 enum class Op : uint8_t { kJson = 1, kPutRecords = 2, kGetRecords = 3 };
 
-inline constexpr uint8_t kWireVersion = 1;
+// 2: PutRecords replies carry each record's arrival time (it is part of a sequence number), and
+// GetRecords's metadata the next counter (iterators are opaque).
+inline constexpr uint8_t kWireVersion = 2;
 inline constexpr size_t kHeaderSize = 11;
 
 struct WireHeader {
@@ -44,13 +46,14 @@ struct WireHeader {
 void EncodePutRecordsRequest(std::span<const PutEntry> entries, std::string* out);
 Status DecodePutRecordsRequest(std::string_view body, std::vector<PutEntry>* entries);
 
-// PutRecords reply: per entry, a status code, then shard and counter, or the error message.
+// PutRecords reply: per entry, a status code, then shard, counter and arrival ms, or the error
+// message.
 void EncodePutRecordsReply(std::span<const PutResult> results, std::string* out);
 Status DecodePutRecordsReply(std::string_view body, std::vector<PutResult>* results);
 
 // GetRecords body: the limit, then how many records past the iterator to start (omitted when
-// 0; see StreamStore::GetRecords). Reply: a metadata frame (next iterator, millis behind, shard)
-// and a records frame (per record: counter, arrival ms, partition key, data).
+// 0; see StreamStore::GetRecords). Reply: a metadata frame (next iterator, millis behind, shard,
+// next counter) and a records frame (per record: counter, arrival ms, partition key, data).
 struct GetRecordsRequest {
   int limit = 0;
   uint64_t skip = 0;

@@ -23,6 +23,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pinstream_broker import Broker, http, kinesis  # noqa: E402
 
 PINSTREAM = None  # set from argv in main
+# stream/wire_protocol.h's kWireVersion: the first byte of every ZeroMQ header.
+WIRE_VERSION = 2
 
 # Growth of the broker's resident memory that any one attack may cause (it holds a few buffers
 # of the body limit per thread, a RocksDB memtable, ...): an order of magnitude under the
@@ -348,7 +350,7 @@ class HostileZmqTest(unittest.TestCase):
         sock.setsockopt(zmq.LINGER, 0)
         sock.connect(self.broker.endpoint)
         try:
-            header = bytes([1, op, 0]) + request_id.to_bytes(8, "big")
+            header = bytes([WIRE_VERSION, op, 0]) + request_id.to_bytes(8, "big")
             sock.send_multipart([b"", header, target, body])
             if not sock.poll(10000):
                 return None
@@ -385,7 +387,7 @@ class HostileZmqTest(unittest.TestCase):
         sock.setsockopt(zmq.LINGER, 0)
         sock.connect(self.broker.endpoint)
         try:
-            header = bytes([1, 2, 0]) + (1).to_bytes(8, "big")
+            header = bytes([WIRE_VERSION, 2, 0]) + (1).to_bytes(8, "big")
             sock.send_multipart([b"", header, b"s", b"x" * (64 << 20)])
             # libzmq drops the connection of a peer that sends a frame over the maximum; nothing
             # comes back for it.

@@ -55,7 +55,7 @@ TEST(WireHeaderTest, EncodesFixedLayout) {
   h.op = Op::kPutRecords;
   h.code = Status::Code::kExpiredIterator;
   h.request_id = 0x0102030405060708;
-  EXPECT_EQ(h.Encode(), std::string("\x01\x02\x04\x01\x02\x03\x04\x05\x06\x07\x08", kHeaderSize));
+  EXPECT_EQ(h.Encode(), std::string("\x02\x02\x04\x01\x02\x03\x04\x05\x06\x07\x08", kHeaderSize));
 }
 
 TEST(WireHeaderTest, RoundTrips) {
@@ -88,7 +88,7 @@ TEST(WireHeaderTest, RejectsBadSize) {
 }
 
 TEST(WireHeaderTest, RejectsBadVersion) {
-  for (uint8_t version : {0, 2, 255}) {
+  for (uint8_t version : {0, 1, 3, 255}) {
     WireHeader h;
     h.version = version;
     SCOPED_TRACE(static_cast<int>(version));
