@@ -19,7 +19,7 @@
 
 #include "common/coding.h"
 #include "common/time_format.h"
-#include "stream/rocksdb_logger.h"
+#include "common/rocksdb_logger.h"
 
 namespace pinstream {
 

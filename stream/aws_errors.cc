@@ -42,6 +42,12 @@ Status ShardIdNotFound(std::string_view shard_id, std::string_view stream) {
                                   std::string(stream) + UnderAccount() + ".");
 }
 
+Status IteratorStreamGone(std::string_view shard_id) {
+  return Status::ResourceNotFound("Shard " + std::string(shard_id) +
+                                  " in the iterator's stream" + UnderAccount() +
+                                  " does not exist: the stream was deleted");
+}
+
 Status ConsumerNotFound(std::string_view consumer, std::string_view stream) {
   return Status::ResourceNotFound("Consumer " + std::string(consumer) + " under stream " +
                                   std::string(stream) + UnderAccount() + " not found.");

@@ -36,6 +36,10 @@ Status ConsumerInUse(std::string_view consumer, std::string_view stream);
 // gave (an earlier incarnation of the name).
 Status StreamIncarnationNotFound(std::string_view stream);
 
+// ResourceNotFoundException for an iterator whose stream was deleted since it was issued. AWS
+// names the stream ("Shard S in stream NAME under account 000000000000 does not exist"); the
+// store knows a deleted stream by its id only, so the name is left out.
+Status IteratorStreamGone(std::string_view shard_id);
 // InvalidArgumentException "Invalid ShardIterator.": a token that is not one, or was forged.
 Status InvalidShardIterator();
 // ExpiredIteratorException "Iterator expired. The iterator was created at time Thu Jan 22

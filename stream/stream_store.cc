@@ -19,7 +19,7 @@
 #include "common/coding.h"
 #include "stream/aws_errors.h"
 #include "stream/reshard_plan.h"
-#include "stream/rocksdb_logger.h"
+#include "common/rocksdb_logger.h"
 #include "stream/shard_iterator.h"
 #include "stream/stream_settings_codec.h"
 #include "stream/stream_types.h"
@@ -968,7 +968,7 @@ Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int lim
   const int64_t now = options_.clock->NowMillis();
   ASSIGN_OR_RETURN(ShardIterator it, impl_->signer->Decode(token, now));
   auto stream = impl_->FindById(it.stream_id);
-  if (!stream) return Status::ResourceNotFound("the iterator's stream no longer exists");
+  if (!stream) return IteratorStreamGone(ShardIdFromIndex(it.shard_index));
   const ShardState* found = stream.shards->Find(it.shard_index);
   if (!found) return InvalidShardIterator();
   const ShardState& shard = *found;
@@ -1015,7 +1015,7 @@ Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int lim
     // The reshard that closed the shard published its table before releasing meta_mu, which
     // the lookup takes: the table found now has the children.
     auto current = impl_->FindById(it.stream_id);
-    if (!current) return Status::ResourceNotFound("the iterator's stream no longer exists");
+    if (!current) return IteratorStreamGone(ShardIdFromIndex(it.shard_index));
     for (const auto& s : current.shards->by_index) {
       const ShardDescription& d = s->desc;
       if (d.parent != it.shard_index && d.adjacent_parent != it.shard_index) continue;

@@ -1,4 +1,4 @@
-#include "stream/rocksdb_logger.h"
+#include "common/rocksdb_logger.h"
 
 #include <spdlog/spdlog.h>
 
