@@ -43,9 +43,8 @@ Status ShardIdNotFound(std::string_view shard_id, std::string_view stream) {
 }
 
 Status IteratorStreamGone(std::string_view shard_id) {
-  return Status::ResourceNotFound("Shard " + std::string(shard_id) +
-                                  " in the iterator's stream" + UnderAccount() +
-                                  " does not exist: the stream was deleted");
+  return Status::ResourceNotFound("Shard " + std::string(shard_id) + " in the iterator's stream" +
+                                  UnderAccount() + " does not exist: the stream was deleted");
 }
 
 Status ConsumerNotFound(std::string_view consumer, std::string_view stream) {
@@ -104,6 +103,12 @@ Status StartingSequenceNumberOfOtherShard(std::string_view encoded_shard_id,
   return Status::InvalidArgument(
       "Invalid StartingSequenceNumber. It encodes " + std::string(encoded_shard_id) +
       ", while it was used in a call to a shard with " + std::string(shard_id));
+}
+
+Status TimestampMissing() {
+  return Status::InvalidArgument(
+      "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current "
+      "request has no timestamp parameter.");
 }
 
 Status TimestampInFuture(int64_t timestamp_ms, int64_t now_ms) {

@@ -62,6 +62,10 @@ Status StartingSequenceNumberNotFromStream(std::string_view sequence_number,
 // used in a call to a shard with shardId-...".
 Status StartingSequenceNumberOfOtherShard(std::string_view encoded_shard_id,
                                           std::string_view shard_id);
+// InvalidArgumentException for an AT_TIMESTAMP iterator without a Timestamp, in kinesalite's
+// words: "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current
+// request has no timestamp parameter."
+Status TimestampMissing();
 // InvalidArgumentException for an AT_TIMESTAMP later than now ("The timestampInMillis parameter
 // cannot be greater than the currentTimestampInMillis. ...").
 Status TimestampInFuture(int64_t timestamp_ms, int64_t now_ms);

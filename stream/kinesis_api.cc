@@ -302,7 +302,7 @@ Result<json> KinesisApi::GetShardIterator(const json& req) const {
   } else if (pos.type == IteratorType::kAtTimestamp) {
     auto it = req.find("Timestamp");
     if (it == req.end() || it->is_null()) {
-      return Status::InvalidArgument("Timestamp is required for AT_TIMESTAMP");
+      return TimestampMissing();
     }
     if (it->is_number()) {
       // Epoch seconds, as AWS's SDKs send them; anything past year 9999 (or not a number at

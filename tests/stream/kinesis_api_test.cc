@@ -499,6 +499,10 @@ TEST_F(KinesisApiTest, IteratorTypesThroughJson) {
             "r1");
   EXPECT_EQ(first_data(req({{"ShardIteratorType", "AT_TIMESTAMP"}, {"Timestamp", 1600000004}})),
             "<none>");
+  // Without a Timestamp: AWS's words.
+  EXPECT_EQ(CallFailure("GetShardIterator", req({{"ShardIteratorType", "AT_TIMESTAMP"}})),
+            "InvalidArgumentException: Must specify timestampInMillis parameter for iterator of "
+            "type AT_TIMESTAMP. Current request has no timestamp parameter.");
   // In the future, or past what a timestamp can be: refused, as AWS does.
   for (const json& ts :
        {json(1700000000), json(1e300), json(-1e300), json("9999-01-01T00:00:00Z")}) {
