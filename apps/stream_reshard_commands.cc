@@ -1,5 +1,7 @@
 // `pinstream stream split|merge|scale`: Kinesis's resharding actions, sent to the broker as
 // JSON; each prints the stream's shards as they are after it.
+#include <functional>
+
 #include "apps/cli_common.h"
 #include "apps/commands.h"
 #include "common/hash_key.h"
@@ -34,26 +36,22 @@ Result<json> AllShards(StreamClient& client, const std::string& name) {
 // The middle of a shard's hash range: a split there halves its share of the keys.
 Result<std::string> MiddleOf(StreamClient& client, const std::string& name,
                              const std::string& shard_id) {
-  ASSIGN_OR_RETURN(json shards, AllShards(client, name));
+  ASSIGN_OR_RETURN(std::vector<ShardDescription> shards, client.ListShards(name));
   for (const auto& s : shards) {
-    if (s.at("ShardId") != shard_id) continue;
-    ASSIGN_OR_RETURN(HashKey start,
-                     ParseHashKey(s.at("HashKeyRange").at("StartingHashKey").get<std::string>()));
-    ASSIGN_OR_RETURN(HashKey end,
-                     ParseHashKey(s.at("HashKeyRange").at("EndingHashKey").get<std::string>()));
-    return HashKeyToString(start + (end - start) / 2 + 1);
+    if (ShardIdFromIndex(s.index) != shard_id) continue;
+    return HashKeyToString(s.starting_hash_key + (s.ending_hash_key - s.starting_hash_key) / 2 + 1);
   }
   return Status::ResourceNotFound("no shard " + shard_id + " in stream " + name);
 }
 
-// Sends `action`, then prints the stream's shards.
-Status Reshard(const ReshardFlags& f, const char* action, json request) {
+// Sends `action` (its request made by `request`, which may ask the broker), then prints the
+// stream's shards.
+Status Reshard(const ReshardFlags& f, const char* action,
+               const std::function<Result<json>(StreamClient&)>& request) {
   ASSIGN_OR_RETURN(auto conn, ConnectBroker(f.broker, f.api_key_file));
   StreamClient& client = *conn->client;
-  if (std::string(action) == "SplitShard" && !request.contains("NewStartingHashKey")) {
-    ASSIGN_OR_RETURN(request["NewStartingHashKey"], MiddleOf(client, f.name, f.shard));
-  }
-  ASSIGN_OR_RETURN(json reply, client.Call(action, request));
+  ASSIGN_OR_RETURN(json body, request(client));
+  ASSIGN_OR_RETURN(json reply, client.Call(action, body));
   ASSIGN_OR_RETURN(json shards, AllShards(client, f.name));
   json out = {{"StreamName", f.name}, {"Shards", shards}};
   if (reply.contains("TargetShardCount")) out["TargetShardCount"] = reply["TargetShardCount"];
@@ -83,9 +81,15 @@ void AddStreamReshardCommands(CLI::App* stream, Action* action) {
                     "middle of the shard's range)");
   split->callback([action, f] {
     *action = [f] {
-      json request = {{"StreamName", f->name}, {"ShardToSplit", f->shard}};
-      if (!f->at.empty()) request["NewStartingHashKey"] = f->at;
-      return Reshard(*f, "SplitShard", request);
+      return Reshard(*f, "SplitShard", [&f](StreamClient& client) -> Result<json> {
+        json request = {{"StreamName", f->name}, {"ShardToSplit", f->shard}};
+        if (!f->at.empty()) {
+          request["NewStartingHashKey"] = f->at;
+        } else {
+          ASSIGN_OR_RETURN(request["NewStartingHashKey"], MiddleOf(client, f->name, f->shard));
+        }
+        return request;
+      });
     };
   });
 
@@ -94,10 +98,11 @@ void AddStreamReshardCommands(CLI::App* stream, Action* action) {
   merge->add_option("adjacent", f->adjacent, "AdjacentShardToMerge")->required();
   merge->callback([action, f] {
     *action = [f] {
-      return Reshard(*f, "MergeShards",
-                     {{"StreamName", f->name},
-                      {"ShardToMerge", f->shard},
-                      {"AdjacentShardToMerge", f->adjacent}});
+      return Reshard(*f, "MergeShards", [&f](StreamClient&) -> Result<json> {
+        return json{{"StreamName", f->name},
+                    {"ShardToMerge", f->shard},
+                    {"AdjacentShardToMerge", f->adjacent}};
+      });
     };
   });
 
@@ -107,10 +112,11 @@ void AddStreamReshardCommands(CLI::App* stream, Action* action) {
   scale->add_option("count", f->count, "TargetShardCount")->required()->check(CLI::PositiveNumber);
   scale->callback([action, f] {
     *action = [f] {
-      return Reshard(*f, "UpdateShardCount",
-                     {{"StreamName", f->name},
-                      {"TargetShardCount", f->count},
-                      {"ScalingType", "UNIFORM_SCALING"}});
+      return Reshard(*f, "UpdateShardCount", [&f](StreamClient&) -> Result<json> {
+        return json{{"StreamName", f->name},
+                    {"TargetShardCount", f->count},
+                    {"ScalingType", "UNIFORM_SCALING"}};
+      });
     };
   });
 }

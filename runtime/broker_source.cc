@@ -109,17 +109,19 @@ Result<Source::Opened> BrokerSource::Open(const Checkpoint& checkpoint) {
   auto inc = checkpoint.incarnations.find(stream);
   // A checkpoint from before incarnations were recorded cannot tell; it adopts this one. An
   // offset that is a position (after `offsets reset`) says where to read in any incarnation.
-  recreated_ = inc != checkpoint.incarnations.end() && inc->second != opened.incarnation &&
-               std::any_of(offsets.begin(), offsets.end(),
-                           [](const auto& o) { return IsIncarnationOffset(o.second); });
+  const bool recreated = inc != checkpoint.incarnations.end() &&
+                         inc->second != opened.incarnation &&
+                         std::any_of(offsets.begin(), offsets.end(),
+                                     [](const auto& o) { return IsIncarnationOffset(o.second); });
   // A shard this incarnation had and the topology never read: from TRIM_HORIZON its first
   // record is counter 1, and a later one means records were trimmed before it read them.
-  known_incarnation_ = inc != checkpoint.incarnations.end() && inc->second == opened.incarnation;
+  const bool known_incarnation =
+      inc != checkpoint.incarnations.end() && inc->second == opened.incarnation;
   std::set<std::string> live;
   for (const auto& s : shards) live.insert(ShardIdFromIndex(s.index));
   for (const auto& [shard, offset] : offsets) {
     if (!IsSequenceNumber(offset)) continue;
-    if (recreated_) {
+    if (recreated) {
       opened.gaps.push_back(DataGap{stream, shard,
                                     "the stream was deleted and created again (created " +
                                         inc->second + ", now " + opened.incarnation + ")",
@@ -129,9 +131,9 @@ Result<Source::Opened> BrokerSource::Open(const Checkpoint& checkpoint) {
           DataGap{stream, shard, "the shard no longer exists", offset, "", std::nullopt});
     }
   }
-  opened.recreated = recreated_;
+  opened.recreated = recreated;
   ASSIGN_OR_RETURN(opened.shards,
-                   OpenReady(shards, recreated_ ? kNone : offsets, known_incarnation_));
+                   OpenReady(shards, recreated ? kNone : offsets, known_incarnation));
   return opened;
 }
 

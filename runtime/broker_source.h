@@ -49,8 +49,6 @@ class BrokerSource final : public Source {
   Options options_;
   std::unique_ptr<StreamClient> control_;  // for ListShards and GetShardIterator
   std::set<uint32_t> opened_;              // shards opened since Open
-  bool recreated_ = false;                 // the checkpoint's offsets are of another incarnation
-  bool known_incarnation_ = false;         // the checkpoint had read this incarnation
 };
 
 // A BrokerSource for every source of `topology`, in its order.

@@ -305,7 +305,6 @@ Status Processor::Run(std::stop_token stop) {
         any |= got;
       }
       RETURN_IF_ERROR(ReplaceEndedShards());
-      if (next_input_ >= inputs_.size()) next_input_ = 0;
       all_caught_up =
           std::all_of(inputs_.begin(), inputs_.end(), [](const auto& in) { return in->caught_up; });
       if (options_.once && all_caught_up) break;
