@@ -1,5 +1,8 @@
 #include "apps/cli_common.h"
 
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -49,6 +52,25 @@ Result<LoadedTopology> LoadTopology(const std::string& path) {
                                    " problem(s)");
   }
   return loaded;
+}
+
+std::jthread WatchStopSignals(std::stop_source stop, std::string what) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return std::jthread([signals, stop, what = std::move(what)](std::stop_token st) mutable {
+    while (!st.stop_requested()) {
+      timespec timeout{0, 100'000'000};
+      int sig = sigtimedwait(&signals, nullptr, &timeout);
+      if (sig == SIGINT || sig == SIGTERM) {
+        spdlog::info("{} stopping signal={}", what, sig);
+        stop.request_stop();
+        return;
+      }
+    }
+  });
 }
 
 }  // namespace pinstream::cli

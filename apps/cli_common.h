@@ -2,7 +2,9 @@
 
 #include <CLI/CLI.hpp>
 #include <memory>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <zmq.hpp>
 
 #include "common/result.h"
@@ -32,6 +34,11 @@ struct Connection {
 };
 Result<std::unique_ptr<Connection>> ConnectBroker(const std::string& endpoint,
                                                   const std::string& key_file);
+
+// Blocks SIGINT and SIGTERM in the calling thread (and the threads it starts from now on) and
+// watches them from a thread of its own: the first requests `stop`, logged as "<what> stopping".
+// Call from main's thread before starting any other.
+std::jthread WatchStopSignals(std::stop_source stop, std::string what);
 
 // A topology file loaded and its operator graph built. Every problem goes to stderr as
 // `file: /json/pointer: message`, and the result is then an InvalidArgument counting them.

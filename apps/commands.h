@@ -23,5 +23,8 @@ void AddValidateCommand(CLI::App& app, Action* action);
 void AddRunCommand(CLI::App& app, Action* action);
 void AddTableCommands(CLI::App& app, Action* action);
 void AddOffsetsCommands(CLI::App& app, Action* action);
+void AddSqlCommand(CLI::App& app, Action* action);
+void AddArchiveCommand(CLI::App& app, Action* action);
+void AddBatchCommand(CLI::App& app, Action* action);
 
 }  // namespace pinstream::cli

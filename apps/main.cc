@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   pinstream::cli::AddRunCommand(app, &action);
   pinstream::cli::AddTableCommands(app, &action);
   pinstream::cli::AddOffsetsCommands(app, &action);
+  pinstream::cli::AddSqlCommand(app, &action);
+  pinstream::cli::AddArchiveCommand(app, &action);
+  pinstream::cli::AddBatchCommand(app, &action);
 
   try {
     app.parse(argc, argv);

@@ -1,4 +1,3 @@
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -57,23 +56,8 @@ std::jthread StartStatsLines(int64_t interval_ms, const ProcessorStore* store) {
 
 Status Run(const RunFlags& flags) {
   // SIGINT/SIGTERM finish the current batch, commit it and exit 0.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::stop_source stop;
-  std::jthread waiter([&signals, &stop](std::stop_token st) {
-    while (!st.stop_requested()) {
-      timespec timeout{0, 100'000'000};
-      int sig = sigtimedwait(&signals, nullptr, &timeout);
-      if (sig == SIGINT || sig == SIGTERM) {
-        spdlog::info("processor stopping signal={}", sig);
-        stop.request_stop();
-        return;
-      }
-    }
-  });
+  std::jthread waiter = WatchStopSignals(stop, "processor");
 
   ASSIGN_OR_RETURN(LoadedTopology loaded, LoadTopology(flags.topology));
   ProcessorStore::Options store_options;

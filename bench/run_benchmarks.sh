@@ -85,3 +85,11 @@ BUILD="$BUILD" BENCH_SECONDS="$SECS" bench/run_processor_latency_bench.sh
 # nearly all distinct, then with the original script's draws (most posts repeated).
 BUILD="$BUILD" POSTS="${PROCESSOR_POSTS:-1000000}" MAX_IND=99999999 bench/run_processor_bench.sh
 BUILD="$BUILD" POSTS="${PROCESSOR_POSTS:-1000000}" bench/run_processor_bench.sh
+
+# SQL over the tables (issue 16): the eight questions of queries/ over the tables of 1,000,000
+# posts, each timed (target: under a second), virtual tables against tables loaded into SQLite.
+BUILD="$BUILD" POSTS="${PROCESSOR_POSTS:-1000000}" bench/run_sql_bench.sh
+
+# The archive (issue 16): `pinstream archive --once` of 1,000,000 records of 700 bytes into a
+# directory (target: 200,000 records/s) and into s3rver (MB/s).
+BUILD="$BUILD" RECORDS="${ARCHIVE_RECORDS:-1000000}" bench/run_archive_bench.sh

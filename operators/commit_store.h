@@ -110,6 +110,13 @@ struct DeadLetter {
   std::string topology;
 };
 
+// How the commits of a run name themselves in the tables' history, as Delta's operation and
+// operationParameters do: "STREAMING UPDATE" for the processor, "BATCH" for a batch job run.
+struct CommitInfo {
+  std::string operation = "STREAMING UPDATE";
+  std::string parameters_json;  // a JSON object, e.g. {"date":..,"objects":[..]}; empty: none
+};
+
 class CommitStore {
  public:
   virtual ~CommitStore() = default;
@@ -134,6 +141,10 @@ class CommitStore {
   // then completes before the next Commit's, and its failure is that Commit's or
   // AwaitCommits' error.
   virtual Result<int64_t> Commit(std::string_view topology, const Checkpoint& checkpoint) = 0;
+
+  // Names the commits from the next one on (see CommitInfo). A store that keeps no history
+  // ignores it.
+  virtual void SetCommitInfo(const CommitInfo& /*info*/) {}
 
   // Waits until every committed batch is written; the error of a write that failed.
   virtual Status AwaitCommits() = 0;

@@ -46,6 +46,7 @@ Status Processor::Open() {
     ASSIGN_OR_RETURN(data_loss_, store_->OpenTable(DataLossTableDef()));
   }
   graph_->BindState(store_);
+  store_->SetCommitInfo(options_.commit_info);
   ASSIGN_OR_RETURN(checkpoint_, store_->LoadCheckpoint(t.name));
   // The store applies the topology's retention itself, from its commits.
   RetentionPolicy retention;
@@ -211,6 +212,7 @@ Status Processor::FlushGraph() {
 Status Processor::CommitBatch() {
   if (batch_records_ == 0 && batch_gaps_ == 0 && batch_shard_ends_ == 0) return Status::OK();
   RETURN_IF_ERROR(FlushGraph());
+  if (options_.before_commit) RETURN_IF_ERROR(options_.before_commit(stats_));
   ASSIGN_OR_RETURN(int64_t batch_id, store_->Commit(graph_->topology().name, checkpoint_));
   ++stats_.batches;
   SPDLOG_DEBUG("committed batch={} records={}", batch_id, batch_records_);
@@ -279,14 +281,15 @@ Status Processor::Run(std::stop_token stop) {
   started_ms_ = last_progress_ms_ = clock->NowMillis();
   const Topology& t = graph_->topology();
   // A batch ends at commit_interval_ms, or once it holds max_batch_records records or
-  // max_batch_bytes of their data.
+  // max_batch_bytes of their data; a single batch only once everything is read.
+  const bool single = options_.once && options_.single_batch;
   auto batch_full = [&] {
-    return static_cast<int64_t>(batch_records_) >= t.max_batch_records ||
-           static_cast<int64_t>(batch_bytes_) >= t.max_batch_bytes;
+    return !single && (static_cast<int64_t>(batch_records_) >= t.max_batch_records ||
+                       static_cast<int64_t>(batch_bytes_) >= t.max_batch_bytes);
   };
   int64_t idle_ms = 1;
   while (true) {
-    const int64_t deadline = clock->NowMillis() + t.commit_interval_ms;
+    const int64_t deadline = single ? INT64_MAX : clock->NowMillis() + t.commit_interval_ms;
     bool all_caught_up = false;
     while (!stop.stop_requested() && !batch_full() && clock->NowMillis() < deadline) {
       // One reply per shard per round; a full batch ends the round, and the next round
@@ -316,6 +319,10 @@ Status Processor::Run(std::stop_token stop) {
             std::min<int64_t>(idle_ms, std::max<int64_t>(0, deadline - clock->NowMillis()))));
         idle_ms = std::min<int64_t>(idle_ms * 2, 200);
       }
+    }
+    if (single && !all_caught_up) {
+      // A single batch is all or nothing: stopped halfway, it commits nothing.
+      return Status::Unavailable("stopped before everything was read: nothing was committed");
     }
     RETURN_IF_ERROR(CommitBatch());
     LogProgress(false);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -28,8 +29,16 @@ namespace pinstream {
 // processor. Run() is called from one thread.
 class Processor {
  public:
+  struct Stats;
   struct Options {
     bool once = false;  // stop when every shard is caught up (Spark's availableNow)
+    // With `once`: everything read goes into one commit, one version of every table (a batch
+    // job's run), whatever the topology's commit interval and batch limits.
+    bool single_batch = false;
+    CommitInfo commit_info;  // how the commits name themselves in the tables' history
+    // Called before each commit, after the batch's last rows: what it writes to the store (a
+    // run's history row) joins the commit.
+    std::function<Status(const Stats&)> before_commit;
     int64_t progress_interval_ms = 5000;
     Clock* clock = Clock::Real();
   };

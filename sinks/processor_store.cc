@@ -18,8 +18,8 @@
 #include <thread>
 
 #include "common/coding.h"
-#include "common/time_format.h"
 #include "common/rocksdb_logger.h"
+#include "common/time_format.h"
 
 namespace pinstream {
 
@@ -503,6 +503,14 @@ Status ProcessorStore::WriteDeadLetter(const DeadLetter& letter) {
   return table->Stage(row, batch_.get());
 }
 
+void ProcessorStore::SetCommitInfo(const CommitInfo& info) {
+  commit_operation_ = info.operation;
+  commit_parameters_ = info.parameters_json.empty()
+                           ? nlohmann::json()
+                           : nlohmann::json::parse(info.parameters_json, nullptr, false);
+  if (commit_parameters_.is_discarded()) commit_parameters_ = info.parameters_json;
+}
+
 Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoint& checkpoint) {
   // One write at a time, in batch order; and the previous batch must be in the DB before its
   // state may leave the cache.
@@ -514,7 +522,8 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
 
   TableCommit commit;
   commit.time_ms = record.time_ms;
-  commit.operation = "STREAMING UPDATE";
+  commit.operation = commit_operation_;
+  commit.parameters = commit_parameters_;
   commit.offsets = OffsetsToJson(checkpoint.offsets);
   commit.batch_id = record.batch_id;
   std::vector<Table*> tables = tables_->List();

@@ -113,6 +113,7 @@ class ProcessorStore final : public CommitStore {
   Result<int64_t> Commit(std::string_view topology, const Checkpoint& checkpoint) override;
   Status AwaitCommits() override;
   void Abort() override;
+  void SetCommitInfo(const CommitInfo& info) override;
 
   // Moves `topology` to `checkpoint`, as `offsets reset` does, recorded as a new batch. With
   // `rewind_to` (a batch id of the topology; 0 = before its first batch), its tables and
@@ -256,6 +257,8 @@ class ProcessorStore final : public CommitStore {
   // The retention of each topology that SetRetention named (processor's thread), and when its
   // last automatic pass ran (the write's thread; writes never overlap).
   std::map<std::string, RetentionPolicy, std::less<>> retention_;
+  std::string commit_operation_ = "STREAMING UPDATE";  // SetCommitInfo
+  nlohmann::json commit_parameters_;
   std::map<std::string, int64_t, std::less<>> retention_ran_ms_;
   // What the automatic passes emptied since the last compaction (the write's thread): per
   // family the span of the ranges, and the bytes removed.

@@ -171,6 +171,7 @@ nlohmann::ordered_json TableCommit::ToJson() const {
   j["rows_added"] = rows_added;
   j["batch_id"] = batch_id;
   j["offsets"] = offsets;
+  if (!parameters.is_null()) j["operation_parameters"] = parameters;
   if (restored_version >= 0) j["restored_version"] = restored_version;
   return j;
 }
@@ -185,6 +186,7 @@ Result<TableCommit> TableCommit::FromJson(const nlohmann::json& j) {
     c.batch_id = j.at("batch_id").get<int64_t>();
     c.offsets = j.at("offsets");
     c.restored_version = j.value("restored_version", int64_t{-1});
+    if (auto p = j.find("operation_parameters"); p != j.end()) c.parameters = *p;
   } catch (const nlohmann::json::exception& e) {
     return Status::Corruption(std::string("malformed table commit: ") + e.what());
   }

@@ -32,14 +32,16 @@ struct TableSpec {
 struct TableCommit {
   int64_t version = 0;
   int64_t time_ms = 0;
-  std::string operation;          // "CREATE TABLE", "STREAMING UPDATE" (append/upsert), "REWIND"
-  int64_t rows_added = 0;         // rows written by this version
-  nlohmann::json offsets;         // the source offsets this version covers (opaque to tables)
-  int64_t batch_id = -1;          // the processor's micro-batch that wrote it
+  std::string operation;   // "CREATE TABLE", "STREAMING UPDATE" (append/upsert), "BATCH", "REWIND"
+  int64_t rows_added = 0;  // rows written by this version
+  nlohmann::json offsets;  // the source offsets this version covers (opaque to tables)
+  int64_t batch_id = -1;   // the processor's micro-batch that wrote it
   int64_t restored_version = -1;  // RESTORE only: the version whose contents this one has
+  nlohmann::json parameters;      // Delta's operationParameters: an object, or null for none
 
-  // {"version","timestamp" (ISO-8601 UTC),"operation","rows_added","batch_id","offsets"} and,
-  // for a RESTORE, "restored_version"; in that order.
+  // {"version","timestamp" (ISO-8601 UTC),"operation","rows_added","batch_id","offsets"},
+  // "operation_parameters" when there are any, and for a RESTORE "restored_version"; in that
+  // order.
   nlohmann::ordered_json ToJson() const;
   static Result<TableCommit> FromJson(const nlohmann::json& j);
 };

@@ -1,0 +1,71 @@
+#include "sql/column_cells.h"
+
+#include "sql/sql_types.h"
+
+namespace pinstream {
+
+Status ColumnCells::Append(const Value& v) {
+  const bool null = v.is_null();
+  Type type = column_.type;
+  if (!null && v.type() != type && !(type == Type::kDouble && v.type() == Type::kInt)) {
+    return Status::Corruption("column '" + column_.name + "' of type " +
+                              std::string(TypeName(type)) + " holds a value of type " +
+                              std::string(TypeName(v.type())));
+  }
+  null_.push_back(null ? 1 : 0);
+  switch (type) {
+    case Type::kInt:
+      ints_.push_back(null ? 0 : v.as_int());
+      break;
+    case Type::kBool:
+      ints_.push_back(null ? 0 : (v.as_bool() ? 1 : 0));
+      break;
+    case Type::kTimestamp:  // formatted once here, on the loading thread, not per use
+      if (!null) AppendSqlTimestamp(v.as_timestamp_ms(), &arena_);
+      offsets_.push_back(arena_.size());
+      break;
+    case Type::kDouble:
+      doubles_.push_back(
+          null ? 0.0 : (v.type() == Type::kInt ? static_cast<double>(v.as_int()) : v.as_double()));
+      break;
+    case Type::kString:
+      if (!null) arena_.append(v.as_string());
+      offsets_.push_back(arena_.size());
+      break;
+    case Type::kArray:
+      if (!null) AppendSqlJson(v, &arena_);
+      offsets_.push_back(arena_.size());
+      break;
+    case Type::kNull:
+      break;
+  }
+  return Status::OK();
+}
+
+void ColumnCells::Result(sqlite3_context* ctx, size_t row) const {
+  if (null_[row]) {
+    sqlite3_result_null(ctx);
+    return;
+  }
+  switch (column_.type) {
+    case Type::kInt:
+    case Type::kBool:
+      sqlite3_result_int64(ctx, ints_[row]);
+      return;
+    case Type::kDouble:
+      sqlite3_result_double(ctx, doubles_[row]);
+      return;
+    case Type::kTimestamp:
+    case Type::kString:
+    case Type::kArray: {
+      const std::string_view s = text_at(row);
+      sqlite3_result_text64(ctx, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+      return;
+    }
+    case Type::kNull:
+      break;
+  }
+  sqlite3_result_null(ctx);
+}
+
+}  // namespace pinstream

@@ -1,0 +1,264 @@
+// Issue 16's batch job. End to end with real processes: posts emulated into a real broker,
+// `pinstream archive --partition-by-day --once`, `pinstream batch` over each archived day, and
+// `pinstream run --once` over the same streams: every table of the batch job equals the
+// streaming processor's, the eight queries/ give the q_* tables, and a second run changes
+// nothing. The @daily schedule's catch-up and retries run in-process on an archive written
+// object by object (days in the past), through the library the command is a shell around.
+#include "batch/batch_job.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "archive/archive_layout.h"
+#include "archive/object_store.h"
+#include "batch/daily_schedule.h"
+#include "common/time_format.h"
+#include "sinks/processor_store.h"
+#include "tests/sql/question_queries.h"
+#include "tests/stream/broker_process.h"
+#include "tests/test_util.h"
+
+namespace pinstream {
+namespace {
+
+using testing::BrokerProcess;
+using testing::CliRun;
+using testing::RunPinstream;
+using testing::TempDir;
+
+constexpr int64_t kDayMs = int64_t{24} * 3600 * 1000;
+
+// Every table of the store at `dir` as a sorted list of its rows' JSON: a multiset per table.
+std::map<std::string, std::vector<std::string>> AllTables(const std::string& dir) {
+  std::map<std::string, std::vector<std::string>> tables;
+  auto store = ProcessorStore::Open(dir, /*read_only=*/true);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return tables;
+  for (const Table* table : (*store)->tables()->List()) {
+    std::vector<std::string>& rows = tables[table->spec().name];
+    Status s = table->Scan(std::nullopt, [&](const Row& row) {
+      nlohmann::json j = nlohmann::json::array();
+      for (const Value& v : row) j.push_back(v.ToJson());
+      rows.push_back(j.dump());
+      return Status::OK();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    std::sort(rows.begin(), rows.end());
+  }
+  return tables;
+}
+
+std::vector<nlohmann::json> JsonLines(const std::string& text) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  }
+  return lines;
+}
+
+TEST(BatchJobProcessTest, BatchOverTheArchiveEqualsTheStreamingRun) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir.Sub("broker")));
+  const std::vector<std::string> env = {"PINSTREAM_BROKER=" + broker->endpoint()};
+  const std::string topology = std::string(PINSTREAM_SOURCE_DIR) + "/topologies/pinterest.json";
+  auto run = [&](const std::vector<std::string>& args) {
+    auto r = RunPinstream(args, dir.path(), env);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : CliRun{};
+  };
+  CliRun emulate = run({"emulate", "--count", "3000", "--seed", "16"});
+  ASSERT_EQ(emulate.exit_code, 0) << emulate.err;
+  CliRun archive =
+      run({"archive", "streaming-demo-pin", "streaming-demo-geo", "streaming-demo-user", "--to",
+           dir.Sub("archive"), "--partition-by-day", "--flush-size", "400", "--once"});
+  ASSERT_EQ(archive.exit_code, 0) << archive.err;
+
+  // The archived days (one, unless the posts straddled midnight), as a backfill range.
+  std::set<std::string> days;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.Sub("archive"))) {
+    const std::string name = e.path().filename().string();
+    if (e.is_directory() && name.starts_with("dt=")) days.insert(name.substr(3));
+  }
+  ASSERT_FALSE(days.empty());
+  const std::vector<std::string> backfill = {
+      "batch",  topology,      "--input", dir.Sub("archive"), "--data", dir.Sub("batch"),
+      "--from", *days.begin(), "--to",    *days.rbegin()};
+  CliRun batch = run(backfill);
+  ASSERT_EQ(batch.exit_code, 0) << batch.err;
+  int64_t objects = 0;
+  for (const auto& line : JsonLines(batch.out)) {
+    EXPECT_EQ(line["status"], "succeeded") << line;
+    objects += line["objects"].get<int64_t>();
+  }
+  EXPECT_GE(objects, 3 * 2);  // 3000 records a stream in objects of 400 at most
+
+  CliRun streaming = run({"run", topology, "--data", dir.Sub("streaming"), "--once"});
+  ASSERT_EQ(streaming.exit_code, 0) << streaming.err;
+
+  auto batch_tables = AllTables(dir.Sub("batch"));
+  auto streaming_tables = AllTables(dir.Sub("streaming"));
+  ASSERT_FALSE(streaming_tables.empty());
+  for (const auto& [name, rows] : streaming_tables) {
+    SCOPED_TRACE("table " + name);
+    ASSERT_TRUE(batch_tables.contains(name));
+    EXPECT_EQ(batch_tables[name].size(), rows.size());
+    EXPECT_TRUE(batch_tables[name] == rows);
+  }
+  EXPECT_GT(streaming_tables["pin"].size(), 2000u);  // distinct posts of 3000
+  EXPECT_GT(streaming_tables["q_category_by_country"].size(), 0u);
+  testing::ExpectQueriesGiveQuestionTables(dir.Sub("batch"), dir.path(), 100);
+
+  // One version of each table per day, named BATCH, with the objects it read.
+  CliRun history = run({"table", "history", "pin", "--data", dir.Sub("batch")});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  int batch_versions = 0;
+  for (const auto& v : JsonLines(history.out)) {
+    if (v["operation"] != "BATCH") continue;
+    ++batch_versions;
+    EXPECT_TRUE(days.contains(v["operation_parameters"]["date"].get<std::string>())) << v;
+    EXPECT_FALSE(v["operation_parameters"]["objects"].empty()) << v;
+  }
+  EXPECT_EQ(batch_versions, static_cast<int>(days.size()));
+
+  // Idempotent: the same days again are skipped and change nothing; a run over every object not
+  // read yet finds none.
+  CliRun again = run(backfill);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  for (const auto& line : JsonLines(again.out)) EXPECT_EQ(line["status"], "skipped") << line;
+  CliRun rest = run({"batch", topology, "--input", dir.Sub("archive"), "--data", dir.Sub("batch")});
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  ASSERT_EQ(JsonLines(rest.out).size(), 1u);
+  EXPECT_EQ(JsonLines(rest.out)[0]["status"], "no_data");
+  EXPECT_EQ(AllTables(dir.Sub("batch"))["pin"], batch_tables["pin"]);
+
+  CliRun runs = run({"batch", "history", "--data", dir.Sub("batch")});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  EXPECT_EQ(JsonLines(runs.out).size(), days.size() + 1);  // the days, then the no_data run
+  ASSERT_OK(broker->Terminate());
+}
+
+// An archive of topic "ev" written object by object: `count` records {"n":..} of `day`.
+Status WriteDay(ObjectStore* store, const std::string& day, int first, int count,
+                bool broken_headers = false) {
+  ASSIGN_OR_RETURN(int64_t day_ms, ParseTimestampMillis(day));
+  ArchiveObject object{"ev", 0, static_cast<uint64_t>(first), day, false};
+  std::string data, headers;
+  for (int i = 0; i < count; ++i) {
+    const int n = first + i;
+    data += R"({"n":)" + std::to_string(n) + "}\n";
+    if (broken_headers && i == 0) continue;  // one line short
+    headers += R"({"partition_key":"k)" + std::to_string(n) + R"(","sequence_number":")" +
+               SequenceNumber{0, static_cast<uint64_t>(n), day_ms + n}.ToString() +
+               R"(","arrival_ms":)" + std::to_string(day_ms + n) + "}\n";
+  }
+  ArchiveObject companion = object;
+  companion.headers = true;
+  RETURN_IF_ERROR(store->Put(companion.Key(), headers));
+  return store->Put(object.Key(), data);
+}
+
+TEST(BatchScheduleTest, CatchesUpMissedDaysAndRetriesAFailedOneWithBackoff) {
+  TempDir dir;
+  const int64_t now = Clock::Real()->NowMillis();
+  const std::string d3 = DateOf(now - 3 * kDayMs), d2 = DateOf(now - 2 * kDayMs),
+                    d1 = DateOf(now - kDayMs);
+  ASSERT_OK_AND_ASSIGN(auto archive, OpenObjectStore(dir.Sub("archive")));
+  ASSERT_OK(WriteDay(archive.get(), d3, 1, 10));
+  ASSERT_OK(WriteDay(archive.get(), d2, 11, 10, /*broken_headers=*/true));
+  ASSERT_OK(WriteDay(archive.get(), d1, 21, 10));
+  BuildErrors errors;
+  auto topology = Topology::Parse(
+      R"({"name": "days", "sources": {"records": {"stream": "ev"}},
+          "pipelines": {"events": {"from": "records",
+            "steps": [{"op": "parse_json", "columns": {"n": "int"}}], "to": "events"}}})",
+      "days.json", &errors);
+  ASSERT_NE(topology, nullptr);
+
+  BatchJob::Options options;
+  options.input = dir.Sub("archive");
+  options.data = dir.Sub("data");
+  options.retries = 2;
+  options.retry_delay_ms = 50;
+  // Runs one round of the schedule: stops once the round has run `expected` attempts.
+  auto round = [&](size_t expected) {
+    auto job = BatchJob::Open(topology, options);
+    EXPECT_TRUE(job.ok()) << job.status().ToString();
+    std::vector<BatchRun> runs;
+    std::stop_source stop;
+    const auto started = std::chrono::steady_clock::now();
+    Status s = RunDaily(job->get(), d3, Clock::Real(), stop.get_token(), [&](const BatchRun& r) {
+      runs.push_back(r);
+      // Every due date was tried; the round then waits for midnight.
+      if (runs.size() >= expected) stop.request_stop();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(60));
+    return runs;
+  };
+
+  // d3 succeeds; d2 fails, is retried twice (50 ms, then 100 ms later), and ends the round.
+  const auto before = std::chrono::steady_clock::now();
+  std::vector<BatchRun> first = round(2);
+  ASSERT_EQ(first.size(), 2u);
+  EXPECT_EQ(first[0].date, d3);
+  EXPECT_EQ(first[0].status, BatchRun::kSucceeded);
+  EXPECT_EQ(first[0].records, 10);
+  EXPECT_EQ(first[1].date, d2);
+  EXPECT_EQ(first[1].status, BatchRun::kFailed);
+  EXPECT_EQ(first[1].attempt, 3);
+  EXPECT_NE(first[1].error.find("headers companion"), std::string::npos) << first[1].error;
+  EXPECT_GE(std::chrono::steady_clock::now() - before, std::chrono::milliseconds(150));
+
+  // Mended, the next round skips d3 and runs d2, then d1.
+  ASSERT_OK(WriteDay(archive.get(), d2, 11, 10));
+  std::vector<BatchRun> second = round(2);
+  ASSERT_EQ(second.size(), 2u);
+  EXPECT_EQ(second[0].date, d2);
+  EXPECT_EQ(second[0].status, BatchRun::kSucceeded);
+  EXPECT_EQ(second[1].date, d1);
+  EXPECT_EQ(second[1].status, BatchRun::kSucceeded);
+
+  // Every record once; the history holds every attempt, failed ones included.
+  ASSERT_OK_AND_ASSIGN(auto store, ProcessorStore::Open(dir.Sub("data"), /*read_only=*/true));
+  std::vector<int64_t> ns;
+  ASSERT_OK(store->tables()->Find("events")->Scan(std::nullopt, [&](const Row& row) {
+    ns.push_back(row[0].as_int());
+    return Status::OK();
+  }));
+  std::sort(ns.begin(), ns.end());
+  std::vector<int64_t> expected(30);
+  for (int i = 0; i < 30; ++i) expected[i] = i + 1;
+  EXPECT_EQ(ns, expected);
+  ASSERT_OK_AND_ASSIGN(std::vector<BatchRun> history, LoadBatchRuns(*store->tables()));
+  std::vector<std::string> statuses;
+  for (const BatchRun& r : history) statuses.push_back(*r.date + " " + r.status);
+  EXPECT_EQ(statuses,
+            (std::vector<std::string>{d3 + " succeeded", d2 + " failed", d2 + " failed",
+                                      d2 + " failed", d2 + " succeeded", d1 + " succeeded"}));
+}
+
+TEST(BatchScheduleTest, DueDatesAreTheEndedDaysFromTheStart) {
+  ASSERT_OK_AND_ASSIGN(int64_t noon, ParseTimestampMillis("2026-03-04T12:00:00Z"));
+  ASSERT_OK_AND_ASSIGN(auto due, DueDates("2026-02-27", noon));
+  EXPECT_EQ(due, (std::vector<std::string>{"2026-02-27", "2026-02-28", "2026-03-01", "2026-03-02",
+                                           "2026-03-03"}));
+  ASSERT_OK_AND_ASSIGN(auto none, DueDates("2026-03-04", noon));
+  EXPECT_TRUE(none.empty());
+  EXPECT_FALSE(DueDates("2026-3-4", noon).ok());
+  EXPECT_FALSE(DateRange("2026-03-05", "2026-03-04").ok());
+  EXPECT_FALSE(DateRange("2026-02-30", "2026-03-04").ok());
+}
+
+}  // namespace
+}  // namespace pinstream
