@@ -20,6 +20,7 @@
 
 #include "apps/cli_common.h"
 #include "apps/commands.h"
+#include "apps/demo_batch.h"
 #include "apps/demo_emulation.h"
 #include "common/api_key.h"
 #include "common/json_dump.h"
@@ -54,6 +55,7 @@ struct DemoFlags {
   double rate = 0;
   uint32_t shards = 4;
   bool no_progress = false;
+  bool batch = false;  // the batch half too: archive, batch job, one SQL question
   std::string api_key_file;
 };
 
@@ -332,6 +334,7 @@ struct RunFacts {
   Processor::Stats processor;
   double seconds = 0;
   std::string data, broker_data, processor_data, broker, topology;
+  std::optional<DemoBatchResult> batch;
 };
 
 ojson ReportJson(const RunFacts& f, const std::vector<TableReport>& tables) {
@@ -343,20 +346,40 @@ ojson ReportJson(const RunFacts& f, const std::vector<TableReport>& tables) {
     if (t.name == kDeadLettersTable) dead_letters = t.rows;
     if (IsAnswerTable(t.name)) answers[t.name] = t.sample;
   }
-  return {{"posts", f.emulation.posts},
-          {"distinct_posts", f.emulation.distinct_posts},
-          {"records_sent", f.emulation.records},
-          {"records_failed", f.emulation.failed},
-          {"records_in", f.processor.records_in},
-          {"tables", std::move(rows)},
-          {"dead_letters", dead_letters},
-          {"answers", std::move(answers)},
-          {"seconds", static_cast<double>(std::llround(f.seconds * 1000)) / 1000},
-          {"data", f.data},
-          {"processor_data", f.processor_data},
-          {"broker_data", f.broker_data},
-          {"topology", f.topology},
-          {"broker", f.broker}};
+  ojson report = {{"posts", f.emulation.posts},
+                  {"distinct_posts", f.emulation.distinct_posts},
+                  {"records_sent", f.emulation.records},
+                  {"records_failed", f.emulation.failed},
+                  {"records_in", f.processor.records_in},
+                  {"tables", std::move(rows)},
+                  {"dead_letters", dead_letters},
+                  {"answers", std::move(answers)},
+                  {"seconds", static_cast<double>(std::llround(f.seconds * 1000)) / 1000},
+                  {"data", f.data},
+                  {"processor_data", f.processor_data},
+                  {"broker_data", f.broker_data},
+                  {"topology", f.topology},
+                  {"broker", f.broker}};
+  if (f.batch) report["batch"] = f.batch->ToJson();
+  return report;
+}
+
+// The batch half's part of the summary.
+void PrintBatchSummary(const DemoBatchResult& b, std::ostringstream& out) {
+  const std::string self = SelfCommand();
+  out << "\nbatch side: the streams archived as the S3 sink connector lays them out ("
+      << b.objects << " objects, " << b.records_archived << " records) in " << b.archive
+      << "; the batch job over each day:\n";
+  for (const BatchRun& run : b.runs) out << "  " << run.ToJson() << "\n";
+  if (!b.question.empty()) {
+    out << "SQL over the batch job's tables: " << self << " sql \"$(cat queries/" << b.question
+        << ".sql)\" --data " << ShellQuote(b.batch_data) << "\n";
+    const size_t shown = std::min(b.answer.size(), kShownAnswerRows);
+    for (size_t i = 0; i < shown; ++i) out << "    " << DumpJson(b.answer[i]) << "\n";
+    out << "  " << b.answer.size() << " rows, "
+        << (b.answer_equals_table ? "equal to" : "DIFFERENT FROM") << " the batch job's "
+        << b.question << " table\n";
+  }
 }
 
 void PrintSummary(const RunFacts& f, const std::vector<TableReport>& tables) {
@@ -396,6 +419,7 @@ void PrintSummary(const RunFacts& f, const std::vector<TableReport>& tables) {
     }
   }
   if (!any_answers) out << "\nbusiness questions: the topology declares no q_* tables\n";
+  if (f.batch) PrintBatchSummary(*f.batch, out);
   out << "\ndata: " << f.data << "  (tables, state and offsets in processor/, the streams in "
       << "broker/)\ninspect it:\n"
       << "  " << self << " table list --data " << data << "\n"
@@ -424,6 +448,7 @@ class Demo {
   void StartWorkers();
   Status Watch(ProgressLine* progress);
   Status WaitUntilCaughtUp();
+  Status RunBatch();
   Status Report();
   double SecondsSinceStart() const {
     return std::chrono::duration<double>(SteadyClock::now() - started_).count();
@@ -582,10 +607,31 @@ Status Demo::Report() {
   return Status::OK();
 }
 
+Status Demo::RunBatch() {
+  DemoBatchInput input;
+  input.broker = facts_.broker;
+  input.client.api_key = api_key_;
+  input.topology = topology_;
+  input.data = facts_.data;
+  // The question files sit beside the topologies/ folder the topology was found in.
+  const fs::path question =
+      fs::path(facts_.topology).parent_path().parent_path() / "queries/q_category_by_year.sql";
+  std::error_code ec;
+  if (fs::exists(question, ec)) input.question_file = question.string();
+  std::cerr << "demo: batch side: archiving the streams, running the batch job over each day\n";
+  ASSIGN_OR_RETURN(facts_.batch, RunDemoBatch(input));
+  if (!facts_.batch->question.empty() && !facts_.batch->answer_equals_table) {
+    return Status::Internal("the SQL answer differs from the batch job's " +
+                            facts_.batch->question + " table");
+  }
+  return Status::OK();
+}
+
 Status Demo::Run() {
   RETURN_IF_ERROR(Start());
   StartWorkers();
   RETURN_IF_ERROR(WaitUntilCaughtUp());
+  if (flags_.batch) RETURN_IF_ERROR(RunBatch());
   return Report();
 }
 
@@ -613,6 +659,9 @@ void AddDemoCommand(CLI::App& app, Action* action) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   cmd->add_flag("--no-progress", flags->no_progress, "show no progress on stderr");
+  cmd->add_flag("--batch", flags->batch,
+                "then the batch side: archive the streams by day, run the batch job over the "
+                "archive, answer a question in SQL");
   AddApiKeyFileOption(cmd, &flags->api_key_file);
   cmd->callback([flags, action] { *action = [flags] { return Demo(*flags).Run(); }; });
 }

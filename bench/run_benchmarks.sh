@@ -93,3 +93,7 @@ BUILD="$BUILD" POSTS="${PROCESSOR_POSTS:-1000000}" bench/run_sql_bench.sh
 # The archive (issue 16): `pinstream archive --once` of 1,000,000 records of 700 bytes into a
 # directory (target: 200,000 records/s) and into s3rver (MB/s).
 BUILD="$BUILD" RECORDS="${ARCHIVE_RECORDS:-1000000}" bench/run_archive_bench.sh
+
+# The batch job (issue 16): 1,000,000 posts archived by day, then topologies/pinterest.json as
+# the batch job over the archive against the streaming processor over the broker (records/s).
+BUILD="$BUILD" POSTS="${BATCH_POSTS:-1000000}" bench/run_batch_bench.sh

@@ -185,6 +185,42 @@ TEST_F(DemoTest, ASecondRunOnTheSameDataProcessesOnlyTheNewPosts) {
   EXPECT_EQ(second["tables"]["pin"], pins.keys.size());
 }
 
+// `./run demo` runs the batch half too: the streams archived by day, the batch job over every
+// day, a question answered in SQL; its tables hold what the streaming run's do.
+TEST_F(DemoTest, TheBatchHalfArchivesRunsTheBatchJobAndAnswersInSql) {
+  json report = RunDemo({"--posts", "300", "--batch"});
+  ASSERT_TRUE(report.is_object());
+  const json& batch = report["batch"];
+  ASSERT_TRUE(batch.is_object()) << report;
+  EXPECT_EQ(batch["records_archived"], 900);
+  int64_t records = 0;
+  for (const json& run : batch["runs"]) {
+    EXPECT_EQ(run["status"], "succeeded") << run;
+    records += run["records"].get<int64_t>();
+  }
+  EXPECT_EQ(records, 900);
+  EXPECT_EQ(batch["question"], "q_category_by_year");
+  EXPECT_GT(batch["answer_rows"].get<int64_t>(), 0);
+  EXPECT_EQ(batch["answer_equals_table"], true);
+  for (const char* table : {"pin", "geo", "user", "q_category_by_year"}) {
+    ASSERT_OK_AND_ASSIGN(auto streaming,
+                         ScanTable(report["processor_data"].get<std::string>(), table));
+    ASSERT_OK_AND_ASSIGN(auto batched, ScanTable(batch["batch_data"].get<std::string>(), table));
+    auto sorted = [](std::vector<Row> rows) {
+      std::vector<std::string> out;
+      for (const Row& r : rows) {
+        json j = json::array();
+        for (const Value& v : r) j.push_back(v.ToJson());
+        out.push_back(j.dump());
+      }
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    EXPECT_EQ(sorted(streaming), sorted(batched)) << table;
+  }
+  EXPECT_NE(last_.err.find("batch side:"), std::string::npos) << last_.err;
+}
+
 TEST_F(DemoTest, AMissingTopologyIsAnErrorBeforeAnythingStarts) {
   auto run =
       RunPinstream({"demo", "--data", data_, "--topology", dir_.Sub("nope.json")}, dir_.path());
