@@ -150,6 +150,12 @@ Result<BatchRun> BatchJob::Attempt(const std::optional<std::string>& date, int a
     Processor processor(std::move(graph), std::move(sources), store_.get(), options);
     failed = processor.Run(stop);
     if (failed.ok()) failed = store_->AwaitCommits();
+    if (failed.ok() && run.status.empty()) {
+      // The objects held no record: nothing was committed, the run is recorded as for none.
+      run.status = BatchRun::kNoData;
+      run.seconds = seconds();
+      RETURN_IF_ERROR(RecordAlone(run));
+    }
     if (failed.ok()) return run;
     store_->Abort();
     if (stop.stop_requested()) return failed;  // stopped, not failed: nothing to record
