@@ -38,6 +38,52 @@ bool DecodeRowFrom(Decoder* d, Row* row) {
   return true;
 }
 
+// Steps over one Value::EncodeTo encoding without building the value (no string copy, no
+// allocation): a scan's projection reads past the columns it does not want.
+bool SkipValue(Decoder* d) {
+  uint8_t t;
+  if (!d->GetByte(&t)) return false;
+  uint64_t u;
+  std::string_view text;
+  switch (static_cast<Type>(t)) {
+    case Type::kNull:
+      return true;
+    case Type::kBool:
+      return d->GetByte(&t);
+    case Type::kInt:
+    case Type::kDouble:
+    case Type::kTimestamp:
+      return d->GetFixed64BE(&u);
+    case Type::kString:
+      return d->GetLengthPrefixed(&text);
+    case Type::kArray:
+      if (!d->GetVarint64(&u) || u > d->rest().size()) return false;
+      for (uint64_t i = 0; i < u; ++i) {
+        if (!SkipValue(d)) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
+// Reads one EncodeRow encoding from `d`, decoding only the columns `wanted` names (nullptr:
+// all); the others are left null. `row` is reused between rows, so an unwanted cell, never
+// assigned, stays the null it was made as.
+bool DecodeRowFrom(Decoder* d, const std::vector<bool>* wanted, Row* row) {
+  if (wanted == nullptr) return DecodeRowFrom(d, row);
+  uint64_t n;
+  if (!d->GetVarint64(&n) || n > d->rest().size()) return false;
+  if (row->size() != n) row->assign(n, Value());
+  for (size_t i = 0; i < n; ++i) {
+    if (i < wanted->size() && (*wanted)[i]) {
+      if (!Value::DecodeFrom(d, &(*row)[i])) return false;
+    } else if (!SkipValue(d)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Hashes std::string and std::string_view alike, so that lookups need no key copy.
 struct KeyHash {
   using is_transparent = void;
@@ -283,9 +329,9 @@ struct Table::Impl {
            std::to_string(oldest_version);
   }
 
-  Status ScanAppend(const std::vector<VisibleRange>& ranges,
+  Status ScanAppend(const std::vector<VisibleRange>& ranges, const std::vector<bool>* wanted,
                     const std::function<Status(const Row&)>& visit) const;
-  Status ScanUpsert(const std::vector<VisibleRange>& ranges,
+  Status ScanUpsert(const std::vector<VisibleRange>& ranges, const std::vector<bool>* wanted,
                     const std::function<Status(const Row&)>& visit) const;
 };
 
@@ -429,6 +475,16 @@ void Table::Aborted() {
 
 Status Table::Scan(std::optional<int64_t> version,
                    const std::function<Status(const Row&)>& visit) const {
+  return Scan(version, nullptr, visit);
+}
+
+Status Table::Scan(std::optional<int64_t> version, const std::vector<bool>& wanted,
+                   const std::function<Status(const Row&)>& visit) const {
+  return Scan(version, &wanted, visit);
+}
+
+Status Table::Scan(std::optional<int64_t> version, const std::vector<bool>* wanted,
+                   const std::function<Status(const Row&)>& visit) const {
   const Impl& t = *impl_;
   std::vector<VisibleRange> ranges;
   {
@@ -443,10 +499,11 @@ Status Table::Scan(std::optional<int64_t> version,
     ranges = VisibleRanges(t.restores, v);
   }
   if (ranges.empty()) return Status::OK();
-  return t.upsert() ? t.ScanUpsert(ranges, visit) : t.ScanAppend(ranges, visit);
+  return t.upsert() ? t.ScanUpsert(ranges, wanted, visit) : t.ScanAppend(ranges, wanted, visit);
 }
 
 Status Table::Impl::ScanAppend(const std::vector<VisibleRange>& ranges,
+                               const std::vector<bool>* wanted,
                                const std::function<Status(const Row&)>& visit) const {
   // Row ids grow with versions, so the blocks of one version are contiguous and in order.
   std::vector<VisibleRange> ascending(ranges.rbegin(), ranges.rend());
@@ -468,7 +525,7 @@ Status Table::Impl::ScanAppend(const std::vector<VisibleRange>& ranges,
     const uint32_t count = DecodeFixed32BE(value.data() + kVersionSize);
     Decoder d(std::string_view(value.data(), value.size()).substr(kBlockHeaderSize));
     for (uint32_t i = 0; i < count; ++i) {
-      if (!DecodeRowFrom(&d, &row)) return Status::Corruption(Where() + ": malformed row");
+      if (!DecodeRowFrom(&d, wanted, &row)) return Status::Corruption(Where() + ": malformed row");
       row.resize(spec.schema.size());  // a row older than an AddColumns has fewer
       RETURN_IF_ERROR(visit(row));
     }
@@ -477,6 +534,7 @@ Status Table::Impl::ScanAppend(const std::vector<VisibleRange>& ranges,
 }
 
 Status Table::Impl::ScanUpsert(const std::vector<VisibleRange>& ranges,
+                               const std::vector<bool>* wanted,
                                const std::function<Status(const Row&)>& visit) const {
   // One key's entries are adjacent, newest first. For each key, seek straight to its newest
   // entry at or below the newest visible version, then past the key.
@@ -499,7 +557,14 @@ Status Table::Impl::ScanUpsert(const std::vector<VisibleRange>& ranges,
     auto r = std::find_if(ranges.begin(), ranges.end(), [v](const auto& x) { return x.lo < v; });
     if (r != ranges.end() && v <= r->hi) {
       rocksdb::Slice value = it->value();
-      RETURN_IF_ERROR(DecodeRow(std::string_view(value.data(), value.size()), &row));
+      if (wanted == nullptr) {
+        RETURN_IF_ERROR(DecodeRow(std::string_view(value.data(), value.size()), &row));
+      } else {
+        Decoder d(std::string_view(value.data(), value.size()));
+        if (!DecodeRowFrom(&d, wanted, &row) || !d.empty()) {
+          return Status::Corruption(Where() + ": malformed row");
+        }
+      }
       row.resize(spec.schema.size());  // a row older than an AddColumns has fewer
       RETURN_IF_ERROR(visit(row));
       PutFixed64BE(&target, ~uint64_t{0});  // past every version of this key

@@ -121,6 +121,11 @@ class Table {
   // that was never committed is an InvalidArgument; one that a vacuum removed is a
   // ResourceNotFound naming the oldest version left. Stops at the first error of `visit`.
   Status Scan(std::optional<int64_t> version, const std::function<Status(const Row&)>& visit) const;
+  // As Scan, decoding only the columns i with `wanted[i]` set (a query's projection; columns
+  // past the end of `wanted` are not wanted): the others read as null, their bytes skipped
+  // without building a value. Rows still have every column of the schema.
+  Status Scan(std::optional<int64_t> version, const std::vector<bool>& wanted,
+              const std::function<Status(const Row&)>& visit) const;
 
   // The version current at `time_ms` (the newest committed at or before it), for time travel
   // by timestamp; ResourceNotFound when that is before the oldest version left.
@@ -143,6 +148,8 @@ class Table {
  private:
   friend class TableStore;
   struct Impl;
+  Status Scan(std::optional<int64_t> version, const std::vector<bool>* wanted,
+              const std::function<Status(const Row&)>& visit) const;
   explicit Table(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

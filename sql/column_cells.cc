@@ -13,6 +13,7 @@ Status ColumnCells::Append(const Value& v) {
                               std::string(TypeName(v.type())));
   }
   null_.push_back(null ? 1 : 0);
+  nulls_ += null ? 1 : 0;
   switch (type) {
     case Type::kInt:
       ints_.push_back(null ? 0 : v.as_int());
@@ -43,7 +44,7 @@ Status ColumnCells::Append(const Value& v) {
 }
 
 void ColumnCells::Result(sqlite3_context* ctx, size_t row) const {
-  if (null_[row]) {
+  if (is_null(row)) {
     sqlite3_result_null(ctx);
     return;
   }

@@ -26,7 +26,8 @@ class ColumnCells {
   Status Append(const Value& v);
 
   size_t size() const { return null_.size(); }
-  bool is_null(size_t row) const { return null_[row] != 0; }
+  // Reads no flag when the column has no null: a probe's random row is one cache miss less.
+  bool is_null(size_t row) const { return nulls_ != 0 && null_[row] != 0; }
   // Integer and boolean columns; 0 for null.
   int64_t int_at(size_t row) const { return ints_[row]; }
   // String, timestamp and array columns, as SQL sees them; empty for null.
@@ -41,6 +42,7 @@ class ColumnCells {
  private:
   const Column column_;
   std::vector<uint8_t> null_;
+  size_t nulls_ = 0;
   std::vector<int64_t> ints_;    // int, bool, timestamp
   std::vector<double> doubles_;  // double
   std::vector<uint64_t> offsets_{

@@ -47,12 +47,18 @@ class HashIndex {
 
   uint32_t next(uint32_t row) const { return next_[row]; }
 
-  uint32_t FindInt(int64_t key) const {
+  // Sets *single when the key has one row: its chain needs no next() (one cache miss less per
+  // probe of a unique key, the common join on an id).
+  uint32_t FindInt(int64_t key, bool* single) const {
+    *single = false;
     if (slots_.empty()) return kNoRow;
     for (size_t i = Hash(key);; i = (i + 1) & mask_) {
       const Slot& s = slots_[i];
       if (s.head == kNoRow) return kNoRow;
-      if (s.key == key) return s.head;
+      if (s.key == key) {
+        *single = s.rows == 1;
+        return s.head;
+      }
     }
   }
   uint32_t FindString(std::string_view key) const {
@@ -67,7 +73,7 @@ class HashIndex {
     if (ints) {
       size_t capacity = 16;
       while (capacity < 2 * n) capacity <<= 1;
-      slots_.assign(capacity, Slot{0, kNoRow});
+      slots_.assign(capacity, Slot{0, kNoRow, 0});
       mask_ = capacity - 1;
       shift_ = 64 - static_cast<int>(std::countr_zero(capacity));
     } else {
@@ -78,8 +84,14 @@ class HashIndex {
       for (size_t i = cells.size(); i-- > 0;) {
         if (cells.is_null(i)) continue;
         const size_t r = c * chunk_rows + i;
-        uint32_t* head = ints ? &InsertInt(cells.int_at(i))
-                              : &strings_.try_emplace(cells.text_at(i), kNoRow).first->second;
+        uint32_t* head;
+        if (ints) {
+          Slot& slot = InsertInt(cells.int_at(i));
+          if (slot.rows < 2) ++slot.rows;
+          head = &slot.head;
+        } else {
+          head = &strings_.try_emplace(cells.text_at(i), kNoRow).first->second;
+        }
         next_[r] = *head;
         *head = static_cast<uint32_t>(r);
       }
@@ -90,18 +102,19 @@ class HashIndex {
   struct Slot {
     int64_t key;
     uint32_t head;  // kNoRow: empty
+    uint32_t rows;  // 1, or 2 for two or more
   };
   size_t Hash(int64_t key) const {
     return static_cast<size_t>((static_cast<uint64_t>(key) * 0x9E3779B97F4A7C15ull) >> shift_);
   }
-  uint32_t& InsertInt(int64_t key) {
+  Slot& InsertInt(int64_t key) {
     for (size_t i = Hash(key);; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (s.head == kNoRow) {
         s.key = key;
-        return s.head;  // still kNoRow: the caller links the row in
+        return s;  // head still kNoRow: the caller links the row in
       }
-      if (s.key == key) return s.head;
+      if (s.key == key) return s;
     }
   }
 
@@ -167,8 +180,10 @@ bool Uses(uint64_t col_used, size_t column) {
 void Load(const Table* table, std::optional<int64_t> version, LoadedRows* out) {
   const Schema& schema = table->spec().schema;
   std::vector<size_t> read;
+  std::vector<bool> wanted(schema.size(), false);
   for (size_t i = 0; i < schema.size(); ++i) {
     if (out->slot[i] >= 0) read.push_back(i);
+    wanted[i] = out->slot[i] >= 0;
   }
   auto fresh = [&] {
     auto chunk = std::make_unique<Chunk>();
@@ -184,7 +199,7 @@ void Load(const Table* table, std::optional<int64_t> version, LoadedRows* out) {
   std::unique_ptr<Chunk> chunk = fresh();
   size_t rows = 0;
   const Value null;
-  Status st = table->Scan(version, [&](const Row& row) -> Status {
+  Status st = table->Scan(version, wanted, [&](const Row& row) -> Status {
     if (out->cancel.load(std::memory_order_relaxed)) return cancelled;
     for (size_t j = 0; j < read.size(); ++j) {
       const size_t c = read[j];
@@ -238,6 +253,7 @@ struct Cursor : sqlite3_vtab_cursor {
   std::shared_ptr<LoadedRows> rows;
   const HashIndex* index = nullptr;  // following a chain of equal keys: the row is `row`
   uint32_t row = 0;
+  bool single = false;  // the chain is `row` alone
   size_t chunk_no = 0;  // a full scan: row `offset` of chunk `chunk_no`
   const Chunk* chunk = nullptr;
   size_t offset = 0;
@@ -369,7 +385,8 @@ int Close(sqlite3_vtab_cursor* cursor) {
 // The row a probe of `column` by `probe` starts at, or nullopt when the index cannot answer
 // (a probe of another type: SQLite's comparison rules decide, over a full scan).
 Result<std::optional<uint32_t>> Probe(LoadedRows* rows, int column, const Column& def,
-                                      sqlite3_value* probe, const HashIndex** index) {
+                                      sqlite3_value* probe, const HashIndex** index, bool* single) {
+  *single = false;
   const int type = sqlite3_value_type(probe);
   if (type == SQLITE_NULL) return std::optional<uint32_t>(kNoRow);  // = NULL is never true
   if (def.type == Type::kInt) {
@@ -384,7 +401,7 @@ Result<std::optional<uint32_t>> Probe(LoadedRows* rows, int column, const Column
       return std::optional<uint32_t>();
     }
     ASSIGN_OR_RETURN(*index, IndexOn(rows, column, true));
-    return std::optional<uint32_t>((*index)->FindInt(key));
+    return std::optional<uint32_t>((*index)->FindInt(key, single));
   }
   if (type != SQLITE_TEXT) return std::optional<uint32_t>();
   const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(probe));
@@ -420,8 +437,8 @@ int Filter(sqlite3_vtab_cursor* cursor, int idx_num, const char*, int argc, sqli
   if (idx_num > 0 && argc == 1) {
     const int column = idx_num - 1;
     const HashIndex* index = nullptr;
-    auto start =
-        Probe(c->rows.get(), column, v->table->spec().schema.column(column), argv[0], &index);
+    auto start = Probe(c->rows.get(), column, v->table->spec().schema.column(column), argv[0],
+                       &index, &c->single);
     if (!start.ok()) return fail(start.status());
     if (*start) {
       c->index = index;
@@ -442,7 +459,7 @@ int Filter(sqlite3_vtab_cursor* cursor, int idx_num, const char*, int argc, sqli
 int Next(sqlite3_vtab_cursor* cursor) {
   Cursor* c = AsCursor(cursor);
   if (c->index != nullptr) {
-    c->row = c->index->next(c->row);
+    c->row = c->single ? kNoRow : c->index->next(c->row);
     c->eof = c->row == kNoRow;
     return SQLITE_OK;
   }

@@ -9,6 +9,7 @@
 #include <rocksdb/file_system.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -166,6 +167,23 @@ TEST_F(ProcessorStoreTest, CommitWritesRowsStateDeadLettersAndOffsetsTogether) {
 
 // Stores made before dead letters had a `topology` column gain it on open; their old letters
 // read it as null.
+// A clean close flushes: what it committed is in table files, and a read-only open (`pinstream
+// sql`) has no write-ahead log to replay.
+TEST_F(ProcessorStoreTest, ACleanCloseLeavesNoLogToReplay) {
+  ASSERT_OK_AND_ASSIGN(TableWriter * pin, store_->OpenTable(PinDef()));
+  ASSERT_OK(pin->Write(Pin(1, "a")));
+  ASSERT_OK(store_->State("pin/dedup")->Put("1", "seen"));
+  ASSERT_OK(store_->Commit("pinterest", {MakeOffsets("100"), {}, {}}).status());
+  store_.reset();
+  uintmax_t log_bytes = 0;
+  for (const auto& f : std::filesystem::directory_iterator(dir_.Sub("data"))) {
+    if (f.path().extension() == ".log") log_bytes += f.file_size();
+  }
+  EXPECT_EQ(log_bytes, 0u);
+  ASSERT_OK_AND_ASSIGN(auto reader, ProcessorStore::Open(dir_.Sub("data"), /*read_only=*/true));
+  EXPECT_EQ(ScanAll(reader->tables()->Find("pin")), (std::vector<Row>{Pin(1, "a")}));
+}
+
 TEST(ProcessorStoreUpgradeTest, OldDeadLettersGainTheTopologyColumn) {
   TempDir dir;
   TableSpec old_spec = DeadLettersSpec();

@@ -376,6 +376,55 @@ TEST_F(TableStoreTest, AddedColumnsReadAsNullInOlderRows) {
   EXPECT_EQ(ScanAll(store_->Find("totals")), want_totals);
 }
 
+// A projection decodes the wanted columns only and reads the rest as null, over every encoding
+// it must step over (strings, timestamps, arrays, nulls) and rows shorter than the schema.
+TEST_F(TableStoreTest, ScanWithAProjectionReadsTheWantedColumnsOnly) {
+  ASSERT_OK_AND_ASSIGN(Table * events, store_->Declare(EventsSpec()));
+  ASSERT_OK_AND_ASSIGN(Table * totals, store_->Declare(TotalsSpec()));
+  Row with_nulls = Event(2, "b");
+  with_nulls[1] = Value();
+  with_nulls[3] = Value();
+  CommitRows(events, {Event(1, "a"), with_nulls, Event(3, "c")});
+  CommitRows(totals, {Total("fr", 2020, 1), Total("de", 2021, 2)});
+  ASSERT_OK(store_->AddColumns("events", {Col("source", Type::kString)}));
+  Row with_source = Event(4, "d");
+  with_source.push_back(Value::String("s"));
+  CommitRows(events, {with_source});
+
+  auto project = [](const Table* t, const std::vector<bool>& wanted) {
+    std::vector<Row> rows;
+    EXPECT_OK(t->Scan(std::nullopt, wanted, [&](const Row& r) {
+      rows.push_back(r);
+      return Status::OK();
+    }));
+    return rows;
+  };
+  auto keep = [](const std::vector<Row>& rows, const std::vector<bool>& wanted) {
+    std::vector<Row> out = rows;
+    for (Row& r : out) {
+      for (size_t i = 0; i < r.size(); ++i) {
+        if (i >= wanted.size() || !wanted[i]) r[i] = Value();
+      }
+    }
+    return out;
+  };
+  const std::vector<Row> all_events = ScanAll(events);
+  ASSERT_EQ(all_events.size(), 4u);
+  for (const std::vector<bool>& wanted :
+       std::vector<std::vector<bool>>{{true, false, false, true, false},
+                                      {false, true, false, false, true},
+                                      {false, false, true},
+                                      {},
+                                      {true, true, true, true, true}}) {
+    EXPECT_EQ(project(events, wanted), keep(all_events, wanted));
+  }
+  const std::vector<Row> all_totals = ScanAll(totals);
+  for (const std::vector<bool>& wanted :
+       std::vector<std::vector<bool>>{{false, false, true}, {true, false, false}}) {
+    EXPECT_EQ(project(totals, wanted), keep(all_totals, wanted));
+  }
+}
+
 TEST_F(TableStoreTest, AbortedRollsBackRowIdsAndVersions) {
   ASSERT_OK_AND_ASSIGN(Table * t, store_->Declare(EventsSpec()));
   {
