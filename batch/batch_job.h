@@ -61,7 +61,7 @@ class BatchJob {
 
  private:
   BatchJob(std::shared_ptr<const Topology> topology, Options options);
-  // One attempt over `objects` (per topology source, in its order).
+  // One attempt: chooses the objects, runs the processor over them, records the outcome.
   Result<BatchRun> Attempt(const std::optional<std::string>& date, int attempt,
                            std::stop_token stop);
   // The data objects the run reads, per topology source.
