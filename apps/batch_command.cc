@@ -50,10 +50,10 @@ Status Batch(const BatchFlags& flags) {
   options.retries = flags.retries >= 0 ? flags.retries : (flags.schedule.empty() ? 0 : 3);
   ASSIGN_OR_RETURN(options.retry_delay_ms, ParseDurationMillis(flags.retry_delay));
   ASSIGN_OR_RETURN(auto job, BatchJob::Open(loaded.topology, options));
-  bool failed = false;
+  std::optional<BatchRun> failed;  // the last failed run
   auto report = [&failed](const BatchRun& run) {
     std::cout << run.ToJson() << std::endl;
-    failed |= run.status == BatchRun::kFailed;
+    if (run.status == BatchRun::kFailed) failed = run;
   };
   if (!flags.schedule.empty()) {
     return RunDaily(job.get(), flags.start, options.clock, stop.get_token(), report);
@@ -74,7 +74,11 @@ Status Batch(const BatchFlags& flags) {
     // Later dates build on this one's state: a backfill stops at a date that failed.
     if (run.status == BatchRun::kFailed) break;
   }
-  if (failed) return Status::Internal("a batch run failed (pinstream batch history shows why)");
+  if (failed) {
+    return Status::Internal("the batch run of " + failed->date.value_or("the new objects") +
+                            " failed after " + std::to_string(failed->attempt) +
+                            " attempt(s): " + failed->error);
+  }
   return Status::OK();
 }
 
