@@ -262,3 +262,54 @@ TEST(BatchScheduleTest, DueDatesAreTheEndedDaysFromTheStart) {
 
 }  // namespace
 }  // namespace pinstream
+
+namespace pinstream {
+namespace {
+
+// A batch run is one commit: stopped before it has read everything, it commits nothing, and the
+// same run later reads every object.
+TEST(BatchJobTest, AStoppedRunCommitsNothingAndRunsWholeLater) {
+  TempDir dir;
+  ASSERT_OK_AND_ASSIGN(auto archive, OpenObjectStore(dir.Sub("archive")));
+  const std::string day = DateOf(Clock::Real()->NowMillis() - kDayMs);
+  ASSERT_OK(WriteDay(archive.get(), day, 1, 50));
+  BuildErrors errors;
+  auto topology = Topology::Parse(
+      R"({"name": "days", "sources": {"records": {"stream": "ev"}},
+          "pipelines": {"events": {"from": "records",
+            "steps": [{"op": "parse_json", "columns": {"n": "int"}}], "to": "events"}}})",
+      "days.json", &errors);
+  ASSERT_NE(topology, nullptr);
+  BatchJob::Options options;
+  options.input = dir.Sub("archive");
+  options.data = dir.Sub("data");
+  {
+    ASSERT_OK_AND_ASSIGN(auto job, BatchJob::Open(topology, options));
+    std::stop_source stop;
+    stop.request_stop();
+    auto run = job->Run(day, stop.get_token());
+    ASSERT_FALSE(run.ok());
+    EXPECT_EQ(run.status().code(), Status::Code::kUnavailable) << run.status().ToString();
+    ASSERT_OK_AND_ASSIGN(auto history, job->History());
+    EXPECT_TRUE(history.empty());  // a stop is not a failure: nothing recorded
+  }
+  {
+    ASSERT_OK_AND_ASSIGN(auto store, ProcessorStore::Open(dir.Sub("data"), /*read_only=*/true));
+    const Table* events = store->tables()->Find("events");
+    int64_t rows = 0;
+    if (events != nullptr) {
+      ASSERT_OK(events->Scan(std::nullopt, [&](const Row&) {
+        ++rows;
+        return Status::OK();
+      }));
+    }
+    EXPECT_EQ(rows, 0);
+  }
+  ASSERT_OK_AND_ASSIGN(auto job, BatchJob::Open(topology, options));
+  ASSERT_OK_AND_ASSIGN(BatchRun run, job->Run(day, std::stop_token{}));
+  EXPECT_EQ(run.status, BatchRun::kSucceeded);
+  EXPECT_EQ(run.records, 50);
+}
+
+}  // namespace
+}  // namespace pinstream
