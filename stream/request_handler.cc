@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/json_dump.h"
 #include "stream/wire_protocol.h"
 
 namespace pinstream {
@@ -66,10 +67,9 @@ std::vector<zmq::message_t> RequestHandler::Dispatch(std::vector<zmq::message_t>
         return Reply(header, Status::InvalidArgument("request body is not JSON"), {});
       auto res = api_.Call(target, req);
       if (!res.ok()) return Reply(header, res.status(), {});
-      // Replacing what is not UTF-8 (a record stored before keys were checked) rather than
-      // throwing keeps such a record readable.
-      return Reply(header, Status::OK(),
-                   {res->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)});
+      // DumpJson replaces what is not UTF-8 (a record stored before keys were checked) rather
+      // than throwing, which keeps such a record readable.
+      return Reply(header, Status::OK(), {DumpJson(*res)});
     }
     case Op::kPutRecords: {
       std::vector<PutEntry> entries;
