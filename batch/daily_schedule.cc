@@ -28,7 +28,7 @@ Status RunDaily(BatchJob* job, const std::string& start, Clock* clock, std::stop
       if (stop.stop_requested()) return Status::OK();
       if (!run.ok()) return run.status();
       if (run->status != "skipped") on_run(*run);
-      if (run->status == BatchRun::kFailed || run->status == BatchRun::kNoData) break;
+      if (run->status == BatchRun::kFailed) break;
     }
     // The next round at the next midnight UTC, when another day is due.
     const int64_t now = clock->NowMillis();

@@ -248,6 +248,38 @@ TEST(BatchScheduleTest, CatchesUpMissedDaysAndRetriesAFailedOneWithBackoff) {
                                       d2 + " failed", d2 + " succeeded", d1 + " succeeded"}));
 }
 
+// Days with nothing archived (before the archive began) do not hold up the days after them.
+TEST(BatchScheduleTest, DaysWithNothingArchivedDoNotHoldUpLaterOnes) {
+  TempDir dir;
+  const int64_t now = Clock::Real()->NowMillis();
+  const std::string d3 = DateOf(now - 3 * kDayMs), d1 = DateOf(now - kDayMs);
+  ASSERT_OK_AND_ASSIGN(auto archive, OpenObjectStore(dir.Sub("archive")));
+  ASSERT_OK(WriteDay(archive.get(), d1, 1, 5));
+  BuildErrors errors;
+  auto topology = Topology::Parse(
+      R"({"name": "days", "sources": {"records": {"stream": "ev"}},
+          "pipelines": {"events": {"from": "records",
+            "steps": [{"op": "parse_json", "columns": {"n": "int"}}], "to": "events"}}})",
+      "days.json", &errors);
+  ASSERT_NE(topology, nullptr);
+  BatchJob::Options options;
+  options.input = dir.Sub("archive");
+  options.data = dir.Sub("data");
+  ASSERT_OK_AND_ASSIGN(auto job, BatchJob::Open(topology, options));
+  std::vector<BatchRun> runs;
+  std::stop_source stop;
+  ASSERT_OK(RunDaily(job.get(), d3, Clock::Real(), stop.get_token(), [&](const BatchRun& r) {
+    runs.push_back(r);
+    if (runs.size() == 3) stop.request_stop();
+  }));
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0].status, BatchRun::kNoData);
+  EXPECT_EQ(runs[1].status, BatchRun::kNoData);
+  EXPECT_EQ(runs[2].date, d1);
+  EXPECT_EQ(runs[2].status, BatchRun::kSucceeded);
+  EXPECT_EQ(runs[2].records, 5);
+}
+
 TEST(BatchScheduleTest, DueDatesAreTheEndedDaysFromTheStart) {
   ASSERT_OK_AND_ASSIGN(int64_t noon, ParseTimestampMillis("2026-03-04T12:00:00Z"));
   ASSERT_OK_AND_ASSIGN(auto due, DueDates("2026-02-27", noon));
