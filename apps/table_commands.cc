@@ -9,6 +9,7 @@
 
 #include "apps/cli_common.h"
 #include "apps/commands.h"
+#include "common/csv_field.h"
 #include "common/json_dump.h"
 #include "common/time_format.h"
 #include "sinks/processor_store.h"
@@ -115,23 +116,6 @@ Status History(const TableFlags& f) {
     out.EndLine();
   }
   return Status::OK();
-}
-
-// RFC 4180: a field holding a comma, a quote or a line break is quoted, quotes doubled. An
-// empty string is quoted too ("") so that it differs from null (nothing), as Spark writes it.
-void AppendCsvField(std::string_view text, bool quote_if_empty, std::string* out) {
-  const bool quote =
-      (text.empty() && quote_if_empty) || text.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
-    out->append(text);
-    return;
-  }
-  out->push_back('"');
-  for (char c : text) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
 }
 
 void AppendCsvValue(const Value& v, std::string* out) {

@@ -35,6 +35,8 @@ struct BatchRun {
   static constexpr char kSucceeded[] = "succeeded";
   static constexpr char kFailed[] = "failed";
   static constexpr char kNoData[] = "no_data";  // nothing archived for it (yet): not done
+  static constexpr char kSkipped[] =
+      "skipped";  // done before; BatchJob::Run's answer, not recorded
 
   Row ToRow() const;
   static Result<BatchRun> FromRow(const Row& row);

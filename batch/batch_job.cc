@@ -2,9 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "archive/archive_layout.h"
 #include "batch/archive_source.h"
@@ -19,18 +17,6 @@ namespace pinstream {
 namespace {
 
 constexpr int64_t kDayMs = int64_t{24} * 3600 * 1000;
-
-// Sleeps `ms` unless `stop` is requested first; false when it was.
-bool SleepFor(int64_t ms, const std::stop_token& stop) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-  while (!stop.stop_requested()) {
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= until) return true;
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(until - now, std::chrono::milliseconds(100)));
-  }
-  return false;
-}
 
 }  // namespace
 
@@ -177,7 +163,7 @@ Result<BatchRun> BatchJob::Run(const std::optional<std::string>& date, std::stop
       BatchRun skipped;
       skipped.topology = topology_->name;
       skipped.date = date;
-      skipped.status = "skipped";
+      skipped.status = BatchRun::kSkipped;
       return skipped;
     }
   }
@@ -191,7 +177,7 @@ Result<BatchRun> BatchJob::Run(const std::optional<std::string>& date, std::stop
         run.rows, run.seconds, run.error.empty() ? "" : " error=" + run.error);
     if (run.status != BatchRun::kFailed || attempt > options_.retries) return run;
     spdlog::info("batch run retrying in {}", FormatDurationMillis(delay_ms));
-    if (!SleepFor(delay_ms, stop)) return run;
+    if (!SleepUntil(*options_.clock, options_.clock->NowMillis() + delay_ms, stop)) return run;
     delay_ms *= 2;
   }
 }

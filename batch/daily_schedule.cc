@@ -2,9 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-#include <thread>
-
 namespace pinstream {
 
 namespace {
@@ -27,17 +24,14 @@ Status RunDaily(BatchJob* job, const std::string& start, Clock* clock, std::stop
       auto run = job->Run(date, stop);
       if (stop.stop_requested()) return Status::OK();
       if (!run.ok()) return run.status();
-      if (run->status != "skipped") on_run(*run);
+      if (run->status != BatchRun::kSkipped) on_run(*run);
       if (run->status == BatchRun::kFailed) break;
     }
     // The next round at the next midnight UTC, when another day is due.
     const int64_t now = clock->NowMillis();
     const int64_t next = now - now % kDayMs + kDayMs;
     spdlog::info("batch schedule @daily: next round at {}", DateOf(next));
-    while (!stop.stop_requested() && clock->NowMillis() < next) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(
-          std::min<int64_t>(200, std::max<int64_t>(1, next - clock->NowMillis()))));
-    }
+    SleepUntil(*clock, next, stop);
   }
   return Status::OK();
 }

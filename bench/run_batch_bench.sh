@@ -34,7 +34,8 @@ days=$(ls "$work/archive/topics/streaming-demo-pin" | sed 's/^dt=//' | sort)
 first=$(echo "$days" | head -1)
 last=$(echo "$days" | tail -1)
 
-# timed LABEL RECORDS_KEY CMD...: runs CMD, prints its wall time, CPU time and records/s.
+# timed LABEL CMD...: runs CMD (whose JSON lines on stdout carry "records"), prints its wall
+# time, CPU time per million records and records/s.
 timed() {
   local label=$1
   shift

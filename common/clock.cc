@@ -1,6 +1,8 @@
 #include "common/clock.h"
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 namespace pinstream {
 
@@ -19,6 +21,15 @@ class RealClock final : public Clock {
 Clock* Clock::Real() {
   static RealClock* clock = new RealClock();
   return clock;
+}
+
+bool SleepUntil(const Clock& clock, int64_t until_ms, const std::stop_token& stop) {
+  while (!stop.stop_requested()) {
+    const int64_t left = until_ms - clock.NowMillis();
+    if (left <= 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<int64_t>(left, 100)));
+  }
+  return false;
 }
 
 }  // namespace pinstream

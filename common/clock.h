@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <stop_token>
 
 namespace pinstream {
 
@@ -15,6 +16,11 @@ class Clock {
   // The process-wide real clock; never null, never destroyed.
   static Clock* Real();
 };
+
+// Sleeps until `clock` reads `until_ms` or later, waking at least every 100 ms to see whether
+// `stop` was requested; false when it was (then at once). A ManualClock's time only moves when
+// told, so the wait ends when it is moved there.
+bool SleepUntil(const Clock& clock, int64_t until_ms, const std::stop_token& stop);
 
 // A clock that only moves when told to. Thread-safe.
 class ManualClock final : public Clock {

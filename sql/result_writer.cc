@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/base64.h"
+#include "common/csv_field.h"
 #include "sql/sql_types.h"
 
 namespace pinstream {
@@ -161,21 +162,6 @@ class JsonLinesWriter final : public ResultWriter {
   std::vector<std::string> keys_;
   std::vector<Kind> kinds_;
 };
-
-void AppendCsvField(std::string_view text, bool quote_if_empty, std::string* out) {
-  const bool quote =
-      (text.empty() && quote_if_empty) || text.find_first_of(",\"\r\n") != std::string_view::npos;
-  if (!quote) {
-    out->append(text);
-    return;
-  }
-  out->push_back('"');
-  for (char c : text) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
 
 class CsvWriter final : public ResultWriter {
  public:

@@ -168,6 +168,16 @@ Status WriteDay(ObjectStore* store, const std::string& day, int first, int count
   return store->Put(object.Key(), data);
 }
 
+// A topology over topic "ev" (WriteDay's) into the table `events`.
+std::shared_ptr<const Topology> DaysTopology() {
+  BuildErrors errors;
+  return Topology::Parse(
+      R"({"name": "days", "sources": {"records": {"stream": "ev"}},
+          "pipelines": {"events": {"from": "records",
+            "steps": [{"op": "parse_json", "columns": {"n": "int"}}], "to": "events"}}})",
+      "days.json", &errors);
+}
+
 TEST(BatchScheduleTest, CatchesUpMissedDaysAndRetriesAFailedOneWithBackoff) {
   TempDir dir;
   const int64_t now = Clock::Real()->NowMillis();
@@ -177,12 +187,7 @@ TEST(BatchScheduleTest, CatchesUpMissedDaysAndRetriesAFailedOneWithBackoff) {
   ASSERT_OK(WriteDay(archive.get(), d3, 1, 10));
   ASSERT_OK(WriteDay(archive.get(), d2, 11, 10, /*broken_headers=*/true));
   ASSERT_OK(WriteDay(archive.get(), d1, 21, 10));
-  BuildErrors errors;
-  auto topology = Topology::Parse(
-      R"({"name": "days", "sources": {"records": {"stream": "ev"}},
-          "pipelines": {"events": {"from": "records",
-            "steps": [{"op": "parse_json", "columns": {"n": "int"}}], "to": "events"}}})",
-      "days.json", &errors);
+  std::shared_ptr<const Topology> topology = DaysTopology();
   ASSERT_NE(topology, nullptr);
 
   BatchJob::Options options;
@@ -255,12 +260,7 @@ TEST(BatchScheduleTest, DaysWithNothingArchivedDoNotHoldUpLaterOnes) {
   const std::string d3 = DateOf(now - 3 * kDayMs), d1 = DateOf(now - kDayMs);
   ASSERT_OK_AND_ASSIGN(auto archive, OpenObjectStore(dir.Sub("archive")));
   ASSERT_OK(WriteDay(archive.get(), d1, 1, 5));
-  BuildErrors errors;
-  auto topology = Topology::Parse(
-      R"({"name": "days", "sources": {"records": {"stream": "ev"}},
-          "pipelines": {"events": {"from": "records",
-            "steps": [{"op": "parse_json", "columns": {"n": "int"}}], "to": "events"}}})",
-      "days.json", &errors);
+  std::shared_ptr<const Topology> topology = DaysTopology();
   ASSERT_NE(topology, nullptr);
   BatchJob::Options options;
   options.input = dir.Sub("archive");
@@ -305,12 +305,7 @@ TEST(BatchJobTest, AStoppedRunCommitsNothingAndRunsWholeLater) {
   ASSERT_OK_AND_ASSIGN(auto archive, OpenObjectStore(dir.Sub("archive")));
   const std::string day = DateOf(Clock::Real()->NowMillis() - kDayMs);
   ASSERT_OK(WriteDay(archive.get(), day, 1, 50));
-  BuildErrors errors;
-  auto topology = Topology::Parse(
-      R"({"name": "days", "sources": {"records": {"stream": "ev"}},
-          "pipelines": {"events": {"from": "records",
-            "steps": [{"op": "parse_json", "columns": {"n": "int"}}], "to": "events"}}})",
-      "days.json", &errors);
+  std::shared_ptr<const Topology> topology = DaysTopology();
   ASSERT_NE(topology, nullptr);
   BatchJob::Options options;
   options.input = dir.Sub("archive");
