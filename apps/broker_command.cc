@@ -9,6 +9,7 @@
 #include "common/net_address.h"
 #include "common/sigv4_verifier.h"
 #include "common/time_format.h"
+#include "monitor/broker_pages.h"
 #include "stream/broker.h"
 #include "stream/http_gateway.h"
 #include "stream/stream_store.h"
@@ -31,6 +32,7 @@ struct BrokerFlags {
   std::string http;  // HOST:PORT of the HTTP gateway; empty: none
   std::string api_key_file;
   std::string aws_credentials;  // an AWS shared-credentials file: SigV4 on the gateway
+  bool no_metrics = false;
 };
 
 // The gateway's SigV4 check (SPEC section 10) from --aws-credentials; null without the flag.
@@ -58,9 +60,12 @@ Status RunBroker(const BrokerFlags& flags) {
   store_options.create_stream_ms = flags.create_stream_ms;
   store_options.update_stream_ms = flags.update_stream_ms;
   store_options.delete_stream_ms = flags.delete_stream_ms;
+  store_options.count_traffic = !flags.no_metrics;
   ASSIGN_OR_RETURN(store_options.retention_ms, ParseDurationMillis(flags.retention));
   ASSIGN_OR_RETURN(auto store, StreamStore::Open(store_options));
+  RequestMetrics requests;
   Broker::Options broker_options;
+  if (!flags.no_metrics) broker_options.metrics = &requests;
   broker_options.listen = flags.listen;
   broker_options.workers = flags.workers;
   ASSIGN_OR_RETURN(broker_options.api_key, LoadApiKey(flags.api_key_file));
@@ -78,6 +83,13 @@ Status RunBroker(const BrokerFlags& flags) {
           http_options.server.host, http_options.server.port);
     }
   }
+  // Monitoring (/metrics and the status page) is served on the gateway's port.
+  std::unique_ptr<BrokerPages> pages;
+  if (!flags.http.empty() && !flags.no_metrics) {
+    pages = std::make_unique<BrokerPages>(store.get(), &requests, flags.data);
+    http_options.metrics = &requests;
+    http_options.monitor = pages.get();
+  }
   ASSIGN_OR_RETURN(auto broker, Broker::Start(store.get(), broker_options));
   std::unique_ptr<HttpGateway> gateway;
   if (!flags.http.empty()) {
@@ -87,6 +99,10 @@ Status RunBroker(const BrokerFlags& flags) {
   nlohmann::json ready = {
       {"endpoint", broker->endpoint()}, {"pid", getpid()}, {"data", flags.data}};
   if (gateway) ready["http"] = gateway->url();
+  if (gateway && pages) {
+    ready["metrics"] = gateway->url() + "/metrics";
+    ready["status_page"] = gateway->url() + "/";
+  }
   PrintJson(ready);
 
   int sig = 0;
@@ -136,6 +152,9 @@ void AddBrokerCommand(CLI::App& app, Action* action) {
   cmd->add_option("--aws-credentials", flags->aws_credentials,
                   "with --http: verify the SigV4 signature of every Kinesis request against the "
                   "key pairs of this AWS shared-credentials file");
+  cmd->add_flag("--no-metrics", flags->no_metrics,
+                "count nothing for monitoring: no /metrics or status page on the --http port "
+                "(to measure what counting costs)");
   cmd->callback([flags, action] { *action = [flags] { return RunBroker(*flags); }; });
 }
 

@@ -12,6 +12,8 @@
 #include "apps/commands.h"
 #include "common/api_key.h"
 #include "common/time_format.h"
+#include "monitor/monitor_server.h"
+#include "monitor/processor_pages.h"
 #include "operators/graph.h"
 #include "runtime/broker_source.h"
 #include "runtime/processor.h"
@@ -27,6 +29,7 @@ struct RunFlags {
   bool once = false;
   std::string api_key_file;
   std::string stats_interval;  // a duration; empty: no stats lines
+  std::string metrics;         // HOST:PORT of the monitoring server; empty: none
 };
 
 int64_t ResidentBytes() {
@@ -73,6 +76,23 @@ Status Run(const RunFlags& flags) {
   ASSIGN_OR_RETURN(client.api_key, LoadApiKey(flags.api_key_file));
   zmq::context_t ctx(1);
   auto sources = MakeBrokerSources(loaded.graph->topology(), &ctx, client);
+  // Monitoring: the processor publishes into `monitor` after every batch; the server reads it.
+  ProcessorMonitor monitor;
+  std::unique_ptr<ProcessorPages> pages;
+  std::unique_ptr<MonitorServer> server;
+  if (!flags.metrics.empty()) {
+    HttpServer::Options address;
+    RETURN_IF_ERROR(ParseListenAddress(flags.metrics, "--metrics", &address));
+    options.monitor = &monitor;
+    pages = std::make_unique<ProcessorPages>(&monitor, store->tables(), flags.data);
+    ASSIGN_OR_RETURN(server, MonitorServer::Start(address.host, address.port, pages.get()));
+    // The ready line: scripts and tests read the bound address from it.
+    PrintJson({{"metrics", server->url() + "/metrics"},
+               {"status_page", server->url() + "/"},
+               {"pid", getpid()}});
+    spdlog::info("processor metrics at {}/metrics, status page at {}/", server->url(),
+                 server->url());
+  }
   Processor processor(std::move(loaded.graph), std::move(sources), store.get(), options);
   std::jthread stats_lines;
   if (!flags.stats_interval.empty()) {
@@ -81,6 +101,8 @@ Status Run(const RunFlags& flags) {
   }
   Status s = processor.Run(stop.get_token());
   stats_lines = {};  // stopped and joined before the last line
+  server.reset();    // no page reads the store or the monitor after this
+  pages.reset();
   const auto& st = processor.stats();
   const StateStats state = processor.state_stats();
   rusage usage{};
@@ -112,6 +134,9 @@ void AddRunCommand(CLI::App& app, Action* action) {
   cmd->add_option("--stats-interval", flags->stats_interval,
                   "print the store's size and the process's RSS as a JSON line this often (e.g. "
                   "10s)");
+  cmd->add_option("--metrics", flags->metrics,
+                  "serve Prometheus metrics (/metrics) and the status page (/) on HOST:PORT "
+                  "(port 0 picks a free one; printed as a JSON line at start)");
   cmd->callback([flags, action] { *action = [flags] { return Run(*flags); }; });
 }
 

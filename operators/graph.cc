@@ -49,6 +49,9 @@ struct Graph::Step {
   std::unique_ptr<Operator> op;
   StreamOperator* stream = nullptr;  // op, when it is a stream operator
   std::string name;                  // "pipeline/step:op" for dead letters
+  uint64_t rows_in = 0;              // OperatorCounts
+  uint64_t rows_out = 0;
+  uint64_t failed = 0;
   std::vector<SideOutput> sides;
   std::vector<size_t> side_tables;                 // indexes into tables_, by side output
   std::vector<std::vector<int>> side_key_columns;  // by side output: CheckedKeyColumns
@@ -80,6 +83,7 @@ class Graph::StepOutput final : public Output {
       : graph_(graph), pipeline_(pipeline), step_(step), run_(run) {}
 
   Status Emit(Row row) override {
+    ++graph_->pipelines_[pipeline_]->steps[step_].rows_out;
     Status s = graph_->RunFrom(pipeline_, step_ + 1, std::move(row), run_);
     if (!s.ok()) fatal_ = s;
     return s;
@@ -377,6 +381,15 @@ StateStats Graph::state_stats() const {
   return total;
 }
 
+std::vector<Graph::OperatorCounts> Graph::operator_counts() const {
+  std::vector<OperatorCounts> out;
+  for (const auto& p : pipelines_) {
+    if (!p) continue;
+    for (const auto& s : p->steps) out.push_back({s.name, s.rows_in, s.rows_out, s.failed});
+  }
+  return out;
+}
+
 void Graph::DiscardCaches() {
   for (auto& p : pipelines_) {
     if (!p) continue;
@@ -394,19 +407,27 @@ Status Graph::RunFrom(size_t index, size_t first, Row row, const Run& run) {
   Pipeline& p = *pipelines_[index];
   for (size_t k = first; k < p.steps.size(); ++k) {
     Step& step = p.steps[k];
+    ++step.rows_in;
     if (step.stream) {
       StepOutput out(this, index, k, run);
       Row copy;
       if (run.flushing) copy = row;  // for the failure message; rare (only downstream of a flush)
       Status s = step.stream->Process(*run.ctx, std::move(row), out);
       if (!out.fatal().ok()) return out.fatal();
-      if (!s.ok()) return Failed(run, step.name, s, copy);
+      if (!s.ok()) {
+        ++step.failed;
+        return Failed(run, step.name, s, copy);
+      }
       return Status::OK();
     }
     bool keep = true;
     Status s = step.op->Apply(row, &keep);
-    if (!s.ok()) return Failed(run, step.name, s, row);
+    if (!s.ok()) {
+      ++step.failed;
+      return Failed(run, step.name, s, row);
+    }
     if (!keep) return Status::OK();
+    ++step.rows_out;
   }
   return Deliver(index, std::move(row), run);
 }

@@ -60,6 +60,17 @@ class Graph {
   // The state held by the stream operators (for progress reports).
   StateStats state_stats() const;
 
+  // Rows through each step since the graph was built, in pipeline and step order (for metrics):
+  // a stream operator's rows_out counts what it emitted, from records and from flushes; a
+  // record that fails a step counts in its `failed` and goes no further.
+  struct OperatorCounts {
+    std::string name;  // "pipeline/step:op", as dead letters name it
+    uint64_t rows_in = 0;
+    uint64_t rows_out = 0;
+    uint64_t failed = 0;
+  };
+  std::vector<OperatorCounts> operator_counts() const;
+
   // After an aborted batch: the stream operators forget their caches and read their state
   // from the store again.
   void DiscardCaches();

@@ -211,10 +211,19 @@ Status Processor::FlushGraph() {
 
 Status Processor::CommitBatch() {
   if (batch_records_ == 0 && batch_gaps_ == 0 && batch_shard_ends_ == 0) return Status::OK();
+  const auto commit_started = std::chrono::steady_clock::now();
   RETURN_IF_ERROR(FlushGraph());
   if (options_.before_commit) RETURN_IF_ERROR(options_.before_commit(stats_));
   ASSIGN_OR_RETURN(int64_t batch_id, store_->Commit(graph_->topology().name, checkpoint_));
   ++stats_.batches;
+  if (options_.monitor != nullptr) {
+    using Seconds = std::chrono::duration<double>;
+    const auto now = std::chrono::steady_clock::now();
+    last_batch_ = {batch_records_, Seconds(now - batch_started_).count(),
+                   Seconds(now - commit_started).count()};
+    options_.monitor->ObserveBatch(last_batch_.records, last_batch_.seconds,
+                                   last_batch_.commit_seconds);
+  }
   SPDLOG_DEBUG("committed batch={} records={}", batch_id, batch_records_);
   (void)batch_id;
   batch_records_ = 0;
@@ -240,6 +249,28 @@ std::string Processor::StreamLag() const {
 }
 
 StateStats Processor::state_stats() const { return graph_->state_stats(); }
+
+void Processor::PublishStatus() {
+  ProcessorStatus status;
+  status.topology = graph_->topology().name;
+  status.started_ms = started_ms_;
+  status.updated_ms = options_.clock->NowMillis();
+  status.records_in = stats_.records_in;
+  status.rows_out = stats_.rows_out;
+  status.dead_letters = stats_.dead_letters;
+  status.data_loss_gaps = stats_.data_loss_gaps;
+  status.batches = stats_.batches;
+  status.shards.reserve(inputs_.size());
+  for (const auto& in : inputs_) {
+    status.shards.push_back({in->stream(), in->shard_id(), in->millis_behind});
+  }
+  status.operators = graph_->operator_counts();
+  status.state = graph_->state_stats();
+  status.last_batch_records = last_batch_.records;
+  status.last_batch_seconds = last_batch_.seconds;
+  status.last_commit_seconds = last_batch_.commit_seconds;
+  options_.monitor->Publish(std::move(status));
+}
 
 void Processor::LogProgress(bool final) {
   const int64_t now = options_.clock->NowMillis();
@@ -288,7 +319,9 @@ Status Processor::Run(std::stop_token stop) {
                        static_cast<int64_t>(batch_bytes_) >= t.max_batch_bytes);
   };
   int64_t idle_ms = 1;
+  if (options_.monitor != nullptr) PublishStatus();
   while (true) {
+    batch_started_ = std::chrono::steady_clock::now();
     const int64_t deadline = single ? INT64_MAX : clock->NowMillis() + t.commit_interval_ms;
     bool all_caught_up = false;
     while (!stop.stop_requested() && !batch_full() && clock->NowMillis() < deadline) {
@@ -325,6 +358,7 @@ Status Processor::Run(std::stop_token stop) {
       return Status::Unavailable("stopped before everything was read: nothing was committed");
     }
     RETURN_IF_ERROR(CommitBatch());
+    if (options_.monitor != nullptr) PublishStatus();
     LogProgress(false);
     if (stop.stop_requested() || (options_.once && all_caught_up)) break;
   }

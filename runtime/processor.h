@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -10,6 +11,7 @@
 #include "common/result.h"
 #include "operators/commit_store.h"
 #include "operators/graph.h"
+#include "runtime/processor_monitor.h"
 #include "runtime/source.h"
 
 namespace pinstream {
@@ -41,6 +43,8 @@ class Processor {
     std::function<Status(const Stats&)> before_commit;
     int64_t progress_interval_ms = 5000;
     Clock* clock = Clock::Real();
+    // Borrowed; where the processor publishes its status after every batch. Null: nowhere.
+    ProcessorMonitor* monitor = nullptr;
   };
 
   struct Stats {
@@ -78,6 +82,7 @@ class Processor {
   Status FlushGraph();
   Status CommitBatch();
   void LogProgress(bool final);
+  void PublishStatus();
   std::string StreamLag() const;
 
   std::unique_ptr<Graph> graph_;
@@ -96,6 +101,13 @@ class Processor {
   uint64_t batch_gaps_ = 0;
   uint64_t batch_shard_ends_ = 0;
   int64_t started_ms_ = 0;
+  std::chrono::steady_clock::time_point batch_started_;
+  struct LastBatch {
+    uint64_t records = 0;
+    double seconds = 0;
+    double commit_seconds = 0;
+  };
+  LastBatch last_batch_;
   int64_t last_progress_ms_ = 0;
   Stats last_progress_stats_;
 };

@@ -24,7 +24,7 @@ int64_t SteadyNowMs() {
 }  // namespace
 
 Broker::Broker(StreamStore* store, const Options& options)
-    : store_(store), options_(options), handler_(store), ctx_(2) {}
+    : store_(store), options_(options), handler_(store, options.metrics), ctx_(2) {}
 
 Broker::~Broker() { Stop(); }
 

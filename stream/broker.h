@@ -37,6 +37,7 @@ class Broker {
     std::string api_key;           // empty: no auth (ZeroMQ's NULL mechanism)
     // A 5 MiB PutRecords and its framing fit; a frame claiming more is dropped with its peer.
     int64_t max_message_bytes = int64_t{16} << 20;
+    RequestMetrics* metrics = nullptr;  // borrowed: where requests are counted; null: nowhere
   };
 
   static Result<std::unique_ptr<Broker>> Start(StreamStore* store, const Options& options);

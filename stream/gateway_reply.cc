@@ -63,6 +63,7 @@ void ReplyError(GatewayDialect dialect, const HttpError& e, HttpResponse* res) {
   // 503 is the transport refusing a connection past its cap: the server logs those in bulk.
   if (e.status >= 500 && e.status != 503)
     spdlog::warn("http gateway error status={} error={}", e.status, e.message);
+  res->error_type = e.type;
   if (dialect == GatewayDialect::kKafka) {
     const int code = e.kafka_detail == 0 ? e.status : e.status * 100 + e.kafka_detail;
     ReplyJson(e.status, {{"error_code", code}, {"message", e.message}}, kKafkaV2Type, res);
@@ -101,6 +102,7 @@ void ReplyKinesisError(KinesisWire wire, const HttpError& e, HttpResponse* res) 
   nlohmann::json body = {{"__type", e.type}};
   if (!e.message.empty()) body["message"] = e.message;
   ReplyKinesis(wire, e.status, body, res);
+  res->error_type = e.type;
 }
 
 std::string MediaTypeOf(const HttpRequest& req) {

@@ -56,8 +56,75 @@ std::optional<HttpError> GatewayRouter::Authorize(const HttpRequest& req,
   return HttpError{403, "AccessDeniedException", "missing or wrong x-api-key header", 1};
 }
 
+namespace {
+
+// The Kinesis action of a request to "/", or "unknown": a known name only, so that what
+// clients send cannot grow the metrics' series.
+std::string_view KinesisActionOf(const HttpRequest& req) {
+  const std::string_view target = req.Header("X-Amz-Target");
+  const size_t dot = target.find('.');
+  if (dot == std::string_view::npos) return "unknown";
+  const std::string_view action = target.substr(dot + 1);
+  return KinesisApi::HasAction(action) ? action : "unknown";
+}
+
+// The value of `name` in a query string ("a=1&key=x"), not decoded; empty when absent.
+std::string_view QueryValue(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
+        pair[name.size()] == '=') {
+      return pair.substr(name.size() + 1);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return {};
+}
+
+}  // namespace
+
 void GatewayRouter::Handle(const HttpRequest& req, HttpResponse* res) {
+  if (options_.metrics == nullptr) {
+    std::string_view action;
+    return Serve(req, res, &action);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  std::string_view action = "unknown";
+  Serve(req, res, &action);
+  std::string_view error = res->error_type;
+  if (error.empty() && res->status >= 400) error = "HttpError";
+  options_.metrics->Record("http", action, error, std::chrono::steady_clock::now() - start);
+}
+
+bool GatewayRouter::AuthorizedForMonitor(const HttpRequest& req) const {
+  if (options_.api_key.empty()) return true;
+  std::string_view key = req.Header("x-api-key");
+  if (key.empty()) {
+    constexpr std::string_view kBearer = "Bearer ";
+    const std::string_view auth = req.Header("Authorization");
+    if (auth.substr(0, kBearer.size()) == kBearer) key = auth.substr(kBearer.size());
+  }
+  if (key.empty()) key = QueryValue(req.query, "key");
+  return !key.empty() && ConstantTimeEquals(key, options_.api_key);
+}
+
+void GatewayRouter::Serve(const HttpRequest& req, HttpResponse* res, std::string_view* action) {
+  if (options_.monitor != nullptr && req.method == "GET" && options_.monitor->Serves(req)) {
+    *action = "monitor";
+    if (!AuthorizedForMonitor(req)) {
+      return ReplyError(GatewayDialect::kRest,
+                        {403, "AccessDeniedException", "missing or wrong API key", 1}, res);
+    }
+    return options_.monitor->Handle(req, res);
+  }
   const GatewayDialect dialect = DialectOfPath(req.path);
+  if (dialect == GatewayDialect::kKinesis) {
+    *action = req.path == "/" ? KinesisActionOf(req) : std::string_view("unknown");
+  } else {
+    *action = dialect == GatewayDialect::kKafka ? "kafka_rest" : "rest_proxy";
+  }
   // A preflight carries no credentials (browsers send none), so it is answered before any
   // authorization, as AWS does.
   const bool preflight = IsCorsPreflight(req);

@@ -13,6 +13,8 @@
 #include "stream/kafka_proxy_route.h"
 #include "stream/kinesis_api.h"
 #include "stream/kinesis_route.h"
+#include "stream/monitor_route.h"
+#include "stream/request_metrics.h"
 #include "stream/rest_proxy_route.h"
 #include "stream/stream_store.h"
 
@@ -35,6 +37,11 @@ namespace pinstream {
 //   - Every reply on `/` carries AWS's x-amzn-RequestId and x-amz-id-2 (request_id.h).
 //   - An unknown method or path outside `/` is 404 UnknownOperationException.
 //   - A route that throws is answered 500 InternalFailure and logged, never propagated.
+//   - A GET the monitor hook takes (Prometheus's /metrics, the status page) is answered by it,
+//     with the API key when one is set: in x-api-key, as a bearer token (what Prometheus's
+//     `authorization` setting sends) or, for a browser, in the query's `key`.
+//   - With metrics, every request is counted there (transport "http") under its Kinesis action,
+//     "rest_proxy", "kafka_rest", "monitor" or "unknown".
 //
 // It also renders the errors the transport finds itself (RenderTransportError), in the dialect of
 // the path they were meant for (and for `/`, in the request's Kinesis wire).
@@ -46,6 +53,8 @@ class GatewayRouter {
     std::string api_key;                         // empty: no key is required
     std::shared_ptr<const SigV4Verifier> sigv4;  // null: signatures are not checked
     Clock* clock = Clock::Real();                // borrowed: SigV4's "now"
+    RequestMetrics* metrics = nullptr;           // borrowed; null: requests are not counted
+    const MonitorRoute* monitor = nullptr;       // borrowed; null: no monitoring pages
   };
 
   GatewayRouter(StreamStore* store, const Options& options);
@@ -66,6 +75,9 @@ class GatewayRouter {
   // Authorizes (but Kinesis, see KinesisRoute) and routes a request that is not a preflight.
   void Dispatch(const HttpRequest& req, GatewayDialect dialect, HttpResponse* res);
   void Route(const HttpRequest& req, HttpResponse* res);
+  // Handle without the metrics; sets `*action` to the name the metrics count the request under.
+  void Serve(const HttpRequest& req, HttpResponse* res, std::string_view* action);
+  bool AuthorizedForMonitor(const HttpRequest& req) const;
 
   const Options options_;
   KinesisApi api_;

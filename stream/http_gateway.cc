@@ -2,8 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <charconv>
-
 #include "stream/gateway_router.h"
 #include "stream/put_records_json.h"
 
@@ -14,7 +12,10 @@ static_assert(HttpServer::kBodyPadding >= kPutRecordsJsonPadding,
 
 struct HttpGateway::Impl {
   Impl(StreamStore* store, const Options& o)
-      : options(o), router(store, {.api_key = o.api_key, .sigv4 = o.sigv4}) {}
+      : options(o),
+        router(
+            store,
+            {.api_key = o.api_key, .sigv4 = o.sigv4, .metrics = o.metrics, .monitor = o.monitor}) {}
 
   const Options options;
   GatewayRouter router;
@@ -60,23 +61,7 @@ void HttpGateway::Stop() {
 }
 
 Status ParseHttpAddress(std::string_view text, HttpGateway::Options* options) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string_view::npos) {
-    return Status::InvalidArgument("--http wants HOST:PORT, got '" + std::string(text) + "'");
-  }
-  std::string_view host = text.substr(0, colon);
-  std::string_view port_text = text.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  int port = -1;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 0 || port > 65535) {
-    return Status::InvalidArgument("--http: invalid port '" + std::string(port_text) + "'");
-  }
-  options->server.host = host.empty() ? "127.0.0.1" : std::string(host);
-  options->server.port = port;
-  return Status::OK();
+  return ParseListenAddress(text, "--http", &options->server);
 }
 
 }  // namespace pinstream

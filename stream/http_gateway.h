@@ -8,6 +8,8 @@
 #include "common/result.h"
 #include "common/sigv4_verifier.h"
 #include "stream/http_server.h"
+#include "stream/monitor_route.h"
+#include "stream/request_metrics.h"
 #include "stream/stream_store.h"
 
 namespace pinstream {
@@ -52,6 +54,8 @@ class HttpGateway {
     std::string api_key;  // empty: no key is required
     // Set: every Kinesis request must carry a valid AWS SigV4 signature (see GatewayRouter).
     std::shared_ptr<const SigV4Verifier> sigv4;
+    RequestMetrics* metrics = nullptr;      // borrowed: where requests are counted; null: nowhere
+    const MonitorRoute* monitor = nullptr;  // borrowed: /metrics and the status page; null: none
   };
 
   static Result<std::unique_ptr<HttpGateway>> Start(StreamStore* store, const Options& options);

@@ -67,6 +67,8 @@ struct HttpResponse {
   std::string content_type;
   std::vector<HttpHeader> headers;
   std::string body;
+  // The error type of an error reply ("ResourceNotFoundException"), for metrics; not sent.
+  std::string error_type;
 
   void SetHeader(std::string name, std::string value) {
     for (HttpHeader& h : headers) {

@@ -15,6 +15,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <charconv>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -530,6 +531,29 @@ void HttpServer::Stop() {
   impl_->retry_timer.reset();
   impl_->work.reset();
   impl_->ioc.reset();
+}
+
+Status ParseListenAddress(std::string_view text, std::string_view flag,
+                          HttpServer::Options* options) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) {
+    return Status::InvalidArgument(std::string(flag) + " wants HOST:PORT, got '" +
+                                   std::string(text) + "'");
+  }
+  std::string_view host = text.substr(0, colon);
+  std::string_view port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int port = -1;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 0 || port > 65535) {
+    return Status::InvalidArgument(std::string(flag) + ": invalid port '" + std::string(port_text) +
+                                   "'");
+  }
+  options->host = host.empty() ? "127.0.0.1" : std::string(host);
+  options->port = port;
+  return Status::OK();
 }
 
 }  // namespace pinstream

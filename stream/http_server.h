@@ -104,4 +104,9 @@ class HttpServer {
   std::unique_ptr<Impl> impl_;
 };
 
+// Parses a flag's "HOST:PORT" (or "[V6ADDR]:PORT") into options->host and ->port; a missing host
+// (":8080") means 127.0.0.1. Errors name `flag`.
+Status ParseListenAddress(std::string_view text, std::string_view flag,
+                          HttpServer::Options* options);
+
 }  // namespace pinstream

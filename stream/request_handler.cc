@@ -35,8 +35,11 @@ std::vector<zmq::message_t> Reply(WireHeader header, const Status& status,
 }  // namespace
 
 std::vector<zmq::message_t> RequestHandler::Handle(std::vector<zmq::message_t>& request) const {
+  const auto start = std::chrono::steady_clock::now();
   try {
-    return Dispatch(request);
+    std::vector<zmq::message_t> reply = Dispatch(request);
+    if (metrics_ != nullptr) Record(request, reply, start);
+    return reply;
   } catch (const std::exception& e) {
     spdlog::error("broker request failed error={}", e.what());
     WireHeader header;
@@ -94,6 +97,30 @@ std::vector<zmq::message_t> RequestHandler::Dispatch(std::vector<zmq::message_t>
     }
   }
   return Reply(header, Status::InvalidArgument("unknown operation"), {});
+}
+
+// The action and outcome come back out of the frames, so that Dispatch's many early replies
+// need no bookkeeping of their own.
+void RequestHandler::Record(const std::vector<zmq::message_t>& request,
+                            const std::vector<zmq::message_t>& reply,
+                            std::chrono::steady_clock::time_point start) const {
+  std::string_view action = "unknown";
+  if (request.size() == 3) {
+    if (auto header = WireHeader::Decode(View(request[0])); header.ok()) {
+      if (header->op == Op::kPutRecords) action = "PutRecords";
+      if (header->op == Op::kGetRecords) action = "GetRecords";
+      if (header->op == Op::kJson && KinesisApi::HasAction(View(request[1]))) {
+        action = View(request[1]);
+      }
+    }
+  }
+  std::string_view error;
+  if (!reply.empty()) {
+    if (auto header = WireHeader::Decode(View(reply[0])); header.ok()) {
+      if (header->code != Status::Code::kOk) error = Status::TypeName(header->code);
+    }
+  }
+  metrics_->Record("zmq", action, error, std::chrono::steady_clock::now() - start);
 }
 
 }  // namespace pinstream

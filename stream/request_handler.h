@@ -5,6 +5,7 @@
 #include <zmq.hpp>
 
 #include "stream/kinesis_api.h"
+#include "stream/request_metrics.h"
 #include "stream/stream_store.h"
 
 namespace pinstream {
@@ -15,18 +16,25 @@ namespace pinstream {
 // throw (a bug, an allocation failure) becomes an InternalFailure reply and a log line, so that
 // no request can take the broker down.
 //
-// Borrows the store, which must outlive it. Thread-safe: workers share one handler.
+// With `metrics`, every request is recorded there (transport "zmq").
+//
+// Borrows the store and the metrics, which must outlive it. Thread-safe: workers share one
+// handler.
 class RequestHandler {
  public:
-  explicit RequestHandler(StreamStore* store) : store_(store), api_(store) {}
+  explicit RequestHandler(StreamStore* store, RequestMetrics* metrics = nullptr)
+      : store_(store), api_(store), metrics_(metrics) {}
 
   std::vector<zmq::message_t> Handle(std::vector<zmq::message_t>& request) const;
 
  private:
   std::vector<zmq::message_t> Dispatch(std::vector<zmq::message_t>& request) const;
+  void Record(const std::vector<zmq::message_t>& request, const std::vector<zmq::message_t>& reply,
+              std::chrono::steady_clock::time_point start) const;
 
   StreamStore* store_;
   KinesisApi api_;
+  RequestMetrics* metrics_;
 };
 
 }  // namespace pinstream

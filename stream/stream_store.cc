@@ -17,9 +17,9 @@
 #include <unordered_map>
 
 #include "common/coding.h"
+#include "common/rocksdb_logger.h"
 #include "stream/aws_errors.h"
 #include "stream/reshard_plan.h"
-#include "common/rocksdb_logger.h"
 #include "stream/shard_iterator.h"
 #include "stream/stream_settings_codec.h"
 #include "stream/stream_types.h"
@@ -136,6 +136,14 @@ struct ShardState {
   std::atomic<int64_t> last_arrival_ms{0};
   // The last counter once closed (desc.ending_counter, for readers that hold no lock).
   std::atomic<uint64_t> ending_counter{kOpenShard};
+  // Traffic (StreamStore::Metrics); readers count theirs through a const shard.
+  std::atomic<uint64_t> incoming_records{0};  // written under write_mu
+  std::atomic<uint64_t> incoming_bytes{0};
+  mutable std::atomic<uint64_t> get_records_calls{0};
+  mutable std::atomic<uint64_t> outgoing_records{0};
+  mutable std::atomic<uint64_t> outgoing_bytes{0};
+  mutable std::atomic<int64_t> iterator_age_ms{0};
+  std::atomic<uint64_t> trimmed_records{0};  // written under trim_mu
 
   static constexpr uint64_t kOpenShard = UINT64_MAX;
 };
@@ -862,6 +870,7 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
     ShardState* shard;
     uint64_t counter;
     int64_t arrival_ms;
+    uint64_t bytes = 0;
   };
   std::vector<Next> next;
   // Reserving the batch's size spares the copies of a doubling buffer. Besides the partition
@@ -880,6 +889,7 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
                          Next{shard, shard->last_counter.load(), shard->last_arrival_ms.load()});
     }
     uint64_t counter = ++slot->counter;
+    slot->bytes += entries[i].partition_key.size() + entries[i].data.size();
     int64_t arrival = std::max(now, slot->arrival_ms);
     slot->arrival_ms = arrival;
     RecordKey key(stream->id, shard->desc.index, counter);
@@ -903,6 +913,11 @@ Status StreamStore::PutRecords(std::string_view stream_name, std::span<const Put
   auto s = impl_->db->Write(impl_->write_options, &batch);
   if (!s.ok()) return impl_->WriteFailed(s, "appending records");
   for (const Next& n : next) {
+    if (options_.count_traffic) {
+      const uint64_t records = n.counter - n.shard->last_counter.load();
+      n.shard->incoming_records.fetch_add(records, std::memory_order_relaxed);
+      n.shard->incoming_bytes.fetch_add(n.bytes, std::memory_order_relaxed);
+    }
     n.shard->last_arrival_ms.store(n.arrival_ms);
     n.shard->last_counter.store(n.counter, std::memory_order_release);
   }
@@ -982,6 +997,8 @@ Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int lim
   const uint64_t start = it.next_counter + std::min(skip, UINT64_MAX - it.next_counter);
   uint64_t next = std::max(start, shard.first_counter.load());
   int64_t last_arrival = 0;
+  uint64_t read_records = 0;
+  uint64_t read_bytes = 0;
   if (next <= last) {
     const uint64_t end = std::min(last, next + static_cast<uint64_t>(limit) - 1) + 1;
     RecordKey begin_key(stream->id, it.shard_index, next);
@@ -1006,10 +1023,19 @@ Result<GetRecordsResult> StreamStore::GetRecords(std::string_view token, int lim
       if (bytes > kMaxGetRecordsBytes && any) break;
       any = true;
       visit(rec);
+      ++read_records;
+      read_bytes += rec.partition_key.size() + rec.data.size();
       last_arrival = rec.arrival_ms;
       next = rec.sequence_number.counter + 1;
     }
     RETURN_IF_ERROR(FromRocks(iter->status(), "reading shard"));
+  }
+  if (options_.count_traffic) {
+    shard.get_records_calls.fetch_add(1, std::memory_order_relaxed);
+    shard.outgoing_records.fetch_add(read_records, std::memory_order_relaxed);
+    shard.outgoing_bytes.fetch_add(read_bytes, std::memory_order_relaxed);
+    shard.iterator_age_ms.store(read_records > 0 ? std::max<int64_t>(0, now - last_arrival) : 0,
+                                std::memory_order_relaxed);
   }
   GetRecordsResult result;
   result.shard_index = it.shard_index;
@@ -1070,7 +1096,11 @@ Status StreamStore::TrimExpired() {
   }
   if (!moved.empty()) {
     RETURN_IF_ERROR(impl_->WriteMeta(rocksdb::WriteOptions(), &batch, now, "trimming"));
-    for (auto [shard, horizon] : moved) shard->first_counter.store(horizon);
+    for (auto [shard, horizon] : moved) {
+      shard->trimmed_records.fetch_add(horizon - shard->first_counter.load(),
+                                       std::memory_order_relaxed);
+      shard->first_counter.store(horizon);
+    }
     spdlog::info("trimmed expired records shards={}", moved.size());
   }
   // Bound how long a memtable can hold records, so that FIFO's file age-out (1.5x the longest
@@ -1083,6 +1113,35 @@ Status StreamStore::TrimExpired() {
     RETURN_IF_ERROR(FromRocks(impl_->db->Flush(fo, impl_->records_cf), "flushing records"));
   }
   return Status::OK();
+}
+
+std::vector<ShardMetrics> StreamStore::Metrics() const {
+  std::vector<Impl::StreamRef> streams;
+  {
+    std::shared_lock lock(impl_->meta_mu);
+    for (const auto& [name, s] : impl_->by_name) streams.push_back({s, s->shards});
+  }
+  std::vector<ShardMetrics> out;
+  for (const auto& ref : streams) {
+    for (const auto& shard : ref.shards->by_index) {
+      ShardMetrics m;
+      m.stream = ref->name;
+      m.shard_id = ShardIdFromIndex(shard->desc.index);
+      m.open = shard->ending_counter.load() == ShardState::kOpenShard;
+      m.incoming_records = shard->incoming_records.load(std::memory_order_relaxed);
+      m.incoming_bytes = shard->incoming_bytes.load(std::memory_order_relaxed);
+      m.get_records_calls = shard->get_records_calls.load(std::memory_order_relaxed);
+      m.outgoing_records = shard->outgoing_records.load(std::memory_order_relaxed);
+      m.outgoing_bytes = shard->outgoing_bytes.load(std::memory_order_relaxed);
+      m.iterator_age_ms = shard->iterator_age_ms.load(std::memory_order_relaxed);
+      m.trimmed_records = shard->trimmed_records.load(std::memory_order_relaxed);
+      const uint64_t first = shard->first_counter.load();
+      const uint64_t last = shard->last_counter.load();
+      m.retained_records = last >= first ? last - first + 1 : 0;
+      out.push_back(std::move(m));
+    }
+  }
+  return out;
 }
 
 }  // namespace pinstream

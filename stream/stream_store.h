@@ -51,6 +51,8 @@ class StreamStore {
     int64_t create_stream_ms = 0;
     int64_t update_stream_ms = 0;
     int64_t delete_stream_ms = 0;
+    // Count each shard's traffic for Metrics(); off, the counters stay 0 (to measure their cost).
+    bool count_traffic = true;
   };
 
   // Called once per record by GetRecords; the views are valid only during the call.
@@ -105,6 +107,9 @@ class StreamStore {
   // Moves every shard's trim horizon past the records older than its stream's retention period.
   // The broker calls this periodically; tests call it after moving their clock.
   Status TrimExpired();
+
+  // Every shard of every stream (not those deleted), by stream name and shard index.
+  std::vector<ShardMetrics> Metrics() const;
 
   const Options& options() const { return options_; }
 

@@ -160,6 +160,25 @@ struct GetRecordsResult {
   bool shard_end() const { return next_iterator.empty(); }
 };
 
+// A shard's traffic since the store opened (not persisted: counters restart with the process,
+// as Prometheus expects of counters), as CloudWatch's enhanced shard-level Kinesis metrics count
+// it. Bytes are a record's data and partition key, what counts against the 5 MiB a request.
+struct ShardMetrics {
+  std::string stream;
+  std::string shard_id;
+  bool open = true;
+  uint64_t incoming_records = 0;
+  uint64_t incoming_bytes = 0;
+  uint64_t get_records_calls = 0;
+  uint64_t outgoing_records = 0;
+  uint64_t outgoing_bytes = 0;
+  // GetRecords.IteratorAgeMilliseconds: at the last GetRecords, how long before it the last
+  // record it returned had arrived; 0 when it returned none (caught up).
+  int64_t iterator_age_ms = 0;
+  uint64_t trimmed_records = 0;   // moved past by retention
+  uint64_t retained_records = 0;  // readable now: from the trim horizon to the newest
+};
+
 // Checks a stream name as Kinesis does: 1..128 characters of [a-zA-Z0-9_.-].
 Status ValidateStreamName(std::string_view name);
 
