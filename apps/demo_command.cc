@@ -22,6 +22,7 @@
 #include "apps/commands.h"
 #include "apps/demo_batch.h"
 #include "apps/demo_emulation.h"
+#include "apps/demo_monitor.h"
 #include "common/api_key.h"
 #include "common/json_dump.h"
 #include "common/value.h"
@@ -367,8 +368,8 @@ ojson ReportJson(const RunFacts& f, const std::vector<TableReport>& tables) {
 // The batch half's part of the summary.
 void PrintBatchSummary(const DemoBatchResult& b, std::ostringstream& out) {
   const std::string self = SelfCommand();
-  out << "\nbatch side: the streams archived as the S3 sink connector lays them out ("
-      << b.objects << " objects, " << b.records_archived << " records) in " << b.archive
+  out << "\nbatch side: the streams archived as the S3 sink connector lays them out (" << b.objects
+      << " objects, " << b.records_archived << " records) in " << b.archive
       << "; the batch job over each day:\n";
   for (const BatchRun& run : b.runs) out << "  " << run.ToJson() << "\n";
   if (!b.question.empty()) {
@@ -460,13 +461,16 @@ class Demo {
   std::string api_key_;  // of the demo's broker; every client of it uses it
   RunFacts facts_;
   std::unique_ptr<StreamStore> streams_;
+  RequestMetrics requests_;  // the broker's; outlives it
   std::unique_ptr<Broker> broker_;
   std::shared_ptr<const Topology> topology_;
   std::vector<std::string> table_names_;
   std::unique_ptr<ProcessorStore> store_;
   std::unique_ptr<CommitWatcher> watcher_;
-  zmq::context_t processor_ctx_{1};  // the processor's connections; outlives it
+  zmq::context_t processor_ctx_{1};     // the processor's connections; outlives it
+  ProcessorMonitor processor_monitor_;  // where the processor publishes; outlives it
   std::unique_ptr<Processor> processor_;
+  std::unique_ptr<DemoMonitor> monitor_;  // with --rate
   uint64_t pin_records_at_start_ = 0;
   Offsets start_offsets_;
   SteadyClock::time_point started_;
@@ -500,6 +504,7 @@ Status Demo::Start() {
   Broker::Options broker_options;
   broker_options.listen = "tcp://127.0.0.1:*";
   broker_options.api_key = api_key_;
+  broker_options.metrics = &requests_;
   ASSIGN_OR_RETURN(broker_, Broker::Start(streams_.get(), broker_options));
   facts_.broker = broker_->endpoint();
 
@@ -524,11 +529,22 @@ Status Demo::Start() {
   client.api_key = api_key_;
   auto sources = MakeBrokerSources(graph->topology(), &processor_ctx_, client);
   processor_ = std::make_unique<Processor>(std::move(graph), std::move(sources), watcher_.get(),
-                                           Processor::Options{});
+                                           Processor::Options{.monitor = &processor_monitor_});
   ASSIGN_OR_RETURN(pin_records_at_start_, PostsStored());
 
   std::cerr << "demo: broker on " << facts_.broker << ", topology " << facts_.topology
             << ", data in " << facts_.data << "\n";
+  // A paced run lasts: long enough to watch it.
+  if (flags_.rate > 0) {
+    ASSIGN_OR_RETURN(monitor_, DemoMonitor::Start({.streams = streams_.get(),
+                                                   .requests = &requests_,
+                                                   .broker_data = facts_.broker_data,
+                                                   .processor = &processor_monitor_,
+                                                   .tables = store_->tables(),
+                                                   .processor_data = facts_.processor_data,
+                                                   .api_key = api_key_}));
+    std::cerr << monitor_->WhereToLook();
+  }
   return Status::OK();
 }
 
