@@ -27,8 +27,8 @@
 #include "common/json_dump.h"
 #include "common/value.h"
 #include "operators/graph.h"
-#include "runtime/broker_source.h"
 #include "runtime/processor.h"
+#include "runtime/source_factory.h"
 #include "sinks/processor_store.h"
 #include "stream/broker.h"
 #include "stream/stream_store.h"
@@ -527,9 +527,11 @@ Status Demo::Start() {
   watcher_ = std::make_unique<CommitWatcher>(store_.get());
   StreamClient::Options client;
   client.api_key = api_key_;
-  auto sources = MakeBrokerSources(graph->topology(), &processor_ctx_, client);
+  ASSIGN_OR_RETURN(auto sources, MakeSources(graph->topology(), &processor_ctx_, client));
+  Processor::Options processor_options;
+  processor_options.monitor = &processor_monitor_;
   processor_ = std::make_unique<Processor>(std::move(graph), std::move(sources), watcher_.get(),
-                                           Processor::Options{.monitor = &processor_monitor_});
+                                           processor_options);
   ASSIGN_OR_RETURN(pin_records_at_start_, PostsStored());
 
   std::cerr << "demo: broker on " << facts_.broker << ", topology " << facts_.topology

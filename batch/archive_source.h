@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "archive/archive_layout.h"
-#include "archive/object_store.h"
+#include "batch/object_prefetcher.h"
 #include "runtime/source.h"
 
 namespace pinstream {
@@ -23,10 +23,12 @@ namespace pinstream {
 // find: the run's objects are what it reads. A store error or a malformed object fails Read,
 // so that the run fails whole and nothing of it is committed.
 //
-// Borrows the store, which must outlive the source and its shards; not thread-safe.
+// Each shard has its next objects read and parsed ahead by the prefetcher, from Open on.
+// Borrows the prefetcher, which must outlive the source and its shards; not thread-safe.
 class ArchiveSource final : public Source {
  public:
-  ArchiveSource(ObjectStore* store, std::string topic, std::vector<ArchiveObject> objects);
+  ArchiveSource(ObjectPrefetcher* prefetcher, std::string topic,
+                std::vector<ArchiveObject> objects);
 
   const std::string& stream() const override { return topic_; }
   Result<Opened> Open(const Checkpoint& checkpoint) override;
@@ -37,7 +39,7 @@ class ArchiveSource final : public Source {
   static constexpr char kIncarnation[] = "archive";
 
  private:
-  ObjectStore* store_;
+  ObjectPrefetcher* prefetcher_;
   std::string topic_;
   std::vector<ArchiveObject> objects_;
 };

@@ -47,6 +47,7 @@ Result<std::unique_ptr<BatchJob>> BatchJob::Open(std::shared_ptr<const Topology>
                                                  Options options) {
   std::unique_ptr<BatchJob> job(new BatchJob(std::move(topology), std::move(options)));
   ASSIGN_OR_RETURN(job->input_, OpenObjectStore(job->options_.input, job->options_.s3));
+  ASSIGN_OR_RETURN(job->prefetch_input_, OpenObjectStore(job->options_.input, job->options_.s3));
   ProcessorStore::Options store;
   store.path = job->options_.data;
   store.clock = job->options_.clock;
@@ -112,9 +113,11 @@ Result<BatchRun> BatchJob::Attempt(const std::optional<std::string>& date, int a
     BuildErrors errors;
     std::unique_ptr<Graph> graph = Graph::Build(topology_, &errors);
     if (graph == nullptr) return Status::Internal("the topology no longer builds");
+    // The objects are read on the prefetcher's thread, through a store of its own.
+    ObjectPrefetcher prefetcher(prefetch_input_.get());
     std::vector<std::unique_ptr<Source>> sources;
     for (size_t s = 0; s < topology_->sources.size(); ++s) {
-      sources.push_back(std::make_unique<ArchiveSource>(input_.get(), topology_->sources[s].stream,
+      sources.push_back(std::make_unique<ArchiveSource>(&prefetcher, topology_->sources[s].stream,
                                                         std::move((*objects)[s])));
     }
     nlohmann::ordered_json params;
@@ -136,6 +139,9 @@ Result<BatchRun> BatchJob::Attempt(const std::optional<std::string>& date, int a
     Processor processor(std::move(graph), std::move(sources), store_.get(), options);
     failed = processor.Run(stop);
     if (failed.ok()) failed = store_->AwaitCommits();
+    // The run's one commit is all in the memtables: their flush (which a later run's commit or
+    // the store's close waits for) overlaps freeing the run's state.
+    if (failed.ok()) store_->StartFlush();
     if (failed.ok() && run.status.empty()) {
       // The objects held no record: nothing was committed, the run is recorded as for none.
       run.status = BatchRun::kNoData;

@@ -72,7 +72,8 @@ class BatchJob {
 
   std::shared_ptr<const Topology> topology_;
   Options options_;
-  std::unique_ptr<ObjectStore> input_;
+  std::unique_ptr<ObjectStore> input_;           // lists the objects
+  std::unique_ptr<ObjectStore> prefetch_input_;  // reads them, on a run's prefetcher thread
   std::unique_ptr<ProcessorStore> store_;
   TableWriter* runs_ = nullptr;
 };

@@ -129,8 +129,6 @@ std::vector<std::pair<std::string, double>> BrokerPages::Sample(double seconds) 
     st.rates.in_bytes += r.in_bytes;
     st.rates.out_records += r.out_records;
     st.iterator_age_ms = std::max(st.iterator_age_ms, m.iterator_age_ms);
-    points.emplace_back("in_records/" + key, r.in_records);
-    points.emplace_back("out_records/" + key, r.out_records);
     rates[key] = r;
     current.emplace(key, std::move(m));
   }

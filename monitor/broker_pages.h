@@ -54,9 +54,9 @@ class BrokerPages final : public MonitorPages {
     double in_bytes = 0;
     double out_records = 0;
   };
-  // History series, per stream: "in_records/<stream>", "out_records/<stream>",
-  // "in_bytes/<stream>", "iterator_age_ms/<stream>" (its oldest shard); per shard:
-  // "in_records/<stream>/<shard>", "out_records/<stream>/<shard>".
+  // History series, per stream (the status has each shard's rates now; a history per shard would
+  // multiply what every open page fetches each second): "in_records/<stream>",
+  // "out_records/<stream>", "in_bytes/<stream>", "iterator_age_ms/<stream>" (its oldest shard).
   std::vector<std::pair<std::string, double>> Sample(double seconds) override;
 
   const StreamStore* store_;

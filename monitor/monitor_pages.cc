@@ -72,7 +72,9 @@ void MonitorPages::SampleLoop(std::stop_token stop) {
   auto last = std::chrono::steady_clock::now();
   double seconds = 0;
   while (!stop.stop_requested()) {
-    history_.Add(Clock::Real()->NowMillis(), Sample(seconds));
+    std::vector<std::pair<std::string, double>> points = Sample(seconds);
+    // The first sample has no interval to make rates of: its zeros would start every chart.
+    if (seconds > 0) history_.Add(Clock::Real()->NowMillis(), points);
     std::unique_lock lock(mu);
     wake.wait_for(lock, stop, std::chrono::milliseconds(options_.sample_interval_ms),
                   [] { return false; });

@@ -1,5 +1,7 @@
 #include "monitor/series_history.h"
 
+#include <spdlog/fmt/fmt.h>
+
 namespace pinstream {
 
 void SeriesHistory::Add(int64_t time_ms,
@@ -18,7 +20,8 @@ nlohmann::json SeriesHistory::ToJson() const {
   nlohmann::json series = nlohmann::json::object();
   for (const auto& [name, q] : series_) {
     nlohmann::json points = nlohmann::json::array();
-    for (const auto& [t, v] : q) points.push_back({t, v});
+    // Six significant digits are more than a chart shows, and keep the reply small.
+    for (const auto& [t, v] : q) points.push_back({t, std::stod(fmt::format("{:.6g}", v))});
     series[name] = std::move(points);
   }
   return {{"span_ms", span_ms_}, {"series", std::move(series)}};

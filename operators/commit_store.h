@@ -15,8 +15,9 @@
 namespace pinstream {
 
 // The narrow interface through which the processor persists a micro-batch. The sinks library
-// implements it over RocksDB; every call between Begin() and Commit() lands in one atomic write:
-// table rows, dead letters, operator state and source offsets together, or none of them.
+// implements it over RocksDB; everything staged since the last Commit (or Abort) lands in one
+// atomic write: table rows, dead letters, operator state and source offsets together, or none of
+// them. A batch begins implicitly with the first write after a Commit.
 
 // Source positions: stream -> shard id -> where the topology stands in that shard. Normally
 // the last sequence number processed (reading resumes after it); after `offsets reset`, an
@@ -117,6 +118,9 @@ struct CommitInfo {
   std::string parameters_json;  // a JSON object, e.g. {"date":..,"objects":[..]}; empty: none
 };
 
+// Threads: a store, its table writers and its state stores are driven by one thread (the
+// processor's); an implementation may write a committed batch on a thread of its own (see
+// Commit), which callers never see except through Commit's and AwaitCommits' errors.
 class CommitStore {
  public:
   virtual ~CommitStore() = default;

@@ -10,8 +10,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdarg>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <set>
@@ -283,18 +285,21 @@ ProcessorStore::~ProcessorStore() {
     cancel_compaction_.store(true);
     compaction_.wait();
   }
+  // A clean shutdown leaves no WAL behind: every read-only open (`pinstream sql`, `table
+  // scan`) would otherwise replay it into memtables before reading a row, which for a
+  // finished `run --once` of a million posts was most of a query's time. Recovery flushes
+  // what a crash leaves anyway. The flush starts first, so that freeing the state cache
+  // overlaps it.
+  const bool flush = db_ && !options_.read_only && error_.ok();
+  if (flush) StartFlush();
   writers_.clear();
   states_.clear();
   tables_.reset();
   batch_.reset();
-  if (db_ && !options_.read_only && error_.ok()) {
-    // A clean shutdown leaves no WAL behind: every read-only open (`pinstream sql`, `table
-    // scan`) would otherwise replay it into memtables before reading a row, which for a
-    // finished `run --once` of a million posts was most of a query's time. Recovery flushes
-    // what a crash leaves anyway.
-    rocksdb::FlushOptions flush;
-    flush.allow_write_stall = true;
-    if (rocksdb::Status s = db_->Flush(flush, handles_); !s.ok()) {
+  if (flush) {
+    rocksdb::FlushOptions wait;
+    wait.allow_write_stall = true;
+    if (rocksdb::Status s = db_->Flush(wait, handles_); !s.ok()) {
       spdlog::warn("flushing at shutdown failed path={} error={}", options_.path, s.ToString());
     }
   }
@@ -593,6 +598,17 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
   return record.batch_id;
 }
 
+void ProcessorStore::StartFlush() {
+  if (options_.read_only) return;
+  rocksdb::FlushOptions flush;
+  flush.wait = false;
+  flush.allow_write_stall = true;
+  if (rocksdb::Status s = db_->Flush(flush, handles_); !s.ok()) {
+    // Only an early start: the destructor's flush, or recovery, writes the memtables anyway.
+    spdlog::warn("starting a flush failed path={} error={}", options_.path, s.ToString());
+  }
+}
+
 Status ProcessorStore::AwaitCommits() {
   if (commit_worker_.pending()) {
     if (Status st = commit_worker_.Await(); !st.ok()) FailWrite(st);
@@ -642,6 +658,38 @@ void ProcessorStore::DropColdState() {
   created_.clear();
 }
 
+// Sorts by key through each key's first bytes, copied beside it: a comparison then reads no key
+// (the keys lie all over the heap) unless those bytes tie, which for a batch holding a whole
+// run's millions of keys made the sort several times faster.
+void ProcessorStore::SortByKey(std::vector<SealedState>* sealed) {
+  constexpr size_t kHeadWords = 4;
+  struct Order {
+    std::array<uint64_t, kHeadWords> head;  // the key's first bytes, big-endian, zero-padded
+    const std::string* key;
+    size_t index;
+  };
+  std::vector<Order> order(sealed->size());
+  for (size_t i = 0; i < sealed->size(); ++i) {
+    const std::string& key = (*sealed)[i].entry->first;
+    char bytes[kHeadWords * 8] = {};
+    std::memcpy(bytes, key.data(), std::min(key.size(), sizeof(bytes)));
+    Order& o = order[i];
+    for (size_t w = 0; w < kHeadWords; ++w) o.head[w] = DecodeFixed64BE(bytes + 8 * w);
+    o.key = &key;
+    o.index = i;
+  }
+  // Equal heads (keys alike in their first bytes, or one the other's prefix but for zeros)
+  // fall back to the keys.
+  std::sort(order.begin(), order.end(), [](const Order& a, const Order& b) {
+    if (a.head != b.head) return a.head < b.head;
+    return *a.key < *b.key;
+  });
+  std::vector<SealedState> sorted;
+  sorted.reserve(sealed->size());
+  for (const Order& o : order) sorted.push_back(std::move((*sealed)[o.index]));
+  *sealed = std::move(sorted);
+}
+
 // Puts a sealed batch's state into `batch`, and at `undo_key` what each changed key held before:
 // per key [key (length-prefixed)] [1, value (length-prefixed)] or [0] when it had none. Keys
 // whose value does not change are left out of both. Reads only what the processor's thread
@@ -650,9 +698,7 @@ Status ProcessorStore::StageState(std::vector<SealedState>* sealed, const std::s
                                   rocksdb::WriteBatch* batch) {
   // In key order: the memtable's skip list inserts a sorted run far faster than random keys,
   // and MultiGet reads a sorted run block by block.
-  std::sort(sealed->begin(), sealed->end(), [](const SealedState& a, const SealedState& b) {
-    return a.entry->first < b.entry->first;
-  });
+  SortByKey(sealed);
   // The before-images of the keys written without being read first, in one MultiGet.
   std::vector<rocksdb::Slice> keys;
   std::vector<SealedState*> unknown;
@@ -691,6 +737,11 @@ Status ProcessorStore::StageState(std::vector<SealedState>* sealed, const std::s
 // The cache of committed state starts afresh (the current batch's entries stay): hot keys come
 // back with their next read, so it needs no per-read bookkeeping for recency.
 void ProcessorStore::EvictCommittedState() {
+  size_t entries = 0;
+  for (const auto& [id, ns] : states_) entries += ns->entries().size();
+  // Every entry is staged (a single batch holding a whole run): none may leave, and the pass
+  // would only walk them all.
+  if (entries == dirty_.size()) return;
   state_bytes_ = 0;
   for (auto& [id, ns] : states_) {
     StateMap& entries = ns->entries();

@@ -115,6 +115,11 @@ class ProcessorStore final : public CommitStore {
   void Abort() override;
   void SetCommitInfo(const CommitInfo& info) override;
 
+  // Starts writing the memtables to table files, without waiting: after a large commit (a batch
+  // run's, all in the memtables at once), so that the flush the destructor waits for overlaps
+  // what the caller does meanwhile. With pipelined commits, call it after AwaitCommits.
+  void StartFlush();
+
   // Moves `topology` to `checkpoint`, as `offsets reset` does, recorded as a new batch. With
   // `rewind_to` (a batch id of the topology; 0 = before its first batch), its tables and
   // operator state first go back to what they were after that batch: each table whose version
@@ -187,6 +192,7 @@ class ProcessorStore final : public CommitStore {
   Result<Checkpoint> ReadCheckpoint(std::string_view topology);
   struct SealedState;
   std::vector<SealedState> SealState();
+  static void SortByKey(std::vector<SealedState>* sealed);
   Status StageState(std::vector<SealedState>* sealed, const std::string& undo_key,
                     rocksdb::WriteBatch* batch);
   void AbortState();

@@ -578,11 +578,18 @@ TEST_F(ProcessorStoreTest, ReadOnlyOpensSeeWholeBatchesWhileTheWriterCommits) {
       if (thread) thread->join();
     }
   } joiner{&stop, &writer};
+  // Every reader below opens after the first commit returned (and was written: commits are not
+  // pipelined here), so each has a batch to check.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (committed.load() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_GT(committed.load(), 0) << "no commit within 30 s";
   for (int opens = 0; opens < 12; ++opens) {
     auto reader = ProcessorStore::Open(dir_.Sub("data"), true);
     ASSERT_TRUE(reader.ok()) << reader.status().ToString();
     ASSERT_OK_AND_ASSIGN(auto records, (*reader)->ListOffsets());
-    if (records.empty()) continue;
+    ASSERT_FALSE(records.empty());
     const int64_t b = records[0].batch_id;
     EXPECT_EQ(records[0].offsets, MakeOffsets(std::to_string(b)));
     Table* p = (*reader)->tables()->Find("pin");
