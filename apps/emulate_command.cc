@@ -51,6 +51,13 @@ void AddEmulateCommand(CLI::App& app, Action* action) {
                   "draw posts exactly as the original script did after random.seed(N) "
                   "(default: --seed)");
   cmd->add_option("--via", o.via, "send through the HTTP gateway at http://HOST:PORT");
+  cmd->add_option("--kinesis-endpoint", o.kinesis_endpoint,
+                  "send through AWS's Kinesis protocol (PutRecords, SigV4 with the standard AWS "
+                  "credentials) to this endpoint: http(s)://HOST[:PORT], or 'aws' for AWS's "
+                  "endpoint of the region; streams missing are created");
+  cmd->add_option("--region", o.region,
+                  "with --kinesis-endpoint: the AWS region (default: $AWS_REGION, the profile's, "
+                  "else us-east-1)");
   cmd->add_option("--timestamps", flags->timestamps,
                   "historical (2017-2022, as the original) or live (now, with up to 5 s disorder)")
       ->capture_default_str();

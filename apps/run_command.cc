@@ -15,8 +15,8 @@
 #include "monitor/monitor_server.h"
 #include "monitor/processor_pages.h"
 #include "operators/graph.h"
-#include "runtime/broker_source.h"
 #include "runtime/processor.h"
+#include "runtime/source_factory.h"
 #include "sinks/processor_store.h"
 
 namespace pinstream::cli {
@@ -75,7 +75,7 @@ Status Run(const RunFlags& flags) {
   StreamClient::Options client;
   ASSIGN_OR_RETURN(client.api_key, LoadApiKey(flags.api_key_file));
   zmq::context_t ctx(1);
-  auto sources = MakeBrokerSources(loaded.graph->topology(), &ctx, client);
+  ASSIGN_OR_RETURN(auto sources, MakeSources(loaded.graph->topology(), &ctx, client));
   // Monitoring: the processor publishes into `monitor` after every batch; the server reads it.
   ProcessorMonitor monitor;
   std::unique_ptr<ProcessorPages> pages;

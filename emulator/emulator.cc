@@ -13,6 +13,7 @@
 #include "common/json_dump.h"
 #include "emulator/broker_sink.h"
 #include "emulator/http_sink.h"
+#include "emulator/kinesis_sink.h"
 #include "emulator/post_generator.h"
 #include "emulator/progress_reporter.h"
 #include "emulator/python_random.h"
@@ -192,7 +193,15 @@ Result<EmulatorSummary> RunEmulator(const EmulatorOptions& options) {
     source_name = "generated";
   }
   std::unique_ptr<RecordSink> sink;
-  if (!options.via.empty()) {
+  if (!options.via.empty() && !options.kinesis_endpoint.empty()) {
+    return Status::InvalidArgument("--via and --kinesis-endpoint are two destinations: pick one");
+  }
+  if (!options.kinesis_endpoint.empty()) {
+    const std::string endpoint = options.kinesis_endpoint == "aws" ? "" : options.kinesis_endpoint;
+    ASSIGN_OR_RETURN(AwsConfig aws,
+                     ResolveAwsConfig(AwsConfigRequest{"kinesis", endpoint, options.region, ""}));
+    ASSIGN_OR_RETURN(sink, KinesisSink::Connect(std::move(aws)));
+  } else if (!options.via.empty()) {
     HttpSink::Options http;
     http.api_key = options.api_key;
     ASSIGN_OR_RETURN(sink, HttpSink::Connect(options.via, http));

@@ -27,6 +27,10 @@ struct EmulatorOptions {
   std::optional<int64_t> python_seed;  // the seed of the draws (`random.seed(N)`)
   std::string broker = "tcp://127.0.0.1:7400";
   std::string via;               // "http://HOST:PORT": through the HTTP gateway instead of ZeroMQ
+  // Through AWS's protocol (PutRecords) to this Kinesis endpoint instead: a URL, or "aws" for
+  // AWS's endpoint of the region; credentials and the region default as ResolveAwsConfig finds.
+  std::string kinesis_endpoint;
+  std::string region;  // with kinesis_endpoint
   std::string api_key;           // the broker's key: CURVE on ZeroMQ, x-api-key over HTTP
   bool live_timestamps = false;  // geo timestamps = now minus up to live_disorder_ms
   int64_t live_disorder_ms = 5000;  // bounded disorder of live timestamps
@@ -65,8 +69,8 @@ struct EmulatorSummary {
 Result<EmulatorSummary> Emulate(const EmulatorOptions& options, const PostSource& source,
                                 RecordSink* sink, Clock* clock);
 
-// Builds the source (PostGenerator, or TableSource for `from`) and the sink (BrokerSink, or
-// HttpSink for `via`) from `options`, then emulates.
+// Builds the source (PostGenerator, or TableSource for `from`) and the sink (BrokerSink,
+// HttpSink for `via`, KinesisSink for `kinesis_endpoint`) from `options`, then emulates.
 Result<EmulatorSummary> RunEmulator(const EmulatorOptions& options);
 
 }  // namespace pinstream

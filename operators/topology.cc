@@ -1,5 +1,6 @@
 #include "operators/topology.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -101,6 +102,44 @@ Result<Topology::OnDataLoss> ParseOnDataLoss(const ojson& j) {
   if (j == "fail") return Topology::OnDataLoss::kFail;
   if (j == "continue") return Topology::OnDataLoss::kContinue;
   return Status::InvalidArgument("must be \"fail\" or \"continue\"");
+}
+
+// A source's "kinesis": {"endpoint": "http(s)://HOST[:PORT]", "region": "eu-west-1"}, both
+// optional. A ${VAR} left unreplaced was reported already.
+void ParseKinesisEndpoint(const ojson& j, const std::string& pointer,
+                          Topology::KinesisEndpoint* out, BuildErrors* errors) {
+  if (!j.is_object()) {
+    errors->Add(pointer, "must be an object: {\"endpoint\": \"https://...\", \"region\": \"...\"}");
+    return;
+  }
+  CheckKeys(j, pointer, {"endpoint", "region"}, errors);
+  if (j.contains("endpoint")) {
+    const auto& e = j["endpoint"];
+    if (!e.is_string()) {
+      errors->Add(pointer + "/endpoint", "must be a URL string (empty: AWS's for the region)");
+    } else {
+      out->endpoint = e.get<std::string>();
+      const bool url = out->endpoint.empty() || out->endpoint.starts_with("http://") ||
+                       out->endpoint.starts_with("https://");
+      if (!url && out->endpoint.find("${") == std::string::npos) {
+        errors->Add(pointer + "/endpoint",
+                    "must be http://HOST:PORT or https://HOST, not '" + out->endpoint + "'");
+      }
+    }
+  }
+  if (j.contains("region")) {
+    const auto& r = j["region"];
+    const std::string region = r.is_string() ? r.get<std::string>() : "";
+    const bool valid =
+        r.is_string() && std::all_of(region.begin(), region.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+        });
+    if (!valid && region.find("${") == std::string::npos) {
+      errors->Add(pointer + "/region", "must be an AWS region name such as \"eu-west-1\"");
+    } else {
+      out->region = region;
+    }
+  }
 }
 
 }  // namespace
@@ -205,8 +244,11 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
         errors->Add(p, "a source is an object with a \"stream\"");
         continue;
       }
-      CheckKeys(s, p, {"stream", "broker", "start", "on_data_loss"}, errors);
-      Source src{name, "", broker, {}, topo->on_data_loss};
+      CheckKeys(s, p, {"stream", "broker", "kinesis", "start", "on_data_loss"}, errors);
+      Source src;
+      src.name = name;
+      src.broker = broker;
+      src.on_data_loss = topo->on_data_loss;
       if (s.contains("on_data_loss")) {
         if (auto policy = ParseOnDataLoss(s["on_data_loss"]); policy.ok())
           src.on_data_loss = *policy;
@@ -229,6 +271,13 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
           src.broker = s["broker"].get<std::string>();
         else
           errors->Add(p + "/broker", "must be a ZeroMQ endpoint string");
+      }
+      if (s.contains("kinesis")) {
+        src.kind = SourceKind::kKinesis;
+        if (s.contains("broker")) {
+          errors->Add(p + "/kinesis", "a source reads a broker or a Kinesis endpoint, not both");
+        }
+        ParseKinesisEndpoint(s["kinesis"], p + "/kinesis", &src.kinesis, errors);
       }
       if (s.contains("start")) {
         auto pos = s["start"].is_string()

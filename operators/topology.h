@@ -22,10 +22,21 @@ struct Topology {
   // there and record the gap in the `data_loss` table.
   enum class OnDataLoss { kFail, kContinue };
 
+  // Where a source's stream is: "broker" (a pinstream broker over ZeroMQ, the default) or
+  // "kinesis": {"endpoint": URL, "region": R} (any Kinesis endpoint over AWS's JSON protocol:
+  // AWS itself, LocalStack, kinesalite, pinstream's HTTP gateway).
+  enum class SourceKind { kBroker, kKinesis };
+  struct KinesisEndpoint {
+    std::string endpoint;  // "http(s)://HOST[:PORT]"; empty: AWS's for the region
+    std::string region;    // empty: $AWS_REGION, the profile's, else us-east-1 (at run time)
+  };
+
   struct Source {
     std::string name;
     std::string stream;
-    std::string broker;
+    SourceKind kind = SourceKind::kBroker;
+    std::string broker;       // with kBroker
+    KinesisEndpoint kinesis;  // with kKinesis
     IteratorPosition start;  // for shards without a checkpoint, and a stream's new incarnation
     OnDataLoss on_data_loss = OnDataLoss::kFail;
   };

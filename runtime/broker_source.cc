@@ -211,15 +211,4 @@ Result<std::vector<std::unique_ptr<ShardInput>>> BrokerSource::OpenReady(
   return inputs;
 }
 
-std::vector<std::unique_ptr<Source>> MakeBrokerSources(const Topology& topology,
-                                                       zmq::context_t* ctx,
-                                                       const StreamClient::Options& client) {
-  std::vector<std::unique_ptr<Source>> sources;
-  for (const auto& src : topology.sources) {
-    sources.push_back(std::make_unique<BrokerSource>(
-        ctx, BrokerSource::Options{src.broker, src.stream, src.start, client}));
-  }
-  return sources;
-}
-
 }  // namespace pinstream

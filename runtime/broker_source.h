@@ -6,7 +6,6 @@
 #include <string>
 #include <zmq.hpp>
 
-#include "operators/topology.h"
 #include "runtime/source.h"
 #include "stream/stream_client.h"
 
@@ -50,10 +49,5 @@ class BrokerSource final : public Source {
   std::unique_ptr<StreamClient> control_;  // for ListShards and GetShardIterator
   std::set<uint32_t> opened_;              // shards opened since Open
 };
-
-// A BrokerSource for every source of `topology`, in its order.
-std::vector<std::unique_ptr<Source>> MakeBrokerSources(const Topology& topology,
-                                                       zmq::context_t* ctx,
-                                                       const StreamClient::Options& client);
 
 }  // namespace pinstream

@@ -146,15 +146,15 @@ Status Processor::ReadInto(Input& in, bool* got_records) {
   in.millis_behind = batch.millis_behind;
   in.caught_up = batch.records.empty();
   *got_records = !batch.records.empty();
-  const RecordView* current = nullptr;
+  size_t current = 0;  // the record being processed
   auto emit = [this](size_t table, const Row& row) { return WriteRow(table, row); };
   auto fail = [&](const std::string& op, const Status& why) {
     DeadLetter letter{in.stream(),
                       in.shard_id(),
-                      current->sequence_number.ToString(),
-                      current->arrival_ms,
-                      std::string(current->partition_key),
-                      std::string(current->data),
+                      batch.SequenceNumberOf(current),
+                      batch.records[current].arrival_ms,
+                      std::string(batch.records[current].partition_key),
+                      std::string(batch.records[current].data),
                       op,
                       why.ToString(),
                       graph_->topology().name};
@@ -163,8 +163,8 @@ Status Processor::ReadInto(Input& in, bool* got_records) {
     return store_->WriteDeadLetter(letter);
   };
   const Channel channel{static_cast<uint32_t>(in.source), in.shard->shard_index()};
-  for (const RecordView& r : batch.records) {
-    current = &r;
+  for (; current < batch.records.size(); ++current) {
+    const RecordView& r = batch.records[current];
     std::string data;
     data.reserve(r.data.size() + simdjson::SIMDJSON_PADDING);  // parse_json parses in place
     data.append(r.data);
@@ -178,7 +178,8 @@ Status Processor::ReadInto(Input& in, bool* got_records) {
   }
   if (!batch.records.empty()) {
     const RecordView& last = batch.records.back();
-    checkpoint_.offsets[in.stream()][in.shard_id()] = last.sequence_number.ToString();
+    checkpoint_.offsets[in.stream()][in.shard_id()] =
+        batch.SequenceNumberOf(batch.records.size() - 1);
     checkpoint_.arrivals[in.stream()][in.shard_id()] = last.arrival_ms;
   }
   if (batch.shard_end) {

@@ -27,11 +27,20 @@ struct DataGap {
 struct ShardBatch {
   std::vector<RecordView> records;     // views into `buffer`
   std::shared_ptr<const void> buffer;  // owns what the views point into
+  // The records' positions as their service wrote them, one per record, when they are not
+  // pinstream's SequenceNumbers: a Kinesis endpoint's are opaque decimal text (up to 128
+  // digits). Offsets and dead letters use these; empty: each RecordView::sequence_number.
+  std::vector<std::string> sequence_numbers;
   int64_t millis_behind = 0;           // how far the read is behind the shard's newest record
   std::optional<DataGap> gap;          // records between the last read and these are gone
   // A reshard closed the shard and these are its last records: its children come next
   // (Source::OpenChildren), and the shard's offset becomes kShardEndOffset.
   bool shard_end = false;
+
+  // The position of records[i], as the checkpoint holds it.
+  std::string SequenceNumberOf(size_t i) const {
+    return sequence_numbers.empty() ? records[i].sequence_number.ToString() : sequence_numbers[i];
+  }
 };
 
 // One shard of a source, read in order from where the source opened it.

@@ -4,6 +4,7 @@
 #include <rocksdb/write_batch_base.h>
 
 #include "common/coding.h"
+#include "common/rocksdb_status.h"
 #include "common/time_format.h"
 
 namespace pinstream {
@@ -20,12 +21,6 @@ constexpr size_t kIdSize = 8;
 // topology whose name extends this one's ("a" and "a/b": [prefix] 'b' ...): ranges bounded by
 // kMaxId never reach into another topology's keys.
 constexpr int64_t kMaxId = (int64_t{1} << 56) - 1;
-
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::OK();
-  if (s.IsCorruption()) return Status::Corruption(std::string(what) + ": " + s.ToString());
-  return Status::IOError(std::string(what) + ": " + s.ToString());
-}
 
 std::string Prefix(const char* kind, std::string_view topology) {
   return std::string(kind) + std::string(topology) + "/";

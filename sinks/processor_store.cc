@@ -21,6 +21,7 @@
 
 #include "common/coding.h"
 #include "common/rocksdb_logger.h"
+#include "common/rocksdb_status.h"
 #include "common/time_format.h"
 
 namespace pinstream {
@@ -66,12 +67,6 @@ class StateKindPrefix : public rocksdb::SliceTransform {
     return size_t{1} + length + 1;
   }
 };
-
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::OK();
-  if (s.IsCorruption()) return Status::Corruption(std::string(what) + ": " + s.ToString());
-  return Status::IOError(std::string(what) + ": " + s.ToString());
-}
 
 // The write-ahead log files in `path`. RocksDB deletes a WAL only after the MANIFEST records
 // that its contents were flushed; a read-only open during which no WAL disappeared therefore

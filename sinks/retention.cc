@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/rocksdb_status.h"
 #include "sinks/processor_store.h"
 
 namespace pinstream {
@@ -23,12 +24,6 @@ constexpr char kRetentionPrefix[] = "retention/";
 constexpr int64_t kCompactAfterBytes = int64_t{32} << 20;
 constexpr int64_t kDefaultHistoryMs = RetentionPolicy().history_ms;
 constexpr int64_t kMinCheckIntervalMs = 1000;
-
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::OK();
-  if (s.IsCorruption()) return Status::Corruption(std::string(what) + ": " + s.ToString());
-  return Status::IOError(std::string(what) + ": " + s.ToString());
-}
 
 std::string RetentionKey(std::string_view topology) {
   return std::string(kRetentionPrefix) + std::string(topology);

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "common/coding.h"
+#include "common/rocksdb_status.h"
 #include "common/time_format.h"
 #include "sinks/key_encoding.h"
 
@@ -89,12 +90,6 @@ struct KeyHash {
   using is_transparent = void;
   size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
 };
-
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::OK();
-  if (s.IsCorruption()) return Status::Corruption(std::string(what) + ": " + s.ToString());
-  return Status::IOError(std::string(what) + ": " + s.ToString());
-}
 
 std::string TablePrefix(uint32_t id, char tag) {
   std::string k;

@@ -18,6 +18,7 @@
 
 #include "common/coding.h"
 #include "common/rocksdb_logger.h"
+#include "common/rocksdb_status.h"
 #include "stream/aws_errors.h"
 #include "stream/reshard_plan.h"
 #include "stream/shard_iterator.h"
@@ -86,12 +87,6 @@ uint64_t GetCounter(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const std:
   std::string value;
   auto s = db->Get(rocksdb::ReadOptions(), cf, key, &value);
   return s.ok() && value.size() == 8 ? DecodeFixed64BE(value.data()) : fallback;
-}
-
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return Status::OK();
-  if (s.IsCorruption()) return Status::Corruption(std::string(what) + ": " + s.ToString());
-  return Status::IOError(std::string(what) + ": " + s.ToString());
 }
 
 // Record values: arrival time (fixed64), partition key (length-prefixed), then the data.

@@ -1,0 +1,268 @@
+// Kinesis sources (issue 18) end to end, on real servers: posts emulated through AWS's protocol
+// (`pinstream emulate --kinesis-endpoint`) into a real kinesalite, or into pinstream's own HTTP
+// gateway, read by `pinstream run` with a topology whose sources are on that endpoint; the tables
+// must equal those of the same posts read from pinstream's broker over ZeroMQ. Also: the
+// processor SIGKILLed mid-run and restarted (exactly once), and a SplitShard mid-stream (the
+// parent read to its end before its children).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sinks/processor_store.h"
+#include "stream/kinesis_http_client.h"
+#include "tests/kinesis/kinesalite_process.h"
+#include "tests/operators/pipeline_test_util.h"
+#include "tests/stream/broker_process.h"
+#include "tests/test_util.h"
+
+namespace pinstream {
+namespace {
+
+using testing::BrokerProcess;
+using testing::CliRun;
+using testing::KinesaliteProcess;
+using testing::PinstreamProcess;
+using testing::RunPinstream;
+using testing::TempDir;
+
+const std::string kPinterest = std::string(PINSTREAM_SOURCE_DIR) + "/topologies/pinterest.json";
+
+// Test credentials (kinesalite and the gateway accept any signature) and no files from $HOME.
+std::vector<std::string> AwsEnv(const std::string& prefix) {
+  return {"AWS_ACCESS_KEY_ID=AKIDPINSTREAMTEST",
+          "AWS_SECRET_ACCESS_KEY=secret",
+          "AWS_REGION=us-east-1",
+          "AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
+          "AWS_CONFIG_FILE=/nonexistent",
+          "PINSTREAM_PREFIX=" + prefix};
+}
+
+// AwsEnv's settings, for a client of the endpoint at `url` in the test itself.
+AwsConfig TestAws(const std::string& url) {
+  AwsConfig aws;
+  aws.endpoint_url = url;
+  aws.region = "us-east-1";
+  aws.access_key_id = "AKIDPINSTREAMTEST";
+  aws.secret_access_key = "secret";
+  return aws;
+}
+
+// topologies/pinterest.json with every source on the Kinesis endpoint `url`, written to `path`.
+std::string KinesisTopology(const std::string& url, const std::string& path) {
+  std::ifstream in(kPinterest);
+  auto j = nlohmann::ordered_json::parse(in, nullptr, true, /*ignore_comments=*/true);
+  j.erase("broker");
+  for (auto& [name, source] : j["sources"].items()) {
+    source.erase("broker");
+    source["kinesis"] = {{"endpoint", url}, {"region", "us-east-1"}};
+  }
+  std::ofstream(path) << j.dump(2);
+  return path;
+}
+
+// Every table of the store at `dir` as a sorted list of its rows' JSON: a multiset per table.
+std::map<std::string, std::vector<std::string>> AllTables(const std::string& dir) {
+  std::map<std::string, std::vector<std::string>> tables;
+  auto store = ProcessorStore::Open(dir, /*read_only=*/true);
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return tables;
+  for (const Table* table : (*store)->tables()->List()) {
+    std::vector<std::string>& rows = tables[table->spec().name];
+    Status s = table->Scan(std::nullopt, [&](const Row& row) {
+      nlohmann::json r = nlohmann::json::array();
+      for (const Value& v : row) r.push_back(v.ToJson());
+      rows.push_back(r.dump());
+      return Status::OK();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    std::sort(rows.begin(), rows.end());
+  }
+  return tables;
+}
+
+void ExpectSameTables(const std::string& actual_dir, const std::string& expected_dir) {
+  auto actual = AllTables(actual_dir);
+  auto expected = AllTables(expected_dir);
+  ASSERT_FALSE(expected.empty());
+  EXPECT_GT(expected["pin"].size(), 100u);
+  EXPECT_GT(expected["q_category_by_country"].size(), 0u);
+  for (const auto& [name, rows] : expected) {
+    SCOPED_TRACE("table " + name);
+    ASSERT_TRUE(actual.contains(name));
+    EXPECT_EQ(actual[name].size(), rows.size());
+    EXPECT_TRUE(actual[name] == rows);
+  }
+}
+
+class KinesisSourceTest : public ::testing::Test {
+ protected:
+  CliRun Run(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+    auto r = RunPinstream(args, dir_.path(), env);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : CliRun{};
+  }
+  // `emulate` of the same posts into the broker (ZeroMQ) and into the Kinesis endpoint `url`.
+  void EmulateBoth(const std::string& url, const std::string& prefix, const BrokerProcess& broker,
+                   const std::vector<std::string>& more_args) {
+    std::vector<std::string> args = {"emulate", "--prefix", prefix, "--no-progress"};
+    args.insert(args.end(), more_args.begin(), more_args.end());
+    std::vector<std::string> to_kinesis = args;
+    to_kinesis.insert(to_kinesis.end(), {"--kinesis-endpoint", url});
+    CliRun k = Run(to_kinesis, AwsEnv(prefix));
+    ASSERT_EQ(k.exit_code, 0) << k.err;
+    EXPECT_EQ(nlohmann::json::parse(k.out)["failed"], 0) << k.out;
+    std::vector<std::string> to_broker = args;
+    to_broker.insert(to_broker.end(), {"--broker", broker.endpoint()});
+    CliRun b = Run(to_broker, {});
+    ASSERT_EQ(b.exit_code, 0) << b.err;
+  }
+  // `run --once` of pinterest.json over the broker into dir_/broker-run.
+  void RunOverBroker(const BrokerProcess& broker, const std::string& prefix) {
+    CliRun r = Run({"run", kPinterest, "--data", dir_.Sub("broker-run"), "--once"},
+                   {"PINSTREAM_BROKER=" + broker.endpoint(), "PINSTREAM_PREFIX=" + prefix});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(KinesisSourceTest, ReadingKinesaliteEqualsReadingTheBroker) {
+  ASSERT_OK_AND_ASSIGN(auto kinesalite, KinesaliteProcess::Start(dir_.Sub("kinesalite.log")));
+  ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir_.Sub("broker")));
+  EmulateBoth(kinesalite->url(), "kin", *broker, {"--count", "1500", "--seed", "18"});
+  RunOverBroker(*broker, "kin");
+  const std::string topology = KinesisTopology(kinesalite->url(), dir_.Sub("kinesis.json"));
+  CliRun run = Run({"run", topology, "--data", dir_.Sub("kinesis-run"), "--once"}, AwsEnv("kin"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["records"], 4500) << run.out;
+  ExpectSameTables(dir_.Sub("kinesis-run"), dir_.Sub("broker-run"));
+
+  // The offsets committed are kinesalite's sequence numbers: a second run reads nothing again.
+  CliRun again = Run({"run", topology, "--data", dir_.Sub("kinesis-run"), "--once"}, AwsEnv("kin"));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["records"], 0) << again.out;
+  ExpectSameTables(dir_.Sub("kinesis-run"), dir_.Sub("broker-run"));
+}
+
+TEST_F(KinesisSourceTest, PinstreamsGatewayIsAKinesisEndpointToo) {
+  ASSERT_OK_AND_ASSIGN(int port, testing::FreeLoopbackPort());
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  ASSERT_OK_AND_ASSIGN(
+      auto broker,
+      BrokerProcess::Start(dir_.Sub("broker"), {"--http", "127.0.0.1:" + std::to_string(port)}));
+  // Through AWS's protocol into the gateway; the broker run reads the same streams over ZeroMQ.
+  CliRun emulate = Run({"emulate", "--prefix", "gw", "--no-progress", "--count", "1200", "--seed",
+                        "21", "--kinesis-endpoint", url},
+                       AwsEnv("gw"));
+  ASSERT_EQ(emulate.exit_code, 0) << emulate.err;
+  RunOverBroker(*broker, "gw");
+  const std::string topology = KinesisTopology(url, dir_.Sub("kinesis.json"));
+  CliRun run = Run({"run", topology, "--data", dir_.Sub("kinesis-run"), "--once"}, AwsEnv("gw"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["records"], 3600) << run.out;
+  ExpectSameTables(dir_.Sub("kinesis-run"), dir_.Sub("broker-run"));
+}
+
+TEST_F(KinesisSourceTest, KilledAndRestartedTheTablesHoldEveryRecordOnce) {
+  ASSERT_OK_AND_ASSIGN(auto kinesalite, KinesaliteProcess::Start(dir_.Sub("kinesalite.log")));
+  ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir_.Sub("broker")));
+  const std::vector<std::string> posts = {"emulate", "--prefix", "kill",   "--no-progress",
+                                          "--count", "4000",     "--seed", "5"};
+  std::vector<std::string> to_broker = posts;
+  to_broker.insert(to_broker.end(), {"--broker", broker->endpoint()});
+  CliRun b = Run(to_broker, {});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  RunOverBroker(*broker, "kill");
+
+  // The streams first (as emulate would make them), so that the processor finds them.
+  ASSERT_OK_AND_ASSIGN(auto client, KinesisHttpClient::Open(TestAws(kinesalite->url())));
+  for (const char* kind : {"pin", "geo", "user"}) {
+    ASSERT_OK(client->EnsureStream(std::string("kill-") + kind, 4));
+  }
+  // The same posts flow into kinesalite, paced, while the processor is killed three times.
+  std::map<std::string, std::string> env;
+  for (const std::string& e : AwsEnv("kill"))
+    env[e.substr(0, e.find('='))] = e.substr(e.find('=') + 1);
+  std::vector<std::string> to_kinesis = posts;
+  to_kinesis.insert(to_kinesis.end(), {"--kinesis-endpoint", kinesalite->url(), "--rate", "3000"});
+  ASSERT_OK_AND_ASSIGN(auto emulate,
+                       PinstreamProcess::Start(to_kinesis, env, dir_.Sub("emulate.log")));
+  const std::string topology = KinesisTopology(kinesalite->url(), dir_.Sub("kinesis.json"));
+  std::mt19937 rng(18);
+  for (int k = 0; k < 3; ++k) {
+    ASSERT_OK_AND_ASSIGN(auto processor, PinstreamProcess::Start(
+                                             {"run", topology, "--data", dir_.Sub("kinesis-run")},
+                                             env, dir_.Sub("processor.log")));
+    // A kill at a random moment: while it opens, reads or commits.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500 + rng() % 1000));
+    ASSERT_OK_AND_ASSIGN(int status, processor->Kill());
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        << testing::DescribeWaitStatus(status);
+  }
+  std::optional<int> sent;
+  for (int i = 0; i < 600 && !(sent = emulate->Exited()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(sent.has_value()) << "emulate did not finish within a minute";
+  ASSERT_TRUE(WIFEXITED(*sent) && WEXITSTATUS(*sent) == 0) << testing::DescribeWaitStatus(*sent);
+  // The killed runs committed some of it; this one reads the rest, each record once.
+  CliRun run = Run({"run", topology, "--data", dir_.Sub("kinesis-run"), "--once"}, AwsEnv("kill"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const int64_t rest = nlohmann::json::parse(run.out)["records"].get<int64_t>();
+  EXPECT_GT(rest, 0);
+  EXPECT_LT(rest, 12000) << "the killed runs committed nothing";
+  ExpectSameTables(dir_.Sub("kinesis-run"), dir_.Sub("broker-run"));
+}
+
+TEST_F(KinesisSourceTest, AShardSplitMidStreamIsReadParentFirst) {
+  ASSERT_OK_AND_ASSIGN(auto kinesalite, KinesaliteProcess::Start(dir_.Sub("kinesalite.log")));
+  ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir_.Sub("broker")));
+  EmulateBoth(kinesalite->url(), "split", *broker,
+              {"--count", "600", "--seed", "7", "--shards", "1"});
+  // Every stream's one shard splits in two at the middle of the hash key range.
+  ASSERT_OK_AND_ASSIGN(auto client, KinesisHttpClient::Open(TestAws(kinesalite->url())));
+  for (const char* kind : {"pin", "geo", "user"}) {
+    const std::string stream = std::string("split-") + kind;
+    ASSERT_OK(client
+                  ->Call("SplitShard",
+                         {{"StreamName", stream},
+                          {"ShardToSplit", "shardId-000000000000"},
+                          {"NewStartingHashKey", "170141183460469231731687303715884105728"}})
+                  .status());
+    ASSERT_OK(client->EnsureStream(stream, 1));  // ACTIVE again
+  }
+  // More posts, now into the children (the broker's streams keep their one shard).
+  EmulateBoth(kinesalite->url(), "split", *broker,
+              {"--count", "600", "--seed", "8", "--shards", "1"});
+  RunOverBroker(*broker, "split");
+  const std::string topology = KinesisTopology(kinesalite->url(), dir_.Sub("kinesis.json"));
+  CliRun run = Run({"run", topology, "--data", dir_.Sub("kinesis-run"), "--once"}, AwsEnv("split"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["records"], 3600) << run.out;
+  ExpectSameTables(dir_.Sub("kinesis-run"), dir_.Sub("broker-run"));
+
+  // The parent ended (SHARD_END) and both children were read after it.
+  auto store = ProcessorStore::Open(dir_.Sub("kinesis-run"), /*read_only=*/true);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, (*store)->LoadCheckpoint("pinterest"));
+  for (const char* kind : {"pin", "geo", "user"}) {
+    const auto& offsets = checkpoint.offsets[std::string("split-") + kind];
+    ASSERT_EQ(offsets.size(), 3u) << kind;
+    EXPECT_EQ(offsets.at("shardId-000000000000"), kShardEndOffset);
+    EXPECT_TRUE(offsets.at("shardId-000000000001").starts_with("4")) << kind;
+    EXPECT_TRUE(offsets.at("shardId-000000000002").starts_with("4")) << kind;
+  }
+}
+
+}  // namespace
+}  // namespace pinstream
