@@ -115,7 +115,10 @@ Status Run(const RunFlags& flags) {
              {"millis_behind", st.millis_behind},
              {"state_keys", state.keys},
              {"state_bytes", state.bytes},
-             {"max_rss_bytes", static_cast<int64_t>(usage.ru_maxrss) * 1024}});
+             {"max_rss_bytes", static_cast<int64_t>(usage.ru_maxrss) * 1024},
+             {"cpu_seconds",
+              static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                  static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6}});
   return s;
 }
 

@@ -54,18 +54,26 @@ results="$work/results.jsonl"
 
 # --- the gateway ------------------------------------------------------------------------------
 gateway "$work/gw-on"
-on_url=$gw_url
+on_url=$gw_url on_pid=$gw_pid
 scrape_every_second "$on_url/metrics" "$on_url/monitor/status" &
 pids+=($!)
 gateway "$work/gw-off" --no-metrics
-off_url=$gw_url
+off_url=$gw_url off_pid=$gw_pid
+# CPU seconds (user + system) a process has used so far.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 for round in $(seq "$ROUNDS"); do
   echo "metrics bench: gateway round $round of $ROUNDS" >&2
   for mode in on off; do
-    url=$on_url
-    [ "$mode" = off ] && url=$off_url
-    "$DRIVER" put --url "$url" --label "gateway_metrics_$mode" --stream bench-http --shards 4 \
-      --connections 8 --seconds "$SECS" --batch 500 --record-bytes 700 | tee -a "$results"
+    url=$on_url pid=$on_pid
+    [ "$mode" = off ] && url=$off_url pid=$off_pid
+    before=$(cpu_seconds "$pid")
+    out=$("$DRIVER" put --url "$url" --label "gateway_metrics_$mode" --stream bench-http \
+      --shards 4 --connections 8 --seconds "$SECS" --batch 500 --record-bytes 700)
+    after=$(cpu_seconds "$pid")
+    python3 -c 'import json, sys
+r = json.loads(sys.argv[1]); r["server_cpu_s"] = round(float(sys.argv[3]) - float(sys.argv[2]), 2)
+r["records_per_cpu_s"] = round(r["records"] / r["server_cpu_s"]) if r["server_cpu_s"] else None
+print(json.dumps(r))' "$out" "$before" "$after" | tee -a "$results"
   done
 done
 
@@ -98,10 +106,12 @@ for round in $(seq "$ROUNDS"); do
     end=$(date +%s.%N)
     [ -n "$scraper" ] && { kill "$scraper"; wait "$scraper" 2>/dev/null || true; }
     python3 -c 'import json, sys
-print(json.dumps({"target": "processor_metrics_" + sys.argv[1], "records": int(sys.argv[2]),
-                  "seconds": round(float(sys.argv[4]) - float(sys.argv[3]), 3),
-                  "records_per_s": round(int(sys.argv[2]) / (float(sys.argv[4]) - float(sys.argv[3])))}))' \
-      "$mode" "$records" "$start" "$end" | tee -a "$results"
+cpu = json.loads(open(sys.argv[5]).read().splitlines()[-1])["cpu_seconds"]
+records, seconds = int(sys.argv[2]), float(sys.argv[4]) - float(sys.argv[3])
+print(json.dumps({"target": "processor_metrics_" + sys.argv[1], "records": records,
+                  "seconds": round(seconds, 3), "records_per_s": round(records / seconds),
+                  "cpu_s": cpu, "records_per_cpu_s": round(records / cpu)}))' \
+      "$mode" "$records" "$start" "$end" "$dir.out" | tee -a "$results"
     rm -rf "$dir"
   done
 done
@@ -109,12 +119,17 @@ done
 python3 - "$results" <<'PY'
 import json, statistics, sys
 runs = [json.loads(l) for l in open(sys.argv[1])]
-def median(target):
-    return statistics.median(r["records_per_s"] for r in runs if r["target"] == target)
+def median(target, field):
+    return statistics.median(r[field] for r in runs if r["target"] == target)
 out = {"benchmark": "metrics_overhead", "target_max_cost": 0.02}
 for what in ("gateway", "processor"):
-    on, off = median(what + "_metrics_on"), median(what + "_metrics_off")
+    on, off = median(what + "_metrics_on", "records_per_s"), median(what + "_metrics_off", "records_per_s")
+    con = median(what + "_metrics_on", "records_per_cpu_s")
+    coff = median(what + "_metrics_off", "records_per_cpu_s")
+    # Records per CPU-second of the server hardly move with other work on the machine.
     out[what] = {"median_records_per_s_on": on, "median_records_per_s_off": off,
-                 "ratio_on_off": round(on / off, 4), "cost": round(1 - on / off, 4)}
+                 "ratio_on_off": round(on / off, 4), "cost": round(1 - on / off, 4),
+                 "median_records_per_cpu_s_on": con, "median_records_per_cpu_s_off": coff,
+                 "cpu_cost": round(1 - con / coff, 4)}
 print(json.dumps(out))
 PY
