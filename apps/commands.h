@@ -26,5 +26,6 @@ void AddOffsetsCommands(CLI::App& app, Action* action);
 void AddSqlCommand(CLI::App& app, Action* action);
 void AddArchiveCommand(CLI::App& app, Action* action);
 void AddBatchCommand(CLI::App& app, Action* action);
+void AddTopCommand(CLI::App& app, Action* action);
 
 }  // namespace pinstream::cli

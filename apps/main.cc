@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   pinstream::cli::AddSqlCommand(app, &action);
   pinstream::cli::AddArchiveCommand(app, &action);
   pinstream::cli::AddBatchCommand(app, &action);
+  pinstream::cli::AddTopCommand(app, &action);
 
   try {
     app.parse(argc, argv);
