@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "archive/s3_xml.h"
+#include "common/curl_util.h"
 #include "common/url_encoding.h"
 
 namespace pinstream {
@@ -32,16 +33,6 @@ std::string Sha256Hex(std::string_view data) {
     out += kHex[digest[i] & 15];
   }
   return out;
-}
-
-size_t AppendBody(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
 Status::Code CodeForS3Error(std::string_view code, long http_status) {
@@ -70,7 +61,7 @@ Result<std::unique_ptr<S3Store>> S3Store::Open(std::string_view location, S3Conf
   }
   while (prefix.starts_with('/')) prefix.erase(0, 1);
   if (!prefix.empty() && !prefix.ends_with('/')) prefix += '/';
-  GlobalInit();
+  CurlGlobalInit();
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Status::Internal("curl_easy_init failed");
   return std::unique_ptr<S3Store>(
@@ -107,7 +98,7 @@ Result<S3Store::Answer> S3Store::PerformOnce(std::string_view method, const std:
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, kLowSpeedSeconds);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &CurlAppendToString);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.body);
   curl_slist* headers = nullptr;
   // S3 wants the payload's hash as a header; libcurl signs the headers it is given.

@@ -6,25 +6,20 @@
 #include <memory>
 #include <mutex>
 
+#include "common/curl_util.h"
+
 namespace pinstream {
 
 namespace {
 
 constexpr size_t kMaxBodyBytes = size_t{64} << 20;
 
-size_t AppendBody(char* data, size_t size, size_t n, void* out) {
+size_t AppendCappedBody(char* data, size_t size, size_t n, void* out) {
   auto* body = static_cast<std::string*>(out);
   // Returning less than given makes libcurl fail the transfer (CURLE_WRITE_ERROR).
   if (body->size() + size * n > kMaxBodyBytes) return 0;
   body->append(data, size * n);
   return size * n;
-}
-
-void GlobalInit() {
-  // curl_global_init is not thread-safe; it is reference-counted, so the archive's own call
-  // elsewhere in the binary does no harm.
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
 struct CurlCleanup {
@@ -38,7 +33,7 @@ struct SlistCleanup {
 
 Result<HttpGetReply> HttpGet(const std::string& url, const std::vector<std::string>& headers,
                              std::chrono::milliseconds timeout) {
-  GlobalInit();
+  CurlGlobalInit();
   std::unique_ptr<CURL, CurlCleanup> curl(curl_easy_init());
   if (!curl) return Status::Internal("curl_easy_init failed");
   std::unique_ptr<curl_slist, SlistCleanup> list;
@@ -59,7 +54,7 @@ Result<HttpGetReply> HttpGet(const std::string& url, const std::vector<std::stri
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, ms);
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, ms);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &AppendCappedBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
   if (list) curl_easy_setopt(c, CURLOPT_HTTPHEADER, list.get());
   const CURLcode rc = curl_easy_perform(c);

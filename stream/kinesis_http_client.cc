@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "common/base64.h"
+#include "common/curl_util.h"
 #include "stream/kinesis_backoff.h"
 
 namespace pinstream {
@@ -20,16 +21,6 @@ using json = nlohmann::json;
 constexpr long kConnectTimeoutSeconds = 10;
 // GetRecords answers within seconds; an answer this late is given up on (and retried).
 constexpr long kRequestTimeoutSeconds = 60;
-
-size_t AppendBody(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 // Kinesis's JSON timestamps are epoch seconds with a fraction.
 int64_t EpochSecondsToMillis(const json& v) {
@@ -95,7 +86,7 @@ Result<std::unique_ptr<KinesisHttpClient>> KinesisHttpClient::Open(AwsConfig con
                                    config.endpoint_url + "'");
   }
   while (config.endpoint_url.ends_with('/')) config.endpoint_url.pop_back();
-  GlobalInit();
+  CurlGlobalInit();
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Status::Internal("curl_easy_init failed");
   std::unique_ptr<KinesisHttpClient> client(new KinesisHttpClient(std::move(config), curl));
@@ -118,7 +109,7 @@ Result<json> KinesisHttpClient::Call(std::string_view action, const json& reques
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, kConnectTimeoutSeconds);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, kRequestTimeoutSeconds);
   curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &AppendBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &CurlAppendToString);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer);
   // The body as POSTFIELDS, so that libcurl has it whole to sign.
   curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
@@ -201,6 +192,14 @@ Result<std::vector<KinesisShard>> KinesisHttpClient::ListShards(const std::strin
       if (auto r = s.find("SequenceNumberRange"); r != s.end() && r->is_object()) {
         shard.starting_sequence = StringField(*r, "StartingSequenceNumber");
         shard.ending_sequence = StringField(*r, "EndingSequenceNumber");
+      }
+      if (auto r = s.find("HashKeyRange"); r != s.end() && r->is_object()) {
+        auto start = ParseHashKey(StringField(*r, "StartingHashKey"));
+        if (!start.ok()) {
+          return start.status().WithContext("ListShards " + stream + ": " + shard.shard_id +
+                                            " StartingHashKey");
+        }
+        shard.starting_hash_key = *start;
       }
       shards.push_back(std::move(shard));
     }

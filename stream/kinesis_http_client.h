@@ -21,6 +21,7 @@ struct KinesisShard {
   std::string adjacent_parent;  // AdjacentParentShardId (a merge's second parent)
   std::string starting_sequence;
   std::string ending_sequence;  // set once a reshard closed the shard
+  HashKey starting_hash_key = 0;  // HashKeyRange.StartingHashKey
 
   bool open() const { return ending_sequence.empty(); }
 };
