@@ -1,12 +1,11 @@
 -- The most popular category per year of the post (geo.timestamp), 2018 to 2022, with its
--- count; ties to the smallest category. Timestamps are fixed-width ISO-8601 text, so a range of
--- years is a text range (cheaper than a strftime per row).
+-- count; ties to the smallest category.
 WITH counts AS (
-  SELECT CAST(strftime('%Y', geo.timestamp) AS INTEGER) AS post_year, pin.category, count(*) AS n
+  SELECT year(geo.timestamp) AS post_year, pin.category, count(*) AS n
   FROM pin
   JOIN geo ON geo.ind = pin.ind
   JOIN user ON user.ind = pin.ind
-  WHERE geo.timestamp >= '2018-01-01' AND geo.timestamp < '2023-01-01'  -- years 2018 to 2022
+  WHERE post_year BETWEEN 2018 AND 2022
   GROUP BY post_year, pin.category
 ),
 ranked AS (

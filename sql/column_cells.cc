@@ -43,30 +43,4 @@ Status ColumnCells::Append(const Value& v) {
   return Status::OK();
 }
 
-void ColumnCells::Result(sqlite3_context* ctx, size_t row) const {
-  if (is_null(row)) {
-    sqlite3_result_null(ctx);
-    return;
-  }
-  switch (column_.type) {
-    case Type::kInt:
-    case Type::kBool:
-      sqlite3_result_int64(ctx, ints_[row]);
-      return;
-    case Type::kDouble:
-      sqlite3_result_double(ctx, doubles_[row]);
-      return;
-    case Type::kTimestamp:
-    case Type::kString:
-    case Type::kArray: {
-      const std::string_view s = text_at(row);
-      sqlite3_result_text64(ctx, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
-      return;
-    }
-    case Type::kNull:
-      break;
-  }
-  sqlite3_result_null(ctx);
-}
-
 }  // namespace pinstream

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "sql/by_aggregates.h"
+#include "sql/date_functions.h"
 #include "sql/percentile_aggregates.h"
 #include "sql/sql_types.h"
 
@@ -79,10 +80,16 @@ Status SqlEngine::Init() {
   RETURN_IF_ERROR(module_.Register(db_));
   RETURN_IF_ERROR(RegisterPercentileAggregates(db_));
   RETURN_IF_ERROR(RegisterByAggregates(db_));
-  // Sorts (GROUP BY, ORDER BY, window partitions) in memory, on every core.
+  RETURN_IF_ERROR(RegisterDateFunctions(db_));
+  // Sorts (GROUP BY, ORDER BY, window partitions) on every core: SQLite's sorter hands each run
+  // of main.cache_size bytes to a worker thread to sort while the statement goes on, then merges
+  // the runs on workers too. It has no workers when temp_store is MEMORY (vdbesort.c), so temp
+  // files it is (the OS's page cache holds them): over 1M posts that took the sort, a third of a
+  // question's time, off SQLite's thread. Temp tables keep a cache of their own, large.
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   RETURN_IF_ERROR(
-      Exec("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -1048576; PRAGMA threads = " +
+      Exec("PRAGMA temp_store = FILE; PRAGMA main.cache_size = -4096; "
+           "PRAGMA temp.cache_size = -1048576; PRAGMA threads = " +
            std::to_string(cores)));
   // Declaring a virtual table reads nothing: a table's rows are read when a statement opens it.
   for (const Table* t : tables_->List()) {

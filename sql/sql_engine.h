@@ -14,15 +14,16 @@ struct sqlite3;
 namespace pinstream {
 
 // SQL over a store's tables with SQLite: every table is queryable by its name, read-only, with
-// the types of sql/sql_types.h and the aggregates of sql/percentile_aggregates.h and
-// sql/by_aggregates.h. A query reads only the tables (and columns) it names.
+// the types of sql/sql_types.h, the aggregates of sql/percentile_aggregates.h and
+// sql/by_aggregates.h and the functions of sql/date_functions.h. A query reads only the tables
+// (and columns) it names.
 //
 // Two ways to hand SQLite the rows (Options::load_tables): virtual tables over Table::Scan
 // (sql/table_vtab.h, the default), or copies of the tables a statement names into in-memory
 // SQLite tables before it runs. The second is kept for the benchmark that compares them
 // (bench/sql_bench.cc): over the tables of 1M posts the virtual tables answered each question
-// 3 to 5 times faster (1.6-3.3 s against 7-9 s), since the copy costs a B-tree insert per row of
-// every column and the join then runs over SQLite's transient automatic indexes.
+// 5 to 10 times faster, since the copy costs a B-tree insert per row of every column and the
+// join then runs over SQLite's transient automatic indexes.
 //
 // Borrows `tables`, which must outlive the engine. Single-threaded, like its connection.
 class SqlEngine {

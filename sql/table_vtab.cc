@@ -1,17 +1,15 @@
 #include "sql/table_vtab.h"
 
 #include <atomic>
-#include <bit>
 #include <cmath>
 #include <condition_variable>
-#include <cstring>
 #include <memory>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "sql/column_cells.h"
+#include "sql/row_index.h"
 #include "sql/sql_types.h"
 
 namespace pinstream {
@@ -36,94 +34,7 @@ Status TableModule::error() const {
 
 namespace {
 
-constexpr uint32_t kNoRow = UINT32_MAX;
-
-// Rows equal on one column, chained: the first row of each key, then next[row], in row order.
-// Integers in an open-addressing table (one probe is one cache line, where a node-based map
-// costs two or three misses: the probes of a join are most of its time), strings in a map.
-class HashIndex {
- public:
-  explicit HashIndex(size_t rows) : next_(rows, kNoRow) {}
-
-  uint32_t next(uint32_t row) const { return next_[row]; }
-
-  // Sets *single when the key has one row: its chain needs no next() (one cache miss less per
-  // probe of a unique key, the common join on an id).
-  uint32_t FindInt(int64_t key, bool* single) const {
-    *single = false;
-    if (slots_.empty()) return kNoRow;
-    for (size_t i = Hash(key);; i = (i + 1) & mask_) {
-      const Slot& s = slots_[i];
-      if (s.head == kNoRow) return kNoRow;
-      if (s.key == key) {
-        *single = s.rows == 1;
-        return s.head;
-      }
-    }
-  }
-  uint32_t FindString(std::string_view key) const {
-    auto it = strings_.find(key);
-    return it == strings_.end() ? kNoRow : it->second;
-  }
-
-  // Indexes the cells of one column, given as its chunks (each `chunk_rows` rows but the last);
-  // nulls equal nothing and are left out.
-  void Build(const std::vector<const ColumnCells*>& chunks, size_t chunk_rows, bool ints) {
-    const size_t n = next_.size();
-    if (ints) {
-      size_t capacity = 16;
-      while (capacity < 2 * n) capacity <<= 1;
-      slots_.assign(capacity, Slot{0, kNoRow, 0});
-      mask_ = capacity - 1;
-      shift_ = 64 - static_cast<int>(std::countr_zero(capacity));
-    } else {
-      strings_.reserve(n);
-    }
-    for (size_t c = chunks.size(); c-- > 0;) {  // backwards, so that each chain is in row order
-      const ColumnCells& cells = *chunks[c];
-      for (size_t i = cells.size(); i-- > 0;) {
-        if (cells.is_null(i)) continue;
-        const size_t r = c * chunk_rows + i;
-        uint32_t* head;
-        if (ints) {
-          Slot& slot = InsertInt(cells.int_at(i));
-          if (slot.rows < 2) ++slot.rows;
-          head = &slot.head;
-        } else {
-          head = &strings_.try_emplace(cells.text_at(i), kNoRow).first->second;
-        }
-        next_[r] = *head;
-        *head = static_cast<uint32_t>(r);
-      }
-    }
-  }
-
- private:
-  struct Slot {
-    int64_t key;
-    uint32_t head;  // kNoRow: empty
-    uint32_t rows;  // 1, or 2 for two or more
-  };
-  size_t Hash(int64_t key) const {
-    return static_cast<size_t>((static_cast<uint64_t>(key) * 0x9E3779B97F4A7C15ull) >> shift_);
-  }
-  Slot& InsertInt(int64_t key) {
-    for (size_t i = Hash(key);; i = (i + 1) & mask_) {
-      Slot& s = slots_[i];
-      if (s.head == kNoRow) {
-        s.key = key;
-        return s;  // head still kNoRow: the caller links the row in
-      }
-      if (s.key == key) return s;
-    }
-  }
-
-  std::vector<uint32_t> next_;
-  std::vector<Slot> slots_;
-  size_t mask_ = 0;
-  int shift_ = 64;
-  std::unordered_map<std::string_view, uint32_t> strings_;
-};
+constexpr uint32_t kNoRow = RowIndex::kNoRow;
 
 // A table's rows are read in chunks of this many, each published once full, so that a scan
 // can start on the first rows while the loading thread reads the rest.
@@ -136,9 +47,16 @@ struct Chunk {
 
 // The columns of a table a connection uses, read as of one version by a loading thread: the
 // schema's column i is chunk->columns[slot[i]] (slot -1: not read). Chunks are immutable once
-// published; `indexes` are built on SQLite's thread once the load is done.
+// published. indexes[i] indexes column i: those a plan probes are built by the loading thread
+// once it has read every row (the tables of a join index in parallel, off SQLite's thread),
+// any other on SQLite's thread on first use; either is read only once the load is done.
 struct LoadedRows {
   std::vector<int> slot;
+  std::vector<bool> index_ahead;  // the columns the loading thread indexes
+  // A cursor scans the table in full: it is the outer loop of the join, most likely, and the
+  // indexes ahead would go unused (SQLite weighs plans that probe every table of a join, and does
+  // not say which it chose). A probe that comes after all builds its index on first use.
+  std::atomic<bool> scanned{false};
   std::atomic<bool> cancel{false};  // the statement is gone: stop reading
 
   std::mutex mu;
@@ -148,7 +66,7 @@ struct LoadedRows {
   Status status;                               // GUARDED_BY(mu)
   size_t rows = 0;                             // once done
 
-  std::unordered_map<int, std::unique_ptr<HashIndex>> indexes;
+  std::vector<std::unique_ptr<RowIndex>> indexes;  // by schema column
 
   // Chunk `i` once published; nullptr past the last one, or on an error (then in *st).
   const Chunk* WaitChunk(size_t i, Status* st) {
@@ -164,8 +82,11 @@ struct LoadedRows {
     published.wait(lock, [&] { return done; });
     return status;
   }
-  const ColumnCells& cells(uint32_t row, int column) const {
-    return chunks[row / kChunkRows]->columns[slot[column]];
+  // Indexes `column` (read, INTEGER or TEXT) over every chunk; once the load is done.
+  void BuildIndex(int column, const Column& def) {
+    std::vector<const ColumnCells*> cells;
+    for (const auto& c : chunks) cells.push_back(&c->columns[slot[column]]);
+    indexes[column] = std::make_unique<RowIndex>(cells, kChunkRows, def.type == Type::kInt);
   }
 };
 
@@ -214,6 +135,12 @@ void Load(const Table* table, std::optional<int64_t> version, LoadedRows* out) {
     return Status::OK();
   });
   if (chunk->rows > 0) publish(std::move(chunk));
+  if (st.ok() && !out->scanned.load(std::memory_order_relaxed)) {
+    // No chunk is published after this one: the thread reads them without the lock.
+    for (size_t i = 0; i < schema.size(); ++i) {
+      if (out->index_ahead[i]) out->BuildIndex(static_cast<int>(i), schema.column(i));
+    }
+  }
   std::lock_guard lock(out->mu);
   out->status = st;
   out->rows = rows;
@@ -221,23 +148,18 @@ void Load(const Table* table, std::optional<int64_t> version, LoadedRows* out) {
   out->published.notify_all();
 }
 
-Result<HashIndex*> IndexOn(LoadedRows* rows, int column, bool ints) {
-  auto& index = rows->indexes[column];
-  if (!index) {
-    RETURN_IF_ERROR(rows->WaitDone());
-    std::vector<const ColumnCells*> chunks;
-    for (const auto& c : rows->chunks) chunks.push_back(&c->columns[rows->slot[column]]);
-    auto built = std::make_unique<HashIndex>(rows->rows);
-    built->Build(chunks, kChunkRows, ints);
-    index = std::move(built);
-  }
-  return index.get();
+// The index on `column`, built now if the loading thread did not; waits for the load.
+Result<const RowIndex*> IndexOn(LoadedRows* rows, int column, const Column& def) {
+  RETURN_IF_ERROR(rows->WaitDone());
+  if (!rows->indexes[column]) rows->BuildIndex(column, def);
+  return rows->indexes[column].get();
 }
 
 struct Vtab : sqlite3_vtab {
   TableModule* module = nullptr;
   const Table* table = nullptr;
   uint64_t col_used = 0;        // the union of what the statements planned so far use
+  uint64_t probed = 0;          // the columns (0 to 62) a plan so far looks up by equality
   int64_t estimated_rows = -1;  // from the commit log, on first plan
   uint64_t loaded_cols = 0;     // what `loaded` holds
   std::shared_ptr<LoadedRows> loaded;
@@ -251,10 +173,15 @@ struct Vtab : sqlite3_vtab {
 
 struct Cursor : sqlite3_vtab_cursor {
   std::shared_ptr<LoadedRows> rows;
-  const HashIndex* index = nullptr;  // following a chain of equal keys: the row is `row`
-  uint32_t row = 0;
-  bool single = false;  // the chain is `row` alone
-  size_t chunk_no = 0;  // a full scan: row `offset` of chunk `chunk_no`
+  const RowIndex* index = nullptr;  // following a chain of equal keys: the row is `row`
+  uint32_t row = 0;                 // (the row is also chunk_no and offset, as for a scan)
+  bool single = false;              // the chain is `row` alone
+  // The index of the last column probed, kept to skip a lookup per probe, and the row the
+  // last probe found: the next probe tries the row after it first (sql/row_index.h).
+  int probed_column = -1;
+  const RowIndex* probed_index = nullptr;
+  uint32_t last_match = kNoRow;
+  size_t chunk_no = 0;  // the row: row `offset` of chunk `chunk_no`
   const Chunk* chunk = nullptr;
   size_t offset = 0;
   bool eof = true;
@@ -339,6 +266,7 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     info->estimatedCost = 10.0;
     info->estimatedRows = 10;
     v->col_used |= uint64_t{1} << (c.iColumn < 63 ? c.iColumn : 63);
+    if (c.iColumn < 63) v->probed |= uint64_t{1} << c.iColumn;
     return SQLITE_OK;
   }
   info->idxNum = 0;
@@ -356,9 +284,12 @@ Status StartLoading(Vtab* v) {
   auto loaded = std::make_shared<LoadedRows>();
   const size_t width = v->table->spec().schema.size();
   loaded->slot.assign(width, -1);
+  loaded->index_ahead.assign(width, false);
+  loaded->indexes.resize(width);
   int next = 0;
   for (size_t i = 0; i < width; ++i) {
     if (Uses(v->col_used, i)) loaded->slot[i] = next++;
+    loaded->index_ahead[i] = i < 63 && ((v->probed >> i) & 1);
   }
   v->loaded = loaded;
   v->loaded_cols = v->col_used;
@@ -383,14 +314,16 @@ int Close(sqlite3_vtab_cursor* cursor) {
 }
 
 // The row a probe of `column` by `probe` starts at, or nullopt when the index cannot answer
-// (a probe of another type: SQLite's comparison rules decide, over a full scan).
-Result<std::optional<uint32_t>> Probe(LoadedRows* rows, int column, const Column& def,
-                                      sqlite3_value* probe, const HashIndex** index, bool* single) {
-  *single = false;
+// (a probe of another type: SQLite's comparison rules decide, over a full scan). Sets
+// c->index and c->single.
+Result<std::optional<uint32_t>> Probe(Cursor* c, int column, const Column& def,
+                                      sqlite3_value* probe) {
+  c->single = false;
   const int type = sqlite3_value_type(probe);
   if (type == SQLITE_NULL) return std::optional<uint32_t>(kNoRow);  // = NULL is never true
+  int64_t key = 0;
+  std::string_view text;
   if (def.type == Type::kInt) {
-    int64_t key;
     if (type == SQLITE_INTEGER) {
       key = sqlite3_value_int64(probe);
     } else if (type == SQLITE_FLOAT) {
@@ -400,14 +333,29 @@ Result<std::optional<uint32_t>> Probe(LoadedRows* rows, int column, const Column
     } else {
       return std::optional<uint32_t>();
     }
-    ASSIGN_OR_RETURN(*index, IndexOn(rows, column, true));
-    return std::optional<uint32_t>((*index)->FindInt(key, single));
+  } else {
+    if (type != SQLITE_TEXT) return std::optional<uint32_t>();
+    const auto* chars = reinterpret_cast<const char*>(sqlite3_value_text(probe));
+    text = std::string_view(chars, sqlite3_value_bytes(probe));
   }
-  if (type != SQLITE_TEXT) return std::optional<uint32_t>();
-  const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(probe));
-  const std::string_view key(text, sqlite3_value_bytes(probe));
-  ASSIGN_OR_RETURN(*index, IndexOn(rows, column, false));
-  return std::optional<uint32_t>((*index)->FindString(key));
+  if (c->probed_column != column) {
+    ASSIGN_OR_RETURN(c->probed_index, IndexOn(c->rows.get(), column, def));
+    c->probed_column = column;
+    c->last_match = kNoRow;
+  }
+  c->index = c->probed_index;
+  const uint32_t near = c->last_match + 1;  // kNoRow + 1 is row 0
+  const uint32_t row = def.type == Type::kInt ? c->index->FindInt(key, near, &c->single)
+                                              : c->index->FindString(text, near, &c->single);
+  if (row != kNoRow) c->last_match = row;
+  return std::optional<uint32_t>(row);
+}
+
+// Points the cursor's cells at `row`, found by a probe: the load is done.
+void PointAt(Cursor* c, uint32_t row) {
+  c->chunk_no = row / kChunkRows;
+  c->offset = row % kChunkRows;
+  c->chunk = c->rows->chunks[c->chunk_no].get();
 }
 
 // Moves a full scan to its next row from (chunk_no, offset), waiting for chunks as they load.
@@ -436,17 +384,16 @@ int Filter(sqlite3_vtab_cursor* cursor, int idx_num, const char*, int argc, sqli
   c->index = nullptr;
   if (idx_num > 0 && argc == 1) {
     const int column = idx_num - 1;
-    const HashIndex* index = nullptr;
-    auto start = Probe(c->rows.get(), column, v->table->spec().schema.column(column), argv[0],
-                       &index, &c->single);
+    auto start = Probe(c, column, v->table->spec().schema.column(column), argv[0]);
     if (!start.ok()) return fail(start.status());
     if (*start) {
-      c->index = index;
       c->row = **start;
       c->eof = c->row == kNoRow;
+      if (!c->eof) PointAt(c, c->row);
       return SQLITE_OK;
     }
   }
+  c->rows->scanned.store(true, std::memory_order_relaxed);
   Status st;
   c->chunk_no = 0;
   c->offset = 0;
@@ -461,6 +408,7 @@ int Next(sqlite3_vtab_cursor* cursor) {
   if (c->index != nullptr) {
     c->row = c->single ? kNoRow : c->index->next(c->row);
     c->eof = c->row == kNoRow;
+    if (!c->eof) PointAt(c, c->row);
     return SQLITE_OK;
   }
   ++c->offset;
@@ -481,18 +429,13 @@ int ColumnValue(sqlite3_vtab_cursor* cursor, sqlite3_context* ctx, int column) {
     sqlite3_result_error(ctx, "pinstream_table: a column read that was not planned", -1);
     return SQLITE_ERROR;
   }
-  if (c->index != nullptr) {
-    c->rows->cells(c->row, column).Result(ctx, c->row % kChunkRows);
-  } else {
-    c->chunk->columns[c->rows->slot[column]].Result(ctx, c->offset);
-  }
+  c->chunk->columns[c->rows->slot[column]].Result(ctx, c->offset);
   return SQLITE_OK;
 }
 
 int RowId(sqlite3_vtab_cursor* cursor, sqlite_int64* out) {
   const Cursor* c = AsCursor(cursor);
-  *out = static_cast<sqlite_int64>(c->index != nullptr ? c->row
-                                                       : c->chunk_no * kChunkRows + c->offset);
+  *out = static_cast<sqlite_int64>(c->chunk_no * kChunkRows + c->offset);
   return SQLITE_OK;
 }
 

@@ -36,9 +36,10 @@ Result<std::optional<int64_t>> ResolveVersion(const Table& table, const TimeTrav
 // memory for the connection, typed and flat (sql/column_cells.h), in chunks of 65,536 rows that
 // a full scan follows as they are published: the outer loop of a join starts while its table is
 // still loading. An equality constraint (`geo.ind = pin.ind`, on an INTEGER or TEXT column,
-// binary collation) is answered from a hash index built on first use, once the table is loaded:
-// SQLite builds no automatic index on a virtual table, and without one a join would loop over
-// the inner table once per outer row.
+// binary collation) is answered from an index (sql/row_index.h) over the loaded table: SQLite
+// builds no automatic index on a virtual table, and without one a join would loop over the
+// inner table once per outer row. The loading thread builds the indexes the plans probe once it
+// has read the table, unless a cursor scans that table in full (the outer loop of the join).
 //
 // Borrows `tables`, which must outlive every connection the module is registered on. A
 // connection and its statements belong to one thread (SQLite's rules); the loading threads
