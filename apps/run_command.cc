@@ -15,8 +15,11 @@
 #include "monitor/monitor_server.h"
 #include "monitor/processor_pages.h"
 #include "operators/graph.h"
+#include "runtime/instance_marker.h"
 #include "runtime/processor.h"
+#include "runtime/shard_assignment.h"
 #include "runtime/source_factory.h"
+#include "runtime/stream_writer.h"
 #include "sinks/processor_store.h"
 
 namespace pinstream::cli {
@@ -30,7 +33,13 @@ struct RunFlags {
   std::string api_key_file;
   std::string stats_interval;  // a duration; empty: no stats lines
   std::string metrics;         // HOST:PORT of the monitoring server; empty: none
+  int64_t instance = 0;        // --instance I of --instances N (runtime/shard_assignment.h)
+  int64_t instances = 1;
 };
+
+// How often an instance of several looks for shards that became its own while none of its
+// shards ended (a child of another instance's shard): a ListShards per source.
+constexpr int64_t kDiscoverShardsMs = 10000;
 
 int64_t ResidentBytes() {
   long size = 0, resident = 0;  // pages
@@ -63,6 +72,8 @@ Status Run(const RunFlags& flags) {
   std::jthread waiter = WatchStopSignals(stop, "processor");
 
   ASSIGN_OR_RETURN(LoadedTopology loaded, LoadTopology(flags.topology));
+  ASSIGN_OR_RETURN(const InstanceSplit split, MakeInstanceSplit(flags.instance, flags.instances));
+  RETURN_IF_ERROR(CheckInstanceMarker(flags.data, split));
   ProcessorStore::Options store_options;
   store_options.path = flags.data;
   store_options.pipeline_commits = true;
@@ -70,12 +81,16 @@ Status Run(const RunFlags& flags) {
   // 64 MiB ones took a run of 300 of them past 256 MiB of RSS (issue 14).
   store_options.write_buffer_bytes = size_t{32} << 20;
   ASSIGN_OR_RETURN(auto store, ProcessorStore::Open(store_options));
+  // A lone instance's directory needs no marker: a store without one reads as instance 0 of 1.
+  if (split.instances > 1) RETURN_IF_ERROR(WriteInstanceMarker(flags.data, split));
   Processor::Options options;
   options.once = flags.once;
+  if (split.instances > 1) options.discover_shards_ms = kDiscoverShardsMs;
   StreamClient::Options client;
   ASSIGN_OR_RETURN(client.api_key, LoadApiKey(flags.api_key_file));
   zmq::context_t ctx(1);
-  ASSIGN_OR_RETURN(auto sources, MakeSources(loaded.graph->topology(), &ctx, client));
+  ASSIGN_OR_RETURN(auto sources,
+                   MakeSources(loaded.graph->topology(), &ctx, client, Clock::Real(), split));
   // Monitoring: the processor publishes into `monitor` after every batch; the server reads it.
   ProcessorMonitor monitor;
   std::unique_ptr<ProcessorPages> pages;
@@ -93,7 +108,9 @@ Status Run(const RunFlags& flags) {
     spdlog::info("processor metrics at {}/metrics, status page at {}/", server->url(),
                  server->url());
   }
-  Processor processor(std::move(loaded.graph), std::move(sources), store.get(), options);
+  ASSIGN_OR_RETURN(auto writers, MakeStreamWriters(loaded.graph->topology(), &ctx, client));
+  Processor processor(std::move(loaded.graph), std::move(sources), store.get(), options,
+                      Processor::StreamOutputs{std::move(writers), store.get()});
   std::jthread stats_lines;
   if (!flags.stats_interval.empty()) {
     ASSIGN_OR_RETURN(int64_t interval_ms, ParseDurationMillis(flags.stats_interval));
@@ -133,6 +150,14 @@ void AddRunCommand(CLI::App& app, Action* action) {
       ->required();
   cmd->add_flag("--once", flags->once,
                 "process everything available now, then exit (Spark's availableNow)");
+  cmd->add_option("--instance", flags->instance,
+                  "this instance's number, 0 to --instances - 1: it reads the shards whose hash "
+                  "key range starts in its share of the key space, into its own --data")
+      ->capture_default_str();
+  cmd->add_option("--instances", flags->instances,
+                  "how many instances share the topology's shards (a data directory stays with "
+                  "the instance and split it was first run as)")
+      ->capture_default_str();
   AddApiKeyFileOption(cmd, &flags->api_key_file);
   cmd->add_option("--stats-interval", flags->stats_interval,
                   "print the store's size and the process's RSS as a JSON line this often (e.g. "

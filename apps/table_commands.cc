@@ -2,6 +2,8 @@
 // through a read-only ProcessorStore, so it works while the processor runs. `table vacuum`
 // applies retention by hand (sinks/retention.h): it opens the store for writing, so it refuses
 // to run beside a processor (RocksDB's lock); with --dry-run it reads only, and runs anywhere.
+// `scan` and `export` read a table over several data directories (the instances of one
+// topology, `run --instances N`) as one table (sinks/partitioned_table.h).
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +14,7 @@
 #include "common/csv_field.h"
 #include "common/json_dump.h"
 #include "common/time_format.h"
+#include "sinks/partitioned_table.h"
 #include "sinks/processor_store.h"
 
 namespace pinstream::cli {
@@ -21,7 +24,7 @@ namespace {
 using ojson = nlohmann::ordered_json;
 
 struct TableFlags {
-  std::string data;
+  std::vector<std::string> data;  // directories or patterns (ExpandDataDirs)
   std::string name;
   int64_t version = -1;   // -1: the newest
   std::string timestamp;  // time travel by time (ISO-8601); empty: by --version
@@ -59,9 +62,20 @@ void Print(const ojson& j) {
 
 const char* Kind(const Table& t) { return t.upsert() ? "upsert" : "append"; }
 
+// The one directory of a command that reads one.
+Result<std::string> OneDataDir(const TableFlags& f) {
+  ASSIGN_OR_RETURN(std::vector<std::string> dirs, ExpandDataDirs(f.data));
+  if (dirs.size() != 1) {
+    return Status::InvalidArgument(
+        "this command reads one --data directory (`table scan` and `table export` read "
+        "several as one table)");
+  }
+  return dirs.front();
+}
+
 Result<std::unique_ptr<ProcessorStore>> OpenStore(const TableFlags& f) {
-  if (f.data.empty()) return Status::InvalidArgument("--data DIR is required");
-  return ProcessorStore::Open(f.data, /*read_only=*/true);
+  ASSIGN_OR_RETURN(std::string dir, OneDataDir(f));
+  return ProcessorStore::Open(dir, /*read_only=*/true);
 }
 
 Result<Table*> FindTable(ProcessorStore* store, const std::string& name) {
@@ -70,14 +84,15 @@ Result<Table*> FindTable(ProcessorStore* store, const std::string& name) {
   return table;
 }
 
-// The version --version or --timestamp names; nullopt for the newest.
-Result<std::optional<int64_t>> VersionFlag(const TableFlags& f, const Table& t) {
+// The versions --version or --timestamp name; neither: the newest.
+Result<PartitionedTable::At> VersionFlags(const TableFlags& f) {
+  PartitionedTable::At at;
   if (!f.timestamp.empty()) {
-    ASSIGN_OR_RETURN(int64_t ms, ParseTimestampMillis(f.timestamp));
-    ASSIGN_OR_RETURN(int64_t v, t.VersionAt(ms));
-    return std::optional<int64_t>(v);
+    ASSIGN_OR_RETURN(at.time_ms, ParseTimestampMillis(f.timestamp));
+  } else if (f.version >= 0) {
+    at.version = f.version;
   }
-  return f.version >= 0 ? std::optional<int64_t>(f.version) : std::nullopt;
+  return at;
 }
 
 Status List(const TableFlags& f) {
@@ -135,9 +150,10 @@ void AppendCsvValue(const Value& v, std::string* out) {
 }
 
 Status Scan(const TableFlags& f, bool csv) {
-  ASSIGN_OR_RETURN(auto store, OpenStore(f));
-  ASSIGN_OR_RETURN(Table * t, FindTable(store.get(), f.name));
-  const Schema& schema = t->spec().schema;
+  ASSIGN_OR_RETURN(std::vector<std::string> dirs, ExpandDataDirs(f.data));
+  ASSIGN_OR_RETURN(auto stores, PartitionedStores::Open(dirs));
+  ASSIGN_OR_RETURN(PartitionedTable t, PartitionedTable::Find(stores.get(), f.name));
+  const Schema& schema = t.spec().schema;
   LineWriter out;
   if (csv) {
     for (size_t i = 0; i < schema.size(); ++i) {
@@ -149,8 +165,8 @@ Status Scan(const TableFlags& f, bool csv) {
   }
   int64_t printed = 0;
   Status limit_reached = Status::ResourceInUse("limit");  // a sentinel that ends the scan early
-  ASSIGN_OR_RETURN(std::optional<int64_t> version, VersionFlag(f, *t));
-  Status s = t->Scan(version, [&](const Row& row) -> Status {
+  ASSIGN_OR_RETURN(PartitionedTable::At at, VersionFlags(f));
+  Status s = t.Scan(at, nullptr, [&](const Row& row) -> Status {
     if (f.limit >= 0 && printed >= f.limit) return limit_reached;
     ++printed;
     if (csv) {
@@ -179,11 +195,12 @@ Status Vacuum(const TableFlags& f) {
     if (ms < 0) return Status::InvalidArgument("--retain must not be negative");
     options.retain_ms = ms;
   }
-  if (!std::filesystem::exists(std::filesystem::path(f.data) / "CURRENT")) {
-    return Status::ResourceNotFound("no processor store at '" + f.data + "'");
+  ASSIGN_OR_RETURN(std::string dir, OneDataDir(f));
+  if (!std::filesystem::exists(std::filesystem::path(dir) / "CURRENT")) {
+    return Status::ResourceNotFound("no processor store at '" + dir + "'");
   }
   ProcessorStore::Options store_options;
-  store_options.path = f.data;
+  store_options.path = dir;
   store_options.read_only = f.dry_run;
   store_options.sync = true;
   ASSIGN_OR_RETURN(auto store, ProcessorStore::Open(store_options));
@@ -208,18 +225,28 @@ void AddTableCommands(CLI::App& app, Action* action) {
   auto f = std::make_shared<TableFlags>();
   auto* table = app.add_subcommand("table", "inspect a processor's delta tables");
   table->require_subcommand(1);
-  auto add = [&](const char* name, const char* help, bool named) {
+  auto add = [&](const char* name, const char* help, bool named, bool several = false) {
     auto* cmd = table->add_subcommand(name, help);
     if (named) cmd->add_option("name", f->name, "table name")->required();
-    cmd->add_option("--data", f->data, "the processor's data directory")->required();
+    cmd->add_option("--data", f->data,
+                    several ? "the processor's data directory; given several times (or as a "
+                              "pattern, e.g. 'out/instance-*'), the data directories of the "
+                              "instances of one topology, read as one table: the union of "
+                              "their rows (a key of an upsert table in two of them is an error)"
+                            : "the processor's data directory")
+        ->required()
+        ->allow_extra_args(false);
     return cmd;
   };
   auto add_version = [&](CLI::App* cmd) {
     auto* version =
-        cmd->add_option("--version", f->version, "read the table as of this version (time travel)")
+        cmd->add_option("--version", f->version,
+                        "read the table as of this version (time travel; one --data only: "
+                        "each directory numbers its own versions)")
             ->check(CLI::NonNegativeNumber);
     cmd->add_option("--timestamp", f->timestamp,
-                    "read the table as it was at this time (ISO-8601 UTC, time travel)")
+                    "read the table as it was at this time (ISO-8601 UTC, time travel; with "
+                    "several --data, each directory as it was then)")
         ->excludes(version);
   };
   auto add_limit = [&](CLI::App* cmd, const char* help) {
@@ -237,12 +264,13 @@ void AddTableCommands(CLI::App& app, Action* action) {
   add_limit(history, "print only the newest N versions");
   history->callback([=] { *action = [f] { return History(*f); }; });
 
-  auto* scan = add("scan", "a table's rows as JSON Lines, columns in schema order", true);
+  auto* scan = add("scan", "a table's rows as JSON Lines, columns in schema order", true, true);
   add_version(scan);
   add_limit(scan, "print at most N rows");
   scan->callback([=] { *action = [f] { return Scan(*f, false); }; });
 
-  auto* exp = add("export", "a table's rows as JSON Lines or CSV (RFC 4180, with a header)", true);
+  auto* exp =
+      add("export", "a table's rows as JSON Lines or CSV (RFC 4180, with a header)", true, true);
   add_version(exp);
   add_limit(exp, "export at most N rows");
   exp->add_option("--format", f->format, "jsonl or csv")

@@ -62,6 +62,7 @@ struct Graph::Pipeline {
   std::vector<Step> steps;
   Schema output;
   std::vector<size_t> tables;                       // indexes into tables_
+  std::vector<size_t> streams;                      // indexes into streams_
   std::vector<std::vector<int>> table_key_columns;  // by table: CheckedKeyColumns
   std::vector<Edge> downstream;                     // pipelines reading this one
   bool emits_updates = false;  // its rows update earlier rows (tables must upsert)
@@ -294,6 +295,7 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
       }
     }
   }
+  g->BuildStreamOutputs(state, errors);
   for (const auto& table : t.tables) {
     // Not a structured binding: clang before 16 cannot capture one in the lambda below.
     const std::string& name = table.first;
@@ -306,6 +308,50 @@ std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, Bu
   }
   if (!errors->empty()) return nullptr;
   return g;
+}
+
+// Each stream output takes the schema of the pipelines that write it (all must agree), which
+// must hold its partition key column and leave the record id's field to the output.
+void Graph::BuildStreamOutputs(const std::vector<int>& state, BuildErrors* errors) {
+  const Topology& t = *topology_;
+  for (const auto& out : t.streams) {
+    const std::string sp = "/streams/" + out.name;
+    StreamOutputDef def{&out, Schema(), -1};
+    bool written = false;
+    for (size_t i = 0; i < t.pipelines.size(); ++i) {
+      const auto& spec = t.pipelines[i];
+      if (std::find(spec.streams.begin(), spec.streams.end(), out.name) == spec.streams.end())
+        continue;
+      const std::string p = "/pipelines/" + spec.name + "/to";
+      written = true;
+      if (state[i] != 2) continue;
+      Pipeline& pipe = *pipelines_[i];
+      pipe.streams.push_back(streams_.size());
+      if (def.partition_key >= 0) {
+        if (!(def.schema == pipe.output)) {
+          errors->Add(p, "pipeline '" + spec.name +
+                             "' writes rows of another schema into stream output '" + out.name +
+                             "'");
+        }
+        continue;
+      }
+      def.schema = pipe.output;
+      def.partition_key = pipe.output.Find(out.partition_key);
+      if (def.partition_key < 0 && !out.partition_key.empty()) {  // empty: reported already
+        errors->Add(sp + "/partition_key", "column '" + out.partition_key +
+                                               "' is not in the rows of pipeline '" + spec.name +
+                                               "'");
+      }
+      if (pipe.output.Find(kRecordIdField) >= 0) {
+        errors->Add(p, std::string("the rows of pipeline '") + spec.name + "' have a column '" +
+                           kRecordIdField +
+                           "', the field the stream output adds to each record: drop or rename "
+                           "it");
+      }
+    }
+    if (!written) errors->Add(sp, "no pipeline writes stream output '" + out.name + "'");
+    streams_.push_back(std::move(def));
+  }
 }
 
 void Graph::BindState(CommitStore* store) {
@@ -432,10 +478,13 @@ Status Graph::RunFrom(size_t index, size_t first, Row row, const Run& run) {
   return Deliver(index, std::move(row), run);
 }
 
-Status Graph::WriteTable(size_t table, const Row& row, const Run& run) {
-  Status s = (*run.emit)(table, row);
+Status Graph::WriteTable(size_t sink, const Row& row, const Run& run) {
+  Status s = (*run.emit)(sink, row);
   if (s.code() == Status::Code::kInvalidArgument) {
-    return Failed(run, "table:" + tables_[table].name, s, row);
+    const std::string name = sink < tables_.size()
+                                 ? "table:" + tables_[sink].name
+                                 : "stream:" + streams_[sink - tables_.size()].spec->name;
+    return Failed(run, name, s, row);
   }
   return s;
 }
@@ -449,6 +498,16 @@ Status Graph::Deliver(size_t index, Row row, const Run& run) {
       continue;
     }
     RETURN_IF_ERROR(WriteTable(t, row, run));
+  }
+  for (size_t s : p.streams) {
+    if (row[streams_[s].partition_key].is_null()) {
+      RETURN_IF_ERROR(Failed(run, "stream:" + streams_[s].spec->name,
+                             Status::InvalidArgument("partition key column '" +
+                                                     streams_[s].spec->partition_key + "' is null"),
+                             row));
+      continue;
+    }
+    RETURN_IF_ERROR(WriteTable(tables_.size() + s, row, run));
   }
   for (size_t r = 0; r < p.downstream.size(); ++r) {
     RETURN_IF_ERROR(

@@ -31,6 +31,16 @@ class Graph {
   const Topology& topology() const { return *topology_; }
   const std::vector<TableDef>& tables() const { return tables_; }
 
+  // A stream output as its writers build it: the schema of the rows every writer gives it
+  // (all agree) and the column of the records' partition key.
+  struct StreamOutputDef {
+    const Topology::StreamOutput* spec;  // into topology()
+    Schema schema;
+    int partition_key = -1;  // a column of `schema`
+  };
+  // In Topology::streams order.
+  const std::vector<StreamOutputDef>& stream_outputs() const { return streams_; }
+
   // Binds every stateful operator to its state namespace ("pipeline/step") in `store`.
   void BindState(CommitStore* store);
 
@@ -40,8 +50,10 @@ class Graph {
   // after it on a channel of their own (source 0xffffffff, shard = pipeline index).
   void AddChannel(const Channel& channel);
 
-  // Where rows go: `table` indexes tables(). A failure of the sink refuses that row only.
-  using Emit = std::function<Status(size_t table, const Row& row)>;
+  // Where rows go: `sink` indexes tables(), or from tables().size() on, stream_outputs() (stream
+  // output sink - tables().size()). An InvalidArgument of the sink refuses that row only (it goes
+  // to `fail`); another failure stops the batch.
+  using Emit = std::function<Status(size_t sink, const Row& row)>;
   // Where failures go: the operator ("pipeline/step:op", or "table:name") and why.
   using Fail = std::function<Status(const std::string& op, const Status& why)>;
 
@@ -91,7 +103,9 @@ class Graph {
   Status Enter(const Edge& edge, Row row, const Run& run);
   Status RunFrom(size_t pipeline, size_t step, Row row, const Run& run);
   Status Deliver(size_t pipeline, Row row, const Run& run);
-  Status WriteTable(size_t table, const Row& row, const Run& run);
+  // `sink` as Emit has it.
+  Status WriteTable(size_t sink, const Row& row, const Run& run);
+  void BuildStreamOutputs(const std::vector<int>& state, BuildErrors* errors);
   Status Failed(const Run& run, const std::string& op, const Status& why, const Row& row);
 
   std::shared_ptr<const Topology> topology_;
@@ -99,6 +113,7 @@ class Graph {
   std::vector<size_t> order_;                        // pipelines, upstream first
   std::vector<std::vector<Edge>> source_pipelines_;  // by source index
   std::vector<TableDef> tables_;
+  std::vector<StreamOutputDef> streams_;
 };
 
 }  // namespace pinstream

@@ -130,10 +130,9 @@ void ParseKinesisEndpoint(const ojson& j, const std::string& pointer,
   if (j.contains("region")) {
     const auto& r = j["region"];
     const std::string region = r.is_string() ? r.get<std::string>() : "";
-    const bool valid =
-        r.is_string() && std::all_of(region.begin(), region.end(), [](char c) {
-          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-        });
+    const bool valid = r.is_string() && std::all_of(region.begin(), region.end(), [](char c) {
+                         return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+                       });
     if (!valid && region.find("${") == std::string::npos) {
       errors->Add(pointer + "/region", "must be an AWS region name such as \"eu-west-1\"");
     } else {
@@ -142,7 +141,121 @@ void ParseKinesisEndpoint(const ojson& j, const std::string& pointer,
   }
 }
 
+// A source's or stream output's "broker" or "kinesis" (not both); the topology's broker else.
+void ParseStreamPlace(const ojson& s, const std::string& p, bool output, Topology::SourceKind* kind,
+                      std::string* broker, Topology::KinesisEndpoint* kinesis,
+                      BuildErrors* errors) {
+  if (s.contains("broker")) {
+    if (s["broker"].is_string())
+      *broker = s["broker"].get<std::string>();
+    else
+      errors->Add(p + "/broker", "must be a ZeroMQ endpoint string");
+  }
+  if (s.contains("kinesis")) {
+    *kind = Topology::SourceKind::kKinesis;
+    if (s.contains("broker")) {
+      errors->Add(p + "/kinesis", output
+                                      ? "a stream output writes to a broker or a Kinesis "
+                                        "endpoint, not both"
+                                      : "a source reads a broker or a Kinesis endpoint, not both");
+    }
+    ParseKinesisEndpoint(s["kinesis"], p + "/kinesis", kinesis, errors);
+  }
+}
+
+void ParseStreamName(const ojson& s, const std::string& p, std::string* out, BuildErrors* errors) {
+  if (!s.contains("stream") || !s["stream"].is_string()) {
+    errors->Add(p + (s.contains("stream") ? "/stream" : ""),
+                "missing the stream name (\"stream\")");
+    return;
+  }
+  *out = s["stream"].get<std::string>();
+  // A name still holding "${" had a variable that could not be replaced: reported already.
+  if (auto st = ValidateStreamName(*out); !st.ok() && out->find("${") == std::string::npos) {
+    errors->Add(p + "/stream", st.message());
+  }
+}
+
+// "streams": {"NAME": {"stream": S, "broker"|"kinesis": ..., "partition_key": COLUMN,
+// "shards": N}}.
+void ParseStreamOutputs(const ojson& j, const std::string& broker, Topology* topo,
+                        BuildErrors* errors) {
+  if (!j.is_object()) {
+    errors->Add("/streams", "must map output names to {\"stream\": ..., \"partition_key\": ...}");
+    return;
+  }
+  for (const auto& [name, s] : j.items()) {
+    const std::string p = "/streams/" + name;
+    if (!s.is_object()) {
+      errors->Add(p, "a stream output is an object with a \"stream\" and a \"partition_key\"");
+      continue;
+    }
+    CheckKeys(s, p, {"stream", "broker", "kinesis", "partition_key", "shards"}, errors);
+    Topology::StreamOutput out;
+    out.name = name;
+    out.broker = broker;
+    ParseStreamName(s, p, &out.stream, errors);
+    ParseStreamPlace(s, p, true, &out.kind, &out.broker, &out.kinesis, errors);
+    if (!s.contains("partition_key") || !s["partition_key"].is_string() ||
+        s["partition_key"].get<std::string>().empty()) {
+      errors->Add(p + (s.contains("partition_key") ? "/partition_key" : ""),
+                  "needs \"partition_key\": the column whose value keys each record");
+    } else {
+      out.partition_key = s["partition_key"].get<std::string>();
+    }
+    if (s.contains("shards")) {
+      if (!s["shards"].is_number_integer() || s["shards"].get<int64_t>() <= 0 ||
+          s["shards"].get<int64_t>() > 1024) {
+        errors->Add(p + "/shards", "must be an integer from 1 to 1024");
+      } else {
+        out.shards = s["shards"].get<int>();
+      }
+    }
+    if (topo->tables.contains(name)) errors->Add(p, "'" + name + "' is also the name of a table");
+    topo->streams.push_back(std::move(out));
+  }
+}
+
+// A source's "drop_repeated_ids" as a pipeline of existing operators: parse the record's id
+// beside the raw columns, drop repeats with a dedup "within" (by arrival time), and give the
+// readers the source's columns again.
+Topology::Pipeline RepeatedIdsSteps(const Topology::Source& source) {
+  Topology::Pipeline pipe;
+  pipe.name = RepeatedIdsPipeline(source.name);
+  pipe.from = {source.name};
+  const ojson raw = ojson::array({"data", "partition_key", "arrival"});
+  pipe.steps = ojson::array();
+  pipe.steps.push_back(
+      {{"op", "parse_json"}, {"columns", {{kRecordIdField, "string"}}}, {"keep", raw}});
+  pipe.steps.push_back({{"op", "dedup"},
+                        {"key", ojson::array({kRecordIdField})},
+                        {"within", std::to_string(source.drop_repeated_ids_ms) + "ms"}});
+  pipe.steps.push_back({{"op", "select"}, {"columns", raw}});
+  return pipe;
+}
+
+// The pipelines that read a source with "drop_repeated_ids" read its RepeatedIdsSteps instead,
+// which come first.
+void DesugarRepeatedIds(Topology* topo, BuildErrors* errors) {
+  std::vector<Topology::Pipeline> added;
+  for (const auto& src : topo->sources) {
+    if (src.drop_repeated_ids_ms == 0) continue;
+    const std::string name = RepeatedIdsPipeline(src.name);
+    for (auto& pipe : topo->pipelines) {
+      if (pipe.name == name) {
+        errors->Add("/pipelines/" + name,
+                    "'" + name + "' is the name of the pipeline that drops repeated ids");
+      }
+      std::replace(pipe.from.begin(), pipe.from.end(), src.name, name);
+    }
+    added.push_back(RepeatedIdsSteps(src));
+  }
+  topo->pipelines.insert(topo->pipelines.begin(), added.begin(), added.end());
+}
+
 }  // namespace
+
+std::string RepeatedIdsPipeline(const std::string& source) { return source + "/drop_repeated_ids"; }
 
 const Schema& SourceSchema() {
   static const Schema* schema = new Schema({{"data", Type::kString, Type::kNull, false},
@@ -188,7 +301,7 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
   CheckKeys(j, "",
             {"name", "broker", "commit_interval_ms", "max_batch_records", "max_batch_bytes",
              "history_retention", "rewind_retention", "on_data_loss", "sources", "pipelines",
-             "tables"},
+             "tables", "streams"},
             errors);
 
   auto topo = std::make_shared<Topology>();
@@ -244,7 +357,8 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
         errors->Add(p, "a source is an object with a \"stream\"");
         continue;
       }
-      CheckKeys(s, p, {"stream", "broker", "kinesis", "start", "on_data_loss"}, errors);
+      CheckKeys(s, p, {"stream", "broker", "kinesis", "start", "on_data_loss", "drop_repeated_ids"},
+                errors);
       Source src;
       src.name = name;
       src.broker = broker;
@@ -255,29 +369,18 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
         else
           errors->Add(p + "/on_data_loss", policy.status().message());
       }
-      if (!s.contains("stream") || !s["stream"].is_string()) {
-        errors->Add(p + (s.contains("stream") ? "/stream" : ""),
-                    "missing the stream name (\"stream\")");
-      } else {
-        src.stream = s["stream"].get<std::string>();
-        // A name still holding "${" had a variable that could not be replaced: reported above.
-        if (auto st = ValidateStreamName(src.stream);
-            !st.ok() && src.stream.find("${") == std::string::npos) {
-          errors->Add(p + "/stream", st.message());
+      ParseStreamName(s, p, &src.stream, errors);
+      ParseStreamPlace(s, p, false, &src.kind, &src.broker, &src.kinesis, errors);
+      if (s.contains("drop_repeated_ids")) {
+        const auto& d = s["drop_repeated_ids"];
+        auto ms = d.is_string() ? ParseDurationMillis(d.get<std::string>())
+                                : Result<int64_t>(Status::InvalidArgument("not a string"));
+        if (!ms.ok() || *ms <= 0) {
+          errors->Add(p + "/drop_repeated_ids",
+                      "must be a positive duration such as \"10m\": how long an id is remembered");
+        } else {
+          src.drop_repeated_ids_ms = *ms;
         }
-      }
-      if (s.contains("broker")) {
-        if (s["broker"].is_string())
-          src.broker = s["broker"].get<std::string>();
-        else
-          errors->Add(p + "/broker", "must be a ZeroMQ endpoint string");
-      }
-      if (s.contains("kinesis")) {
-        src.kind = SourceKind::kKinesis;
-        if (s.contains("broker")) {
-          errors->Add(p + "/kinesis", "a source reads a broker or a Kinesis endpoint, not both");
-        }
-        ParseKinesisEndpoint(s["kinesis"], p + "/kinesis", &src.kinesis, errors);
       }
       if (s.contains("start")) {
         auto pos = s["start"].is_string()
@@ -312,6 +415,12 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
     }
   }
 
+  if (j.contains("streams")) ParseStreamOutputs(j["streams"], broker, topo.get(), errors);
+  auto is_stream = [&](const std::string& n) {
+    return std::any_of(topo->streams.begin(), topo->streams.end(),
+                       [&](const StreamOutput& o) { return o.name == n; });
+  };
+
   if (!j.contains("pipelines") || !j["pipelines"].is_object() || j["pipelines"].empty()) {
     errors->Add("/pipelines", "a topology needs at least one pipeline");
   } else {
@@ -322,7 +431,7 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
         continue;
       }
       CheckKeys(pl, p, {"from", "steps", "to"}, errors);
-      Pipeline pipe{name, {}, ojson::array(), {}};
+      Pipeline pipe{name, {}, ojson::array(), {}, {}};
       if (!pl.contains("from") || !(pl["from"].is_string() || pl["from"].is_array()))
         errors->Add(p + "/from", "must name a source or a pipeline, or list several to join");
       else
@@ -336,17 +445,22 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
           errors->Add(p + "/steps", "must be a list of steps");
       }
       if (pl.contains("to")) {
-        pipe.to = NameList(pl["to"], p + "/to", errors);
-        for (const auto& t : pipe.to) {
+        for (auto& t : NameList(pl["to"], p + "/to", errors)) {
+          if (is_stream(t)) {
+            pipe.streams.push_back(std::move(t));
+            continue;
+          }
           if (t == "dead_letters")
             errors->Add(p + "/to", "'dead_letters' is written by the processor itself");
           if (!topo->tables.contains(t)) topo->tables[t] = Table{t, {}};  // an append table
+          pipe.to.push_back(std::move(t));
         }
       }
       if (name.empty()) errors->Add(p, "a pipeline needs a name");
       topo->pipelines.push_back(std::move(pipe));
     }
   }
+  DesugarRepeatedIds(topo.get(), errors);
   // Returned even when there were problems, so that the graph can report its own as well.
   return topo;
 }

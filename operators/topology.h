@@ -37,15 +37,31 @@ struct Topology {
     SourceKind kind = SourceKind::kBroker;
     std::string broker;       // with kBroker
     KinesisEndpoint kinesis;  // with kKinesis
-    IteratorPosition start;  // for shards without a checkpoint, and a stream's new incarnation
+    IteratorPosition start;   // for shards without a checkpoint, and a stream's new incarnation
     OnDataLoss on_data_loss = OnDataLoss::kFail;
+    // "drop_repeated_ids": "10m": records whose kRecordIdField repeats one that arrived less
+    // than this before are dropped (0: none are). Parse desugars it into a pipeline of its own
+    // (RepeatedIdsPipeline) that the source's readers read instead.
+    int64_t drop_repeated_ids_ms = 0;
+  };
+  // A stream that pipelines write their rows to, as JSON records (runtime/outbox.h): on a
+  // broker or a Kinesis endpoint, as a source names one. Created with `shards` when missing.
+  struct StreamOutput {
+    std::string name;
+    std::string stream;
+    SourceKind kind = SourceKind::kBroker;
+    std::string broker;         // with kBroker
+    KinesisEndpoint kinesis;    // with kKinesis
+    std::string partition_key;  // the column whose value is each record's partition key
+    int shards = 1;
   };
   struct Pipeline {
     std::string name;
     // Sources or other pipelines: one, or several for a pipeline that starts with a join.
     std::vector<std::string> from;
     nlohmann::ordered_json steps;
-    std::vector<std::string> to;  // tables
+    std::vector<std::string> to;       // tables
+    std::vector<std::string> streams;  // stream outputs ("to" names them as it names tables)
   };
   struct Table {
     std::string name;
@@ -69,6 +85,7 @@ struct Topology {
   std::vector<Source> sources;
   std::vector<Pipeline> pipelines;  // in file order
   std::map<std::string, Table> tables;
+  std::vector<StreamOutput> streams;  // in file order
 
   // Reads `path` (JSON with // and /* */ comments), replaces ${VAR} and ${VAR:-default} in
   // strings from the environment, and checks the structure. Every problem found is added to
@@ -78,6 +95,13 @@ struct Topology {
   static std::shared_ptr<const Topology> Parse(const std::string& text, const std::string& file,
                                                BuildErrors* errors);
 };
+
+// The field of a stream output's records that holds the record's id (runtime/outbox.h), and
+// that a source's "drop_repeated_ids" reads.
+inline constexpr char kRecordIdField[] = "_pinstream_id";
+
+// The name of the pipeline that drops a source's repeated ids: "<source>/drop_repeated_ids".
+std::string RepeatedIdsPipeline(const std::string& source);
 
 // The columns of the rows a source produces: the record's data, its partition key and its
 // ApproximateArrivalTimestamp.

@@ -163,12 +163,24 @@ Result<std::vector<std::unique_ptr<ShardInput>>> BrokerSource::OpenReady(
   };
   std::map<uint32_t, const ShardDescription*> by_index;
   for (const auto& s : shards) by_index[s.index] = &s;
+  // Another instance's shard (runtime/shard_assignment.h): its checkpoint is not here.
+  auto elsewhere = [&](uint32_t index) {
+    auto it = by_index.find(index);
+    return it != by_index.end() && !options_.split.Reads(it->second->starting_hash_key);
+  };
   // Done with: read to its end, or (reading from LATEST, never read) closed before the topology
-  // came, as the KCL starts a new application at the open shards.
+  // came, as the KCL starts a new application at the open shards; or read by another instance.
   auto done = [&](uint32_t index) {
     auto it = by_index.find(index);
     if (it == by_index.end()) return true;  // aged out with its records
+    if (elsewhere(index)) return true;
     return ended(index) || (from_latest && !it->second->open() && !offset_of(index));
+  };
+  // A parent to read the child after: read to its end here, or by its own instance (unless this
+  // one starts afresh at LATEST, where a closed parent is passed over as a single instance does).
+  auto read_through = [&](std::optional<uint32_t> parent) {
+    if (!parent) return false;
+    return ended(*parent) || (elsewhere(*parent) && (known_incarnation || !from_latest));
   };
 
   std::vector<std::unique_ptr<ShardInput>> inputs;
@@ -180,7 +192,7 @@ Result<std::vector<std::unique_ptr<ShardInput>>> BrokerSource::OpenReady(
     const std::string shard = ShardIdFromIndex(s.index);
     IteratorPosition pos = options_.start;
     // A child of shards that were read to their end takes every record after them.
-    if ((s.parent && ended(*s.parent)) || (s.adjacent_parent && ended(*s.adjacent_parent))) {
+    if (read_through(s.parent) || read_through(s.adjacent_parent)) {
       pos = IteratorPosition{IteratorType::kTrimHorizon, "", 0};
     }
     std::optional<uint64_t> expected;

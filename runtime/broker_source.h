@@ -6,6 +6,7 @@
 #include <string>
 #include <zmq.hpp>
 
+#include "runtime/shard_assignment.h"
 #include "runtime/source.h"
 #include "stream/stream_client.h"
 
@@ -20,6 +21,9 @@ namespace pinstream {
 // expected record means the records between were trimmed before they were read (the broker
 // moves a reader on to its trim horizon).
 //
+// With several instances (Options::split), only this instance's shards are opened (ShardOwner);
+// a parent read by another instance does not hold its child back.
+//
 // Borrows the context, which must outlive the source and its shards.
 class BrokerSource final : public Source {
  public:
@@ -28,6 +32,7 @@ class BrokerSource final : public Source {
     std::string stream;
     IteratorPosition start;  // for shards without a checkpoint, and a new incarnation
     StreamClient::Options client;
+    InstanceSplit split;  // which shards are this instance's; default: all
   };
 
   BrokerSource(zmq::context_t* ctx, Options options) : ctx_(ctx), options_(std::move(options)) {}

@@ -227,7 +227,10 @@ Result<Source::Opened> KinesisSource::Open(const Checkpoint& checkpoint) {
     }
   }
   opened.recreated = recreated;
-  ASSIGN_OR_RETURN(opened.shards, OpenReady(shards, recreated ? kNone : offsets));
+  const bool known_incarnation =
+      inc != checkpoint.incarnations.end() && inc->second == opened.incarnation;
+  ASSIGN_OR_RETURN(opened.shards,
+                   OpenReady(shards, recreated ? kNone : offsets, known_incarnation));
   return opened;
 }
 
@@ -237,7 +240,7 @@ Result<std::vector<std::unique_ptr<ShardInput>>> KinesisSource::OpenChildren(
   ASSIGN_OR_RETURN(const std::vector<KinesisShard> shards, control_->ListShards(options_.stream));
   static const std::map<std::string, std::string> kNone;
   auto st = checkpoint.offsets.find(options_.stream);
-  return OpenReady(shards, st == checkpoint.offsets.end() ? kNone : st->second);
+  return OpenReady(shards, st == checkpoint.offsets.end() ? kNone : st->second, true);
 }
 
 Result<std::optional<DataGap>> KinesisSource::FindTrimmed(const std::string& shard,
@@ -266,7 +269,8 @@ Result<std::optional<DataGap>> KinesisSource::FindTrimmed(const std::string& sha
 }
 
 Result<std::vector<std::unique_ptr<ShardInput>>> KinesisSource::OpenReady(
-    const std::vector<KinesisShard>& shards, const std::map<std::string, std::string>& offsets) {
+    const std::vector<KinesisShard>& shards, const std::map<std::string, std::string>& offsets,
+    bool known_incarnation) {
   const std::string& stream = options_.stream;
   const bool from_latest = options_.start.type == IteratorType::kLatest;
   auto offset_of = [&](const std::string& id) -> const std::string* {
@@ -279,12 +283,24 @@ Result<std::vector<std::unique_ptr<ShardInput>>> KinesisSource::OpenReady(
   };
   std::map<std::string, const KinesisShard*> by_id;
   for (const auto& s : shards) by_id[s.shard_id] = &s;
+  // Another instance's shard (runtime/shard_assignment.h): its checkpoint is not here.
+  auto elsewhere = [&](const std::string& id) {
+    auto it = by_id.find(id);
+    return it != by_id.end() && !options_.split.Reads(it->second->starting_hash_key);
+  };
   // Done with: read to its end, or (reading from LATEST, never read) closed before the topology
-  // came, as the KCL starts a new application at the open shards.
+  // came, as the KCL starts a new application at the open shards; or read by another instance.
   auto done = [&](const std::string& id) {
     auto it = by_id.find(id);
     if (it == by_id.end()) return true;  // aged out with its records
+    if (elsewhere(id)) return true;
     return ended(id) || (from_latest && !it->second->open() && !offset_of(id));
+  };
+  // A parent to read the child after: read to its end here, or by its own instance (unless this
+  // one starts afresh at LATEST, where a closed parent is passed over as a single instance does).
+  auto read_through = [&](const std::string& parent) {
+    if (parent.empty()) return false;
+    return ended(parent) || (elsewhere(parent) && (known_incarnation || !from_latest));
   };
 
   std::vector<std::unique_ptr<ShardInput>> inputs;
@@ -296,8 +312,7 @@ Result<std::vector<std::unique_ptr<ShardInput>>> KinesisSource::OpenReady(
     KinesisShardInput::Start start;
     start.position = options_.start;
     // A child of shards that were read to their end takes every record after them.
-    if ((!s.parent.empty() && ended(s.parent)) ||
-        (!s.adjacent_parent.empty() && ended(s.adjacent_parent))) {
+    if (read_through(s.parent) || read_through(s.adjacent_parent)) {
       start.position = IteratorPosition{IteratorType::kTrimHorizon, "", 0};
     }
     IteratorPosition pos = start.position;

@@ -6,6 +6,7 @@
 
 #include "common/aws_config.h"
 #include "common/clock.h"
+#include "runtime/shard_assignment.h"
 #include "runtime/source.h"
 #include "stream/kinesis_http_client.h"
 
@@ -38,6 +39,9 @@ namespace pinstream {
 //    skip. A reader that falls more than the retention behind while its iterator stays fresh
 //    is not detected.
 //
+// With several instances (Options::split), only this instance's shards are opened (ShardOwner);
+// a parent read by another instance does not hold its child back.
+//
 // Not thread-safe (the processor's thread calls it); owns its clients and shard threads. The
 // clock must outlive the source and its shards.
 class KinesisSource final : public Source {
@@ -47,6 +51,7 @@ class KinesisSource final : public Source {
     std::string stream;
     IteratorPosition start;  // for shards without a checkpoint, and a new incarnation
     Clock* clock = Clock::Real();
+    InstanceSplit split;  // which shards are this instance's; default: all
   };
 
   explicit KinesisSource(Options options) : options_(std::move(options)) {}
@@ -58,7 +63,8 @@ class KinesisSource final : public Source {
 
  private:
   Result<std::vector<std::unique_ptr<ShardInput>>> OpenReady(
-      const std::vector<KinesisShard>& shards, const std::map<std::string, std::string>& offsets);
+      const std::vector<KinesisShard>& shards, const std::map<std::string, std::string>& offsets,
+      bool known_incarnation);
   // The gap when the checkpointed record `after` of `shard` is older than its first record.
   Result<std::optional<DataGap>> FindTrimmed(const std::string& shard, const std::string& after);
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "runtime/data_loss.h"
+#include "runtime/outbox.h"
 
 namespace pinstream {
 
@@ -26,8 +27,12 @@ struct Processor::Input {
 };
 
 Processor::Processor(std::unique_ptr<Graph> graph, std::vector<std::unique_ptr<Source>> sources,
-                     CommitStore* store, const Options& options)
-    : graph_(std::move(graph)), sources_(std::move(sources)), store_(store), options_(options) {}
+                     CommitStore* store, const Options& options, StreamOutputs outputs)
+    : graph_(std::move(graph)),
+      sources_(std::move(sources)),
+      outputs_(std::move(outputs)),
+      store_(store),
+      options_(options) {}
 
 Processor::~Processor() = default;
 
@@ -47,6 +52,15 @@ Status Processor::Open() {
   }
   graph_->BindState(store_);
   store_->SetCommitInfo(options_.commit_info);
+  if (!graph_->stream_outputs().empty()) {
+    if (outputs_.store == nullptr || outputs_.writers.size() != graph_->stream_outputs().size()) {
+      return Status::InvalidArgument("topology '" + t.name +
+                                     "' writes to streams, which this command does not support");
+    }
+    outbox_ = std::make_unique<Outbox>(graph_.get(), outputs_.store, std::move(outputs_.writers),
+                                       Outbox::Options{t.name});
+    RETURN_IF_ERROR(outbox_->Start());
+  }
   ASSIGN_OR_RETURN(checkpoint_, store_->LoadCheckpoint(t.name));
   // The store applies the topology's retention itself, from its commits.
   RetentionPolicy retention;
@@ -100,12 +114,14 @@ void Processor::AddInputs(size_t source, std::vector<std::unique_ptr<ShardInput>
   }
 }
 
-// The shards read to their end leave; the children that became readable take their place.
-Status Processor::ReplaceEndedShards() {
+// The shards read to their end leave; the children that became readable take their place (of
+// every source when `every_source`).
+Status Processor::ReplaceEndedShards(bool every_source) {
   std::set<size_t> sources;
   for (const auto& in : inputs_) {
     if (in->ended) sources.insert(in->source);
   }
+  for (size_t s = 0; every_source && s < sources_.size(); ++s) sources.insert(s);
   if (sources.empty()) return Status::OK();
   std::erase_if(inputs_, [](const auto& in) { return in->ended; });
   next_input_ = 0;
@@ -134,8 +150,9 @@ Status Processor::OnDataLoss(size_t source, const DataGap& gap) {
   return Status::OK();
 }
 
-Status Processor::WriteRow(size_t table, const Row& row) {
-  RETURN_IF_ERROR(writers_[table]->Write(row));
+Status Processor::WriteRow(size_t sink, const Row& row) {
+  RETURN_IF_ERROR(sink < writers_.size() ? writers_[sink]->Write(row)
+                                         : outbox_->Stage(sink - writers_.size(), row));
   ++stats_.rows_out;
   return Status::OK();
 }
@@ -170,6 +187,7 @@ Status Processor::ReadInto(Input& in, bool* got_records) {
     data.append(r.data);
     Row row{Value::String(std::move(data)), Value::String(std::string(r.partition_key)),
             Value::TimestampMs(r.arrival_ms)};
+    if (outbox_) outbox_->StartRecord(in.stream(), in.shard_id(), batch.SequenceNumberOf(current));
     RETURN_IF_ERROR(
         graph_->Process(RecordContext{channel, r.arrival_ms}, std::move(row), emit, fail));
     ++stats_.records_in;
@@ -207,15 +225,24 @@ Status Processor::FlushGraph() {
     ++batch_dead_letters_;
     return store_->WriteDeadLetter(letter);
   };
+  if (outbox_) outbox_->StartFlush();
   return graph_->Flush(BatchContext{options_.clock->NowMillis()}, emit, fail);
 }
 
 Status Processor::CommitBatch() {
   if (batch_records_ == 0 && batch_gaps_ == 0 && batch_shard_ends_ == 0) return Status::OK();
   const auto commit_started = std::chrono::steady_clock::now();
+  // The sender gave up: stop, and let a restart send what is in the outbox.
+  if (outbox_) RETURN_IF_ERROR(outbox_->error());
   RETURN_IF_ERROR(FlushGraph());
   if (options_.before_commit) RETURN_IF_ERROR(options_.before_commit(stats_));
   ASSIGN_OR_RETURN(int64_t batch_id, store_->Commit(graph_->topology().name, checkpoint_));
+  if (outbox_ && outbox_->has_staged()) {
+    // Only a written batch's records may leave: a batch lost in its write would be processed
+    // again, its flushed rows perhaps otherwise, under the same ids. So no pipelining here.
+    RETURN_IF_ERROR(store_->AwaitCommits());
+  }
+  if (outbox_) outbox_->Committed();
   ++stats_.batches;
   if (options_.monitor != nullptr) {
     using Seconds = std::chrono::duration<double>;
@@ -320,6 +347,7 @@ Status Processor::Run(std::stop_token stop) {
                        static_cast<int64_t>(batch_bytes_) >= t.max_batch_bytes);
   };
   int64_t idle_ms = 1;
+  int64_t next_discovery_ms = clock->NowMillis() + options_.discover_shards_ms;
   if (options_.monitor != nullptr) PublishStatus();
   while (true) {
     batch_started_ = std::chrono::steady_clock::now();
@@ -341,7 +369,10 @@ Status Processor::Run(std::stop_token stop) {
         }
         any |= got;
       }
-      RETURN_IF_ERROR(ReplaceEndedShards());
+      const bool discover =
+          options_.discover_shards_ms > 0 && clock->NowMillis() >= next_discovery_ms;
+      if (discover) next_discovery_ms = clock->NowMillis() + options_.discover_shards_ms;
+      RETURN_IF_ERROR(ReplaceEndedShards(discover));
       all_caught_up =
           std::all_of(inputs_.begin(), inputs_.end(), [](const auto& in) { return in->caught_up; });
       if (options_.once && all_caught_up) break;
@@ -364,6 +395,14 @@ Status Processor::Run(std::stop_token stop) {
     if (stop.stop_requested() || (options_.once && all_caught_up)) break;
   }
   RETURN_IF_ERROR(store_->AwaitCommits());
+  if (outbox_) {
+    RETURN_IF_ERROR(outbox_->Drain());
+    const auto sent = outbox_->sent();
+    for (size_t o = 0; o < sent.size(); ++o) {
+      spdlog::info("outbox sent output={} records={}", graph_->stream_outputs()[o].spec->name,
+                   sent[o]);
+    }
+  }
   LogProgress(true);
   return Status::OK();
 }

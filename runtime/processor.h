@@ -11,10 +11,14 @@
 #include "common/result.h"
 #include "operators/commit_store.h"
 #include "operators/graph.h"
+#include "operators/outbox_store.h"
 #include "runtime/processor_monitor.h"
 #include "runtime/source.h"
+#include "runtime/stream_writer.h"
 
 namespace pinstream {
+
+class Outbox;
 
 // The long-running processor: reads every shard of every source of a topology, runs each
 // record through the operator graph, and commits micro-batches (rows, dead letters, operator
@@ -26,6 +30,10 @@ namespace pinstream {
 // records trimmed before they were read) stop it with a DataLossException, or, for a source
 // whose topology says "on_data_loss": "continue", are recorded in the `data_loss` table (one
 // row per gap, committed with the batch) while it goes on from the earliest record available.
+//
+// Rows for the topology's stream outputs go through an outbox (runtime/outbox.h): staged with
+// the batch, sent after its commit is written, at least once, each record with a deterministic
+// id.
 //
 // Borrows the store and the clock (as RocksDB borrows its Env), which must outlive the
 // processor. Run() is called from one thread.
@@ -42,6 +50,10 @@ class Processor {
     // run's history row) joins the commit.
     std::function<Status(const Stats&)> before_commit;
     int64_t progress_interval_ms = 5000;
+    // Every this often, also asks the sources for shards that became readable while none of
+    // this instance's shards ended (another instance's shard closed; its child is read here,
+    // runtime/shard_assignment.h). 0: only when a shard ends.
+    int64_t discover_shards_ms = 0;
     Clock* clock = Clock::Real();
     // Borrowed; where the processor publishes its status after every batch. Null: nowhere.
     ProcessorMonitor* monitor = nullptr;
@@ -56,9 +68,20 @@ class Processor {
     int64_t millis_behind = 0;  // the largest lag of any shard at the last read
   };
 
+  // Where the records of the topology's stream outputs go: one writer per output (in
+  // Graph::stream_outputs() order) and the outbox's store (borrowed; a ProcessorStore is the
+  // CommitStore's own). Needed when the topology has stream outputs.
+  struct StreamOutputs {
+    std::vector<std::unique_ptr<StreamWriter>> writers;
+    OutboxStore* store = nullptr;
+  };
+
   // `sources` are the topology's, in its order (Topology::sources).
   Processor(std::unique_ptr<Graph> graph, std::vector<std::unique_ptr<Source>> sources,
-            CommitStore* store, const Options& options);
+            CommitStore* store, const Options& options, StreamOutputs outputs);
+  Processor(std::unique_ptr<Graph> graph, std::vector<std::unique_ptr<Source>> sources,
+            CommitStore* store, const Options& options)
+      : Processor(std::move(graph), std::move(sources), store, options, StreamOutputs{}) {}
   ~Processor();
 
   // Runs until `stop` is requested (then finishes and commits the current batch) or, with
@@ -75,7 +98,7 @@ class Processor {
   Status ReadInto(Input& input, bool* got_records);
   // Reads `shards` of `source` from now on, and shares a batch's records among every input.
   void AddInputs(size_t source, std::vector<std::unique_ptr<ShardInput>> shards);
-  Status ReplaceEndedShards();
+  Status ReplaceEndedShards(bool every_source);
   // Fails with a DataLossException, or records the gap, as `source`'s policy says.
   Status OnDataLoss(size_t source, const DataGap& gap);
   Status WriteRow(size_t table, const Row& row);
@@ -87,6 +110,8 @@ class Processor {
 
   std::unique_ptr<Graph> graph_;
   std::vector<std::unique_ptr<Source>> sources_;
+  StreamOutputs outputs_;           // until Open gives them to the outbox
+  std::unique_ptr<Outbox> outbox_;  // when the topology has stream outputs
   CommitStore* store_;
   Options options_;
   Checkpoint checkpoint_;

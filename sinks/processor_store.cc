@@ -32,6 +32,7 @@ constexpr char kMetaFamily[] = "meta";
 constexpr char kRowsFamily[] = "rows";
 constexpr char kStateFamily[] = "state";
 constexpr char kOffsetsPrefix[] = "offsets/";
+constexpr char kOutboxPrefix[] = "outbox/";
 // What a state entry costs besides its key and value: the node, hash slot, strings and flags.
 constexpr size_t kStateEntryOverhead = 136;
 
@@ -520,6 +521,40 @@ void ProcessorStore::SetCommitInfo(const CommitInfo& info) {
                            ? nlohmann::json()
                            : nlohmann::json::parse(info.parameters_json, nullptr, false);
   if (commit_parameters_.is_discarded()) commit_parameters_ = info.parameters_json;
+}
+
+Status ProcessorStore::StageOutbox(std::string_view key, std::string_view value) {
+  RETURN_IF_ERROR(CheckWritable());
+  return FromRocks(batch_->Put(meta_, std::string(kOutboxPrefix).append(key), value),
+                   "staging an outbox entry");
+}
+
+Status ProcessorStore::ScanOutbox(std::string_view prefix, const Visitor& visit) {
+  const std::string start = std::string(kOutboxPrefix).append(prefix);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  for (it->Seek(start); it->Valid() && it->key().starts_with(start); it->Next()) {
+    std::string_view key(it->key().data(), it->key().size());
+    key.remove_prefix(sizeof(kOutboxPrefix) - 1);
+    if (!visit(key, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  return FromRocks(it->status(), "reading the outbox");
+}
+
+Status ProcessorStore::DeleteOutbox(std::span<const std::string> keys) {
+  // Not CheckWritable: error_ belongs to the processor's thread. A failed delete leaves the
+  // entries to be sent again, which their ids make harmless.
+  if (options_.read_only) return Status::InvalidArgument("the store is read-only");
+  rocksdb::WriteBatch batch;
+  for (const auto& key : keys) {
+    RETURN_IF_ERROR(FromRocks(batch.Delete(meta_, std::string(kOutboxPrefix).append(key)),
+                              "deleting outbox entries"));
+  }
+  return Write("deleting sent outbox entries", &batch);
+}
+
+Result<int64_t> ProcessorStore::NextBatchId(std::string_view topology) {
+  ASSIGN_OR_RETURN(const int64_t last, LastBatchId(topology));
+  return last + 1;
 }
 
 Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoint& checkpoint) {

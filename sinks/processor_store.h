@@ -17,6 +17,7 @@
 #include "common/result.h"
 #include "common/serial_worker.h"
 #include "operators/commit_store.h"
+#include "operators/outbox_store.h"
 #include "sinks/batch_log.h"
 #include "sinks/retention.h"
 #include "sinks/table_store.h"
@@ -42,8 +43,8 @@ TableSpec DeadLettersSpec();
 //
 // Column families: `meta` (table catalog and commit logs, batch records, offsets), `rows`
 // (table rows), `state` (operator state). Meta keys besides the tables': the batch log's
-// (sinks/batch_log.h: batch records, offsets, undo logs) and "retention/<topology>" (the
-// policy SetRetention recorded, JSON).
+// (sinks/batch_log.h: batch records, offsets, undo logs), "retention/<topology>" (the
+// policy SetRetention recorded, JSON) and "outbox/<key>" (OutboxStore's entries).
 // State keys: [varint length][operator id][key], so one operator's keys are one prefix range.
 //
 // The current batch is a plain rocksdb::WriteBatch for rows (appended without any per-row
@@ -62,7 +63,7 @@ TableSpec DeadLettersSpec();
 //
 // A read-only store (for the CLI) may be opened while another process holds the same directory
 // open for writing: it sees the batches committed before it opened, and refuses writes.
-class ProcessorStore final : public CommitStore {
+class ProcessorStore final : public CommitStore, public OutboxStore {
  public:
   struct Options {
     std::string path;              // the RocksDB directory; created when missing (unless read_only)
@@ -114,6 +115,13 @@ class ProcessorStore final : public CommitStore {
   Status AwaitCommits() override;
   void Abort() override;
   void SetCommitInfo(const CommitInfo& info) override;
+
+  // OutboxStore. DeleteOutbox writes at once (it does not wait for a pipelined commit: the
+  // entries it deletes were written before they could be sent).
+  Status StageOutbox(std::string_view key, std::string_view value) override;
+  Status ScanOutbox(std::string_view prefix, const Visitor& visit) override;
+  Status DeleteOutbox(std::span<const std::string> keys) override;
+  Result<int64_t> NextBatchId(std::string_view topology) override;
 
   // Starts writing the memtables to table files, without waiting: after a large commit (a batch
   // run's, all in the memtables at once), so that the flush the destructor waits for overlaps
