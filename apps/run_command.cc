@@ -110,7 +110,9 @@ Status Run(const RunFlags& flags) {
   }
   ASSIGN_OR_RETURN(auto writers, MakeStreamWriters(loaded.graph->topology(), &ctx, client));
   Processor processor(std::move(loaded.graph), std::move(sources), store.get(), options,
-                      Processor::StreamOutputs{std::move(writers), store.get()});
+                      Processor::StreamOutputs{
+                          std::move(writers), store.get(),
+                          split.instances > 1 ? "instance-" + std::to_string(split.instance) : ""});
   std::jthread stats_lines;
   if (!flags.stats_interval.empty()) {
     ASSIGN_OR_RETURN(int64_t interval_ms, ParseDurationMillis(flags.stats_interval));

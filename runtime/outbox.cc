@@ -120,7 +120,9 @@ Status Outbox::Start() {
     queue_ = std::move(left);
   }
   sender_ = std::jthread([this](std::stop_token stop) { Send(stop); });
-  return Status::OK();
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return streams_ready_ || !error_.ok(); });
+  return error_;
 }
 
 void Outbox::StartRecord(const std::string& stream, const std::string& shard_id,
@@ -149,6 +151,7 @@ Status Outbox::Stage(size_t output, const Row& row) {
   }
   std::string id = options_.topology + "/" + def.spec->name + "/";
   if (flushing_) {
+    if (!options_.instance.empty()) id += options_.instance + "/";
     id += "batch/" + std::to_string(batch_id_);
   } else {
     id += record_id_;
@@ -223,6 +226,11 @@ void Outbox::Send(std::stop_token stop) {
       return fail(s.WithContext("stream output '" + outputs[o].spec->name + "'"));
     }
   }
+  {
+    std::lock_guard lock(mu_);
+    streams_ready_ = true;
+  }
+  cv_.notify_all();
   std::vector<std::deque<Entry>> pending(writers_.size());
   while (!stop.stop_requested()) {
     {

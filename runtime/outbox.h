@@ -55,6 +55,10 @@ class Outbox {
  public:
   struct Options {
     std::string topology;
+    // Which instance of several runs the topology ("instance-1", see runtime/shard_assignment.h);
+    // empty for a lone one. Batch ids are each data directory's own, so batch-end rows' ids
+    // name the instance too: `TOPOLOGY/OUTPUT/INSTANCE/batch/BATCH_ID/N`.
+    std::string instance;
     // Consecutive failed attempts of one call (whole-call errors that may pass, or records
     // refused with throttling or an internal error), with backoff, before the sender gives up
     // (a sticky error that stops the processor; the records stay in the outbox).
@@ -73,7 +77,9 @@ class Outbox {
   Outbox& operator=(const Outbox&) = delete;
 
   // Reads the entries a previous run committed and did not delete, and starts the sender: it
-  // creates missing streams, then sends those entries before any new one.
+  // creates missing streams, then sends those entries before any new one. Returns once the
+  // streams exist (or with the error that kept one from being created), so that a source of the
+  // same topology (or of another instance) that reads one back finds it.
   Status Start();
 
   // The rows staged next come from this source record (their ids name it).
@@ -127,9 +133,10 @@ class Outbox {
 
   std::mutex mu_;
   std::condition_variable_any cv_;
-  std::deque<Entry> queue_;  // GUARDED_BY(mu_): committed, not yet taken by the sender
-  uint64_t unsent_ = 0;      // GUARDED_BY(mu_): committed entries not yet sent
-  Status error_;             // GUARDED_BY(mu_): the sender's, sticky
+  std::deque<Entry> queue_;     // GUARDED_BY(mu_): committed, not yet taken by the sender
+  uint64_t unsent_ = 0;         // GUARDED_BY(mu_): committed entries not yet sent
+  Status error_;                // GUARDED_BY(mu_): the sender's, sticky
+  bool streams_ready_ = false;  // GUARDED_BY(mu_): the sender made sure every stream exists
   std::unique_ptr<std::atomic<uint64_t>[]> sent_;
   int puts_ = 0;  // the sender's: successful calls, for kill_after_puts
   std::jthread sender_;

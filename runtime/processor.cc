@@ -58,7 +58,7 @@ Status Processor::Open() {
                                      "' writes to streams, which this command does not support");
     }
     outbox_ = std::make_unique<Outbox>(graph_.get(), outputs_.store, std::move(outputs_.writers),
-                                       Outbox::Options{t.name});
+                                       Outbox::Options{t.name, outputs_.instance});
     RETURN_IF_ERROR(outbox_->Start());
   }
   ASSIGN_OR_RETURN(checkpoint_, store_->LoadCheckpoint(t.name));

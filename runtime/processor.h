@@ -74,6 +74,7 @@ class Processor {
   struct StreamOutputs {
     std::vector<std::unique_ptr<StreamWriter>> writers;
     OutboxStore* store = nullptr;
+    std::string instance;  // Outbox::Options::instance: empty for a lone instance
   };
 
   // `sources` are the topology's, in its order (Topology::sources).
