@@ -2,10 +2,14 @@
 # One processor reading Kinesis (issue 18): the same POSTS emulated posts read by
 # `pinstream run topologies/pinterest.json --once` from pinstream's broker (ZeroMQ), from
 # kinesalite over AWS's protocol, and from pinstream's own gateway as a Kinesis endpoint (the same
-# topology with every source's "broker" replaced by "kinesis": {"endpoint": URL}). Each prints
-# records/s of wall time and CPU seconds per million records (the processor's own, from its last
-# JSON line); the Kinesis reads are paced as AWS's rules say (5 GetRecords/s and 2 MB/s per
-# shard), which bounds them, not the CPU. Servers on free loopback ports, stopped by pid.
+# topology with every source's "broker" replaced by "kinesis": {"endpoint": URL}); then what a
+# repartition stage costs: topologies/pinterest_scaled.json (the questions repartitioned through
+# four streams) as one instance over the gateway, against pinterest.json over the gateway, the
+# same posts (two `--once` rounds: the second reads what the first repartitioned). Each prints
+# records/s of wall time (records read from the three post streams) and CPU seconds per million
+# of them (the processor's own, from its last JSON line); the Kinesis reads are paced as AWS's
+# rules say (5 GetRecords/s and 2 MB/s per shard), which bounds them, not the CPU. Servers on
+# free loopback ports, stopped by pid.
 #
 #   BUILD=build POSTS=100000 bench/run_kinesis_bench.sh
 set -euo pipefail
@@ -81,3 +85,23 @@ kinesis_topology "$gateway" "$work/gateway.json"
 timed broker topologies/pinterest.json PINSTREAM_BROKER="$endpoint" PINSTREAM_PREFIX=zmq
 timed gateway_as_kinesis "$work/gateway.json" PINSTREAM_PREFIX=gw
 timed kinesalite "$work/kinesalite.json" PINSTREAM_PREFIX=kl
+
+# The repartition stage: pinterest_scaled.json, one instance, over the gateway's gw streams.
+start=$(date +%s.%N)
+cpu=0
+for round in 1 2; do
+  PINSTREAM_KINESIS_ENDPOINT="$gateway" PINSTREAM_PREFIX=gw "$BUILD/pinstream" run \
+    topologies/pinterest_scaled.json --data "$work/run-scaled" --once \
+    >"$work/scaled-$round.out" 2>"$work/scaled-$round.err"
+  cpu=$(python3 -c 'import json,sys; print(float(sys.argv[1]) + json.loads(open(sys.argv[2]).read().splitlines()[-1])["cpu_seconds"])' \
+    "$cpu" "$work/scaled-$round.out")
+done
+end=$(date +%s.%N)
+python3 -c 'import json, sys
+records = 3 * int(sys.argv[1])
+seconds = float(sys.argv[3]) - float(sys.argv[2])
+print(json.dumps({"benchmark": "kinesis_source", "source": "gateway_as_kinesis_repartitioned",
+                  "records": records, "seconds": round(seconds, 3),
+                  "records_per_s": round(records / seconds),
+                  "cpu_s_per_million_records": round(float(sys.argv[4]) / records * 1e6, 2)}))' \
+  "$POSTS" "$start" "$end" "$cpu"

@@ -177,7 +177,7 @@ void ParseStreamName(const ojson& s, const std::string& p, std::string* out, Bui
 }
 
 // "streams": {"NAME": {"stream": S, "broker"|"kinesis": ..., "partition_key": COLUMN,
-// "shards": N}}.
+// "shards": N, "ordered": BOOL}}.
 void ParseStreamOutputs(const ojson& j, const std::string& broker, Topology* topo,
                         BuildErrors* errors) {
   if (!j.is_object()) {
@@ -190,7 +190,7 @@ void ParseStreamOutputs(const ojson& j, const std::string& broker, Topology* top
       errors->Add(p, "a stream output is an object with a \"stream\" and a \"partition_key\"");
       continue;
     }
-    CheckKeys(s, p, {"stream", "broker", "kinesis", "partition_key", "shards"}, errors);
+    CheckKeys(s, p, {"stream", "broker", "kinesis", "partition_key", "shards", "ordered"}, errors);
     Topology::StreamOutput out;
     out.name = name;
     out.broker = broker;
@@ -209,6 +209,13 @@ void ParseStreamOutputs(const ojson& j, const std::string& broker, Topology* top
         errors->Add(p + "/shards", "must be an integer from 1 to 1024");
       } else {
         out.shards = s["shards"].get<int>();
+      }
+    }
+    if (s.contains("ordered")) {
+      if (!s["ordered"].is_boolean()) {
+        errors->Add(p + "/ordered", "must be true or false");
+      } else {
+        out.ordered = s["ordered"].get<bool>();
       }
     }
     if (topo->tables.contains(name)) errors->Add(p, "'" + name + "' is also the name of a table");

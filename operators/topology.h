@@ -54,6 +54,9 @@ struct Topology {
     KinesisEndpoint kinesis;    // with kKinesis
     std::string partition_key;  // the column whose value is each record's partition key
     int shards = 1;
+    // Keep each key's records in order (a PutRecords call holds one record per key). False for
+    // readers that do not care (order-free aggregates): full calls, far fewer of them.
+    bool ordered = true;
   };
   struct Pipeline {
     std::string name;

@@ -256,7 +256,8 @@ Status Outbox::SendAll(std::stop_token stop, size_t output, std::deque<Entry>* p
   std::set<std::string_view> keys;
   while (!pending->empty()) {
     if (stop.stop_requested()) return Status::OK();
-    // The first record of each key, in order: a key's later records wait for it.
+    // Ordered: the first record of each key, in order; a key's later records wait for it.
+    const bool ordered = graph_->stream_outputs()[output].spec->ordered;
     call.clear();
     entries.clear();
     keys.clear();
@@ -264,7 +265,7 @@ Status Outbox::SendAll(std::stop_token stop, size_t output, std::deque<Entry>* p
     for (size_t i = 0; i < pending->size() && i < kLookahead && call.size() < kMaxCallRecords;
          ++i) {
       const Entry& e = (*pending)[i];
-      if (!keys.insert(e.partition_key).second) continue;
+      if (ordered && !keys.insert(e.partition_key).second) continue;
       const size_t size = e.partition_key.size() + e.data.size();
       if (bytes + size > kMaxCallBytes) break;
       bytes += size;
