@@ -173,6 +173,61 @@ TEST_F(KinesisSourceTest, PinstreamsGatewayIsAKinesisEndpointToo) {
   ExpectSameTables(dir_.Sub("kinesis-run"), dir_.Sub("broker-run"));
 }
 
+// A stream deleted and created again under the same name is a new incarnation (its
+// StreamCreationTimestamp): the records the checkpoint pointed into are gone. By default the
+// run stops with a DataLossException naming the stream; with "on_data_loss": "continue" it
+// records the gap in `data_loss` and reads the new incarnation from its start.
+TEST_F(KinesisSourceTest, AStreamCreatedAgainIsDataLoss) {
+  ASSERT_OK_AND_ASSIGN(int port, testing::FreeLoopbackPort());
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  ASSERT_OK_AND_ASSIGN(
+      auto broker,
+      BrokerProcess::Start(dir_.Sub("broker"), {"--http", "127.0.0.1:" + std::to_string(port)}));
+  auto emulate = [&](const std::string& seed) {
+    CliRun e = Run({"emulate", "--prefix", "dl", "--no-progress", "--count", "200", "--seed", seed,
+                    "--kinesis-endpoint", url},
+                   AwsEnv("dl"));
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+  };
+  emulate("5");
+  const std::string topology = KinesisTopology(url, dir_.Sub("kinesis.json"));
+  CliRun first = Run({"run", topology, "--data", dir_.Sub("run"), "--once"}, AwsEnv("dl"));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(nlohmann::json::parse(first.out)["records"], 600) << first.out;
+
+  // The pin stream, deleted and created again through the broker, gets new records.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"stream", "delete", "dl-pin"},
+        std::vector<std::string>{"stream", "create", "dl-pin", "--shards", "4"}}) {
+    std::vector<std::string> with_broker = args;
+    with_broker.insert(with_broker.end(), {"--broker", broker->endpoint()});
+    CliRun r = Run(with_broker, {});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  emulate("6");
+  CliRun stopped = Run({"run", topology, "--data", dir_.Sub("run"), "--once"}, AwsEnv("dl"));
+  EXPECT_NE(stopped.exit_code, 0);
+  EXPECT_NE(stopped.err.find("DataLossException"), std::string::npos) << stopped.err;
+  EXPECT_NE(stopped.err.find("dl-pin"), std::string::npos) << stopped.err;
+
+  // Told to go on, the run records the gap and reads the new incarnation.
+  std::ifstream in(topology);
+  auto j = nlohmann::ordered_json::parse(in);
+  for (auto& [name, source] : j["sources"].items()) source["on_data_loss"] = "continue";
+  const std::string go_on = dir_.Sub("go-on.json");
+  std::ofstream(go_on) << j.dump(2);
+  CliRun went_on = Run({"run", go_on, "--data", dir_.Sub("run"), "--once"}, AwsEnv("dl"));
+  ASSERT_EQ(went_on.exit_code, 0) << went_on.err;
+  // One gap per shard the checkpoint had of the old incarnation.
+  EXPECT_EQ(nlohmann::json::parse(went_on.out)["data_loss_gaps"], 4) << went_on.out;
+  EXPECT_GE(nlohmann::json::parse(went_on.out)["records"], 600) << went_on.out;
+  auto tables = AllTables(dir_.Sub("run"));
+  ASSERT_EQ(tables["data_loss"].size(), 4u);
+  for (const std::string& gap : tables["data_loss"]) {
+    EXPECT_NE(gap.find("dl-pin"), std::string::npos) << gap;
+  }
+}
+
 TEST_F(KinesisSourceTest, KilledAndRestartedTheTablesHoldEveryRecordOnce) {
   ASSERT_OK_AND_ASSIGN(auto kinesalite, KinesaliteProcess::Start(dir_.Sub("kinesalite.log")));
   ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir_.Sub("broker")));
