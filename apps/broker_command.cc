@@ -27,6 +27,7 @@ struct BrokerFlags {
   uint32_t shard_limit = kDefaultShardLimit;
   // How long streams stay CREATING, UPDATING and DELETING, as AWS's take a while.
   int64_t create_stream_ms = 0;
+  std::string iterator_lifetime = "5m";
   int64_t update_stream_ms = 0;
   int64_t delete_stream_ms = 0;
   std::string http;  // HOST:PORT of the HTTP gateway; empty: none
@@ -58,6 +59,8 @@ Status RunBroker(const BrokerFlags& flags) {
   store_options.sync = flags.sync;
   store_options.shard_limit = flags.shard_limit;
   store_options.create_stream_ms = flags.create_stream_ms;
+  ASSIGN_OR_RETURN(store_options.iterator_lifetime_ms,
+                   ParseDurationMillis(flags.iterator_lifetime));
   store_options.update_stream_ms = flags.update_stream_ms;
   store_options.delete_stream_ms = flags.delete_stream_ms;
   store_options.count_traffic = !flags.no_metrics;
@@ -130,6 +133,10 @@ void AddBrokerCommand(CLI::App& app, Action* action) {
   cmd->add_option("--shard-limit", flags->shard_limit,
                   "the account's shard limit: open shards of all streams together, as AWS's "
                   "per-region quota")
+      ->capture_default_str();
+  cmd->add_option("--iterator-lifetime", flags->iterator_lifetime,
+                  "how long a shard iterator stays valid after it was issued (Kinesis: 5m); "
+                  "older ones are answered ExpiredIteratorException")
       ->capture_default_str();
   cmd->add_option("--create-stream-ms", flags->create_stream_ms,
                   "how long a new stream is CREATING (writes and reads answer not found)")

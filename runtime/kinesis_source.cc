@@ -118,9 +118,10 @@ class KinesisShardInput final : public ShardInput {
       if (!got.ok()) {
         const Status& s = got.status();
         if (s.code() == Status::Code::kExpiredIterator) {
-          // The processor held the batches longer than an iterator lives (5 minutes).
-          spdlog::info("kinesis iterator expired stream={} shard={} after={}", stream_, shard_id_,
-                       last_read_.empty() ? "start" : last_read_);
+          // The processor held the batches longer than an iterator lives (5 minutes): worth a
+          // warning, since a processor that slow falls behind.
+          spdlog::warn("kinesis iterator expired stream={} shard={}; a fresh one after={}",
+                       stream_, shard_id_, last_read_.empty() ? "start" : last_read_);
           Result<std::string> fresh = FreshIterator();
           if (fresh.ok()) {
             iterator = std::move(*fresh);

@@ -105,8 +105,8 @@ Result<ShardIterator> IteratorSigner::Decode(std::string_view token, int64_t now
         Seal(secret_, raw.substr(1, kNonceSize), raw.substr(1 + kNonceSize, kFieldsSize)).data());
   }
   if (it.issued_ms > now_ms + kMaxFutureMs) return Invalid();
-  if (now_ms - it.issued_ms > kIteratorLifetimeMs) {
-    return ExpiredShardIterator(it.issued_ms, now_ms, kIteratorLifetimeMs);
+  if (now_ms - it.issued_ms > lifetime_ms_) {
+    return ExpiredShardIterator(it.issued_ms, now_ms, lifetime_ms_);
   }
   return it;
 }

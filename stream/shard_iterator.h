@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "stream/stream_types.h"
 
 namespace pinstream {
 
@@ -33,17 +34,20 @@ class IteratorSigner {
   // A fresh random secret (OpenSSL's RAND_bytes).
   static Result<std::string> NewSecret();
 
-  explicit IteratorSigner(std::string secret) : secret_(std::move(secret)) {}
+  // Tokens expire `lifetime_ms` after their issue (Kinesis's five minutes by default).
+  explicit IteratorSigner(std::string secret, int64_t lifetime_ms = kIteratorLifetimeMs)
+      : secret_(std::move(secret)), lifetime_ms_(lifetime_ms) {}
 
   // The token clients see: base64 text, opaque by contract.
   std::string Encode(const ShardIterator& it) const;
 
   // Checks a token as of `now_ms`: InvalidArgument for anything not made by this signer (or
-  // issued in the future), ExpiredIterator once kIteratorLifetimeMs has passed since its issue.
+  // issued in the future), ExpiredIterator once its lifetime has passed since its issue.
   Result<ShardIterator> Decode(std::string_view token, int64_t now_ms) const;
 
  private:
   std::string secret_;
+  int64_t lifetime_ms_;
 };
 
 }  // namespace pinstream

@@ -339,7 +339,7 @@ struct StreamStore::Impl {
   // meta_mu (either mode).
   Status FitRecordsTtl(int64_t default_retention_ms);
   Status RecoverCounters(StreamState* stream);
-  Status LoadIteratorSecret();
+  Status LoadIteratorSecret(int64_t iterator_lifetime_ms);
 
   // Records a failed write; the caller answers with the returned status.
   Status WriteFailed(const rocksdb::Status& s, std::string_view what);
@@ -359,7 +359,7 @@ Status StreamStore::Impl::WriteMeta(const rocksdb::WriteOptions& wo, rocksdb::Wr
   return Status::OK();
 }
 
-Status StreamStore::Impl::LoadIteratorSecret() {
+Status StreamStore::Impl::LoadIteratorSecret(int64_t iterator_lifetime_ms) {
   std::string secret;
   auto s = db->Get(rocksdb::ReadOptions(), meta_cf, kIteratorSecretKey, &secret);
   if (s.IsNotFound()) {
@@ -375,7 +375,7 @@ Status StreamStore::Impl::LoadIteratorSecret() {
     return Status::Corruption("the shard iterator secret has " + std::to_string(secret.size()) +
                               " bytes");
   }
-  signer = std::make_unique<IteratorSigner>(std::move(secret));
+  signer = std::make_unique<IteratorSigner>(std::move(secret), iterator_lifetime_ms);
   return Status::OK();
 }
 
@@ -546,7 +546,7 @@ Result<std::unique_ptr<StreamStore>> StreamStore::Open(const Options& options) {
   impl->meta_cf = handles[0];
   impl->records_cf = handles[1];
   impl->write_options.sync = options.sync;
-  RETURN_IF_ERROR(impl->LoadIteratorSecret());
+  RETURN_IF_ERROR(impl->LoadIteratorSecret(options.iterator_lifetime_ms));
   impl->last_flush_ms = options.clock->NowMillis();
 
   std::unique_ptr<rocksdb::Iterator> it(

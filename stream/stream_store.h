@@ -51,6 +51,8 @@ class StreamStore {
     int64_t create_stream_ms = 0;
     int64_t update_stream_ms = 0;
     int64_t delete_stream_ms = 0;
+    // How long a shard iterator stays valid after its issue (Kinesis: five minutes).
+    int64_t iterator_lifetime_ms = kIteratorLifetimeMs;
     // Count each shard's traffic for Metrics(); off, the counters stay 0 (to measure their cost).
     bool count_traffic = true;
   };

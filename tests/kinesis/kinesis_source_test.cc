@@ -228,6 +228,50 @@ TEST_F(KinesisSourceTest, AStreamCreatedAgainIsDataLoss) {
   }
 }
 
+// The gateway's iterators live one second here (--iterator-lifetime 1s; Kinesis's live five
+// minutes). A processor held still past that (SIGSTOP) finds its iterators expired when it wakes
+// and takes fresh ones after the last record it read: nothing lost, nothing read twice.
+TEST_F(KinesisSourceTest, ExpiredIteratorsAreRenewedAfterTheLastRecordRead) {
+  ASSERT_OK_AND_ASSIGN(int port, testing::FreeLoopbackPort());
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  ASSERT_OK_AND_ASSIGN(
+      auto broker,
+      BrokerProcess::Start(dir_.Sub("broker"), {"--http", "127.0.0.1:" + std::to_string(port),
+                                                "--iterator-lifetime", "1s"}));
+  auto emulate = [&](const std::string& seed) {
+    CliRun e = Run({"emulate", "--prefix", "exp", "--no-progress", "--count", "300", "--seed", seed,
+                    "--kinesis-endpoint", url},
+                   AwsEnv("exp"));
+    ASSERT_EQ(e.exit_code, 0) << e.err;
+  };
+  emulate("7");
+  std::map<std::string, std::string> env;
+  for (const std::string& e : AwsEnv("exp")) {
+    env[e.substr(0, e.find('='))] = e.substr(e.find('=') + 1);
+  }
+  const std::string topology = KinesisTopology(url, dir_.Sub("kinesis.json"));
+  const std::string log = dir_.Sub("processor.log");
+  ASSERT_OK_AND_ASSIGN(
+      auto processor,
+      PinstreamProcess::Start({"run", topology, "--data", dir_.Sub("kinesis-run")}, env, log));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  ASSERT_EQ(kill(processor->pid(), SIGSTOP), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  emulate("8");
+  ASSERT_EQ(kill(processor->pid(), SIGCONT), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+  ASSERT_OK_AND_ASSIGN(int status, processor->Stop(SIGTERM, std::chrono::seconds(30)));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << testing::DescribeWaitStatus(status);
+  std::ifstream in(log);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("kinesis iterator expired"), std::string::npos) << text;
+  // Whatever the stopped run left is read now; the tables equal a run over the broker.
+  CliRun rest = Run({"run", topology, "--data", dir_.Sub("kinesis-run"), "--once"}, AwsEnv("exp"));
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  RunOverBroker(*broker, "exp");
+  ExpectSameTables(dir_.Sub("kinesis-run"), dir_.Sub("broker-run"));
+}
+
 TEST_F(KinesisSourceTest, KilledAndRestartedTheTablesHoldEveryRecordOnce) {
   ASSERT_OK_AND_ASSIGN(auto kinesalite, KinesaliteProcess::Start(dir_.Sub("kinesalite.log")));
   ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir_.Sub("broker")));
