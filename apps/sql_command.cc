@@ -1,13 +1,16 @@
 // `pinstream sql QUERY --data DIR`: SQL over a processor's tables (SPEC §9) through a read-only
-// ProcessorStore, so it works while the processor runs. The engine is sql/sql_engine.h.
+// ProcessorStore, so it works while the processor runs. The engine is sql/sql_engine.h. Several
+// --data (or a pattern) read the instances of one topology as one: each table the union of its
+// parts (sinks/partitioned_table.h).
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "apps/commands.h"
 #include "common/time_format.h"
-#include "sinks/processor_store.h"
+#include "sinks/partitioned_table.h"
 #include "sql/sql_engine.h"
 
 namespace pinstream::cli {
@@ -16,9 +19,9 @@ namespace {
 
 struct SqlFlags {
   std::string query;
-  std::string data;
-  int64_t version = -1;  // -1: the newest
-  std::string as_of;     // ISO-8601; empty: by --version
+  std::vector<std::string> data;  // directories or patterns (ExpandDataDirs)
+  int64_t version = -1;           // -1: the newest
+  std::string as_of;              // ISO-8601; empty: by --version
   std::string format = "jsonl";
 };
 
@@ -30,8 +33,14 @@ Status RunSql(const SqlFlags& f) {
     ASSIGN_OR_RETURN(int64_t ms, ParseTimestampMillis(f.as_of));
     options.travel.as_of_ms = ms;
   }
-  ASSIGN_OR_RETURN(auto store, ProcessorStore::Open(f.data, /*read_only=*/true));
-  ASSIGN_OR_RETURN(auto engine, SqlEngine::Open(store->tables(), options));
+  ASSIGN_OR_RETURN(std::vector<std::string> dirs, ExpandDataDirs(f.data));
+  if (options.travel.version && dirs.size() > 1) {
+    return Status::InvalidArgument(
+        "--version reads one --data directory (each numbers its own versions); with several, "
+        "read by --as-of or the newest");
+  }
+  ASSIGN_OR_RETURN(auto stores, PartitionedStores::Open(dirs));
+  ASSIGN_OR_RETURN(auto engine, SqlEngine::Open(SqlTables::Of(stores.get()), options));
   auto writer = ResultWriter::Make(format, stdout);
   return engine->Run(f.query, writer.get());
 }
@@ -47,11 +56,15 @@ void AddSqlCommand(CLI::App& app, Action* action) {
       "median(x), percentile_cont(x, p), percentile(x, p), percentile_disc(x, p), max_by(x, y), "
       "min_by(x, y) as Spark's");
   cmd->add_option("query", f->query, "one or more SQL statements")->required();
-  cmd->add_option("--data", f->data, "the processor's data directory")->required();
+  cmd->add_option("--data", f->data,
+                  "the processor's data directory; several (or a pattern, 'out/instance-*') "
+                  "read the instances of one topology as one, each table the union of its parts")
+      ->required();
   auto* version =
       cmd->add_option("--version", f->version,
                       "read every table the query names as of this version of it (Delta's "
-                      "VERSION AS OF, per table; a table without it is an error)")
+                      "VERSION AS OF, per table; a table without it is an error; one --data "
+                      "only)")
           ->check(CLI::NonNegativeNumber);
   cmd->add_option("--as-of", f->as_of,
                   "read every table as it was at this time (ISO-8601 UTC): one instant for all")

@@ -81,12 +81,19 @@ Result<PartitionedTable> PartitionedTable::Find(PartitionedStores* stores, std::
       if (stores->size() > 1) msg += " in '" + stores->dir(i) + "'";
       return Status::ResourceNotFound(msg);
     }
-    if (!parts.empty() && !(table->spec() == parts.front().table->spec())) {
+    parts.push_back(Part{stores->dir(i), table});
+  }
+  return Of(name, std::move(parts));
+}
+
+Result<PartitionedTable> PartitionedTable::Of(std::string_view name, std::vector<Part> parts) {
+  if (parts.empty()) return Status::InvalidArgument("table '" + std::string(name) + "': no parts");
+  for (const Part& part : parts) {
+    if (!(part.table->spec() == parts.front().table->spec())) {
       return Status::InvalidArgument("table '" + std::string(name) + "' differs between '" +
-                                     parts.front().dir + "' and '" + stores->dir(i) +
+                                     parts.front().dir + "' and '" + part.dir +
                                      "' (schema or key): they are not instances of one topology");
     }
-    parts.push_back(Part{stores->dir(i), table});
   }
   return PartitionedTable(std::move(parts));
 }
@@ -98,8 +105,17 @@ Status PartitionedTable::Scan(const At& at, const std::vector<bool>* wanted,
         "a version names one data directory's table (each directory numbers its own); with "
         "several, read by time (--timestamp) or the newest");
   }
+  if (parts_.size() == 1) {
+    // One directory reads as its table does, without a wrapper around `visit` per row.
+    const Table& table = *parts_.front().table;
+    std::optional<int64_t> version = at.version;
+    if (at.time_ms) {
+      ASSIGN_OR_RETURN(version, table.VersionAt(*at.time_ms));
+    }
+    return wanted != nullptr ? table.Scan(version, *wanted, visit) : table.Scan(version, visit);
+  }
   std::vector<size_t> keys;
-  if (upsert() && parts_.size() > 1) {
+  if (upsert()) {
     ASSIGN_OR_RETURN(keys, KeyIndexes(spec()));
   }
   std::vector<bool> decode;

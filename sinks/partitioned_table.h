@@ -70,6 +70,9 @@ class PartitionedTable {
   // The table `name` of every directory: ResourceNotFound naming a directory without it;
   // InvalidArgument naming two directories whose schemas or keys differ.
   static Result<PartitionedTable> Find(PartitionedStores* stores, std::string_view name);
+  // The table whose parts are `parts` (at least one, each a directory's table `name`), for a
+  // caller that finds them itself: InvalidArgument naming two whose schemas or keys differ.
+  static Result<PartitionedTable> Of(std::string_view name, std::vector<Part> parts);
 
   const TableSpec& spec() const { return parts_.front().table->spec(); }
   bool upsert() const { return parts_.front().table->upsert(); }

@@ -34,14 +34,18 @@ struct StmtGuard {
 
 }  // namespace
 
-SqlEngine::SqlEngine(const TableStore* tables, const Options& options)
-    : tables_(tables), options_(options), module_(tables, options.travel) {}
+SqlEngine::SqlEngine(SqlTables tables, const Options& options)
+    : tables_(std::move(tables)), options_(options), module_(&tables_, options.travel) {}
 
 SqlEngine::~SqlEngine() { sqlite3_close_v2(db_); }
 
-Result<std::unique_ptr<SqlEngine>> SqlEngine::Open(const TableStore* tables,
-                                                   const Options& options) {
-  std::unique_ptr<SqlEngine> engine(new SqlEngine(tables, options));
+Result<std::unique_ptr<SqlEngine>> SqlEngine::Open(SqlTables tables, const Options& options) {
+  if (options.travel.version && tables.parts() > 1) {
+    return Status::InvalidArgument(
+        "a version names one data directory's tables (each directory numbers its own); with "
+        "several directories, read as of a time (--as-of) or the newest");
+  }
+  std::unique_ptr<SqlEngine> engine(new SqlEngine(std::move(tables), options));
   RETURN_IF_ERROR(engine->Init());
   return engine;
 }
@@ -92,9 +96,8 @@ Status SqlEngine::Init() {
            "PRAGMA temp.cache_size = -1048576; PRAGMA threads = " +
            std::to_string(cores)));
   // Declaring a virtual table reads nothing: a table's rows are read when a statement opens it.
-  for (const Table* t : tables_->List()) {
-    RETURN_IF_ERROR(
-        Exec("CREATE VIRTUAL TABLE main." + Quote(t->spec().name) + " USING pinstream_table"));
+  for (const std::string& name : tables_.Names()) {
+    RETURN_IF_ERROR(Exec("CREATE VIRTUAL TABLE main." + Quote(name) + " USING pinstream_table"));
   }
   return Status::OK();
 }
@@ -116,10 +119,12 @@ Status SqlEngine::LoadTablesOf(std::string_view statement) {
   sqlite3_set_authorizer(db_, nullptr, nullptr);
   if (rc != SQLITE_OK) return SqliteError(rc);
   for (const std::string& name : names) {
-    const Table* t = tables_->Find(name);
-    if (t == nullptr || std::find(loaded_.begin(), loaded_.end(), name) != loaded_.end()) continue;
+    const TableSpec* spec = tables_.SpecOf(name);
+    if (spec == nullptr || std::find(loaded_.begin(), loaded_.end(), name) != loaded_.end()) {
+      continue;
+    }
     std::string ddl = "CREATE TEMP TABLE " + Quote(name) + "(";
-    const Schema& schema = t->spec().schema;
+    const Schema& schema = spec->schema;
     for (size_t i = 0; i < schema.size(); ++i) {
       if (i > 0) ddl += ", ";
       ddl += Quote(schema.column(i).name) + " " + std::string(SqlDeclaredType(schema.column(i)));

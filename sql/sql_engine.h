@@ -7,6 +7,7 @@
 #include "common/result.h"
 #include "sinks/table_store.h"
 #include "sql/result_writer.h"
+#include "sql/sql_tables.h"
 #include "sql/table_vtab.h"
 
 struct sqlite3;
@@ -25,7 +26,10 @@ namespace pinstream {
 // 5 to 10 times faster, since the copy costs a B-tree insert per row of every column and the
 // join then runs over SQLite's transient automatic indexes.
 //
-// Borrows `tables`, which must outlive the engine. Single-threaded, like its connection.
+// The tables are those of one store, or of several data directories read as one
+// (sql/sql_tables.h): each table the union of its parts.
+//
+// Borrows the stores, which must outlive the engine. Single-threaded, like its connection.
 class SqlEngine {
  public:
   struct Options {
@@ -33,7 +37,12 @@ class SqlEngine {
     bool load_tables = false;
   };
 
-  static Result<std::unique_ptr<SqlEngine>> Open(const TableStore* tables, const Options& options);
+  // InvalidArgument for a version (Options::travel.version) over several directories: each
+  // numbers its own versions.
+  static Result<std::unique_ptr<SqlEngine>> Open(SqlTables tables, const Options& options);
+  static Result<std::unique_ptr<SqlEngine>> Open(const TableStore* tables, const Options& options) {
+    return Open(SqlTables(tables), options);
+  }
   ~SqlEngine();
 
   SqlEngine(const SqlEngine&) = delete;
@@ -46,7 +55,7 @@ class SqlEngine {
   Status Run(std::string_view sql, ResultWriter* writer);
 
  private:
-  SqlEngine(const TableStore* tables, const Options& options);
+  SqlEngine(SqlTables tables, const Options& options);
   Status Init();
   Status Exec(const std::string& sql);
   Status SqliteError(int rc, std::string_view context = {});
@@ -54,9 +63,9 @@ class SqlEngine {
   // which then hide the virtual ones (the statement is prepared again after).
   Status LoadTablesOf(std::string_view statement);
 
-  const TableStore* tables_;
+  const SqlTables tables_;
   Options options_;
-  TableModule module_;
+  TableModule module_;  // borrows tables_
   sqlite3* db_ = nullptr;
   std::vector<std::string> loaded_;  // load_tables: the tables copied so far
 };

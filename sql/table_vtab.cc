@@ -14,12 +14,14 @@
 
 namespace pinstream {
 
-Result<std::optional<int64_t>> ResolveVersion(const Table& table, const TimeTravel& travel) {
+PartitionedTable::At VersionsOf(const TimeTravel& travel) {
+  PartitionedTable::At at;
   if (travel.as_of_ms) {
-    ASSIGN_OR_RETURN(int64_t v, table.VersionAt(*travel.as_of_ms));
-    return std::optional<int64_t>(v);
+    at.time_ms = travel.as_of_ms;
+  } else {
+    at.version = travel.version;
   }
-  return travel.version;
+  return at;
 }
 
 void TableModule::RecordError(const Status& s) {
@@ -97,8 +99,8 @@ bool Uses(uint64_t col_used, size_t column) {
   return (col_used >> (column < 63 ? column : 63)) & 1;
 }
 
-// The loading thread's work: reads `table` as of `version` into `out`, chunk by chunk.
-void Load(const Table* table, std::optional<int64_t> version, LoadedRows* out) {
+// The loading thread's work: reads `table` as of `at` into `out`, chunk by chunk.
+void Load(const PartitionedTable* table, PartitionedTable::At at, LoadedRows* out) {
   const Schema& schema = table->spec().schema;
   std::vector<size_t> read;
   std::vector<bool> wanted(schema.size(), false);
@@ -120,7 +122,7 @@ void Load(const Table* table, std::optional<int64_t> version, LoadedRows* out) {
   std::unique_ptr<Chunk> chunk = fresh();
   size_t rows = 0;
   const Value null;
-  Status st = table->Scan(version, wanted, [&](const Row& row) -> Status {
+  Status st = table->Scan(at, &wanted, [&](const Row& row) -> Status {
     if (out->cancel.load(std::memory_order_relaxed)) return cancelled;
     for (size_t j = 0; j < read.size(); ++j) {
       const size_t c = read[j];
@@ -157,13 +159,15 @@ Result<const RowIndex*> IndexOn(LoadedRows* rows, int column, const Column& def)
 
 struct Vtab : sqlite3_vtab {
   TableModule* module = nullptr;
-  const Table* table = nullptr;
-  uint64_t col_used = 0;        // the union of what the statements planned so far use
+  const TableSpec* spec = nullptr;        // the first directory's, as declared to SQLite
+  std::optional<PartitionedTable> table;  // unset: `missing` says why (a directory lacks it)
+  Status missing;                         // reported when a statement reads the table
+  uint64_t col_used = 0;                  // the union of what the statements planned so far use
   uint64_t probed = 0;          // the columns (0 to 62) a plan so far looks up by equality
   int64_t estimated_rows = -1;  // from the commit log, on first plan
   uint64_t loaded_cols = 0;     // what `loaded` holds
   std::shared_ptr<LoadedRows> loaded;
-  std::thread loader;  // fills `loaded`; borrows `table`
+  std::thread loader;  // fills `loaded`; borrows `table`, which must not move meanwhile
 
   void StopLoading() {
     if (loaded) loaded->cancel = true;
@@ -210,13 +214,13 @@ int Connect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_v
             char** err) {
   auto* module = static_cast<TableModule*>(aux);
   if (argc < 3) return SQLITE_ERROR;
-  const Table* table = module->tables()->Find(argv[2]);
-  if (table == nullptr) {
+  const TableSpec* spec = module->tables()->SpecOf(argv[2]);
+  if (spec == nullptr) {
     *err = sqlite3_mprintf("no table %s in the store", argv[2]);
     return SQLITE_ERROR;
   }
   std::string ddl = "CREATE TABLE x(";
-  const Schema& schema = table->spec().schema;
+  const Schema& schema = spec->schema;
   for (size_t i = 0; i < schema.size(); ++i) {
     if (i > 0) ddl += ", ";
     ddl += Quote(schema.column(i).name);
@@ -227,7 +231,15 @@ int Connect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_v
   if (int rc = sqlite3_declare_vtab(db, ddl.c_str()); rc != SQLITE_OK) return rc;
   auto* vtab = new Vtab();
   vtab->module = module;
-  vtab->table = table;
+  vtab->spec = spec;
+  // Declared for every table of any directory; one that some directory lacks (or has with
+  // another schema) fails only the statements that read it.
+  auto table = module->tables()->Find(argv[2]);
+  if (table.ok()) {
+    vtab->table.emplace(std::move(*table));
+  } else {
+    vtab->missing = table.status();
+  }
   *out = vtab;
   return SQLITE_OK;
 }
@@ -239,19 +251,22 @@ int Disconnect(sqlite3_vtab* vtab) {
   return SQLITE_OK;
 }
 
-int64_t EstimateRows(const Table& table) {
-  auto history = table.History();
-  if (!history.ok()) return 1'000'000;
+int64_t EstimateRows(const std::optional<PartitionedTable>& table) {
+  if (!table) return 1;
   int64_t rows = 0;
-  for (const TableCommit& c : *history) rows += c.rows_added;  // upserts: an upper bound
+  for (const PartitionedTable::Part& part : table->parts()) {
+    auto history = part.table->History();
+    if (!history.ok()) return 1'000'000;
+    for (const TableCommit& c : *history) rows += c.rows_added;  // upserts: an upper bound
+  }
   return rows > 0 ? rows : 1;
 }
 
 int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   Vtab* v = AsVtab(vtab);
   v->col_used |= info->colUsed;
-  if (v->estimated_rows < 0) v->estimated_rows = EstimateRows(*v->table);
-  const Schema& schema = v->table->spec().schema;
+  if (v->estimated_rows < 0) v->estimated_rows = EstimateRows(v->table);
+  const Schema& schema = v->spec->schema;
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
     if (!c.usable || c.op != SQLITE_INDEX_CONSTRAINT_EQ || c.iColumn < 0) continue;
@@ -279,10 +294,10 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
 // column the planned statements use.
 Status StartLoading(Vtab* v) {
   if (v->loaded && (v->col_used & ~v->loaded_cols) == 0) return Status::OK();
+  if (!v->table) return v->missing;
   v->StopLoading();  // a later statement needs more columns: no cursor reads the old rows
-  ASSIGN_OR_RETURN(std::optional<int64_t> version, ResolveVersion(*v->table, v->module->travel()));
   auto loaded = std::make_shared<LoadedRows>();
-  const size_t width = v->table->spec().schema.size();
+  const size_t width = v->spec->schema.size();
   loaded->slot.assign(width, -1);
   loaded->index_ahead.assign(width, false);
   loaded->indexes.resize(width);
@@ -293,8 +308,9 @@ Status StartLoading(Vtab* v) {
   }
   v->loaded = loaded;
   v->loaded_cols = v->col_used;
-  v->loader =
-      std::thread([table = v->table, version, loaded] { Load(table, version, loaded.get()); });
+  v->loader = std::thread([table = &*v->table, at = VersionsOf(v->module->travel()), loaded] {
+    Load(table, at, loaded.get());
+  });
   return Status::OK();
 }
 
@@ -384,7 +400,7 @@ int Filter(sqlite3_vtab_cursor* cursor, int idx_num, const char*, int argc, sqli
   c->index = nullptr;
   if (idx_num > 0 && argc == 1) {
     const int column = idx_num - 1;
-    auto start = Probe(c, column, v->table->spec().schema.column(column), argv[0]);
+    auto start = Probe(c, column, v->spec->schema.column(column), argv[0]);
     if (!start.ok()) return fail(start.status());
     if (*start) {
       c->row = **start;

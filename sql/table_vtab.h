@@ -8,7 +8,8 @@
 #include <string>
 
 #include "common/result.h"
-#include "sinks/table_store.h"
+#include "sinks/partitioned_table.h"
+#include "sql/sql_tables.h"
 
 namespace pinstream {
 
@@ -17,19 +18,21 @@ namespace pinstream {
 struct TimeTravel {
   // VERSION AS OF: this version of each table, exactly, as `table scan --version` reads it. A
   // table's versions are its own (Delta's are per table too), so a table that never had it is
-  // an error naming the table, never a silent substitute.
+  // an error naming the table, never a silent substitute. One data directory only: each
+  // directory numbers its own versions.
   std::optional<int64_t> version;
   // TIMESTAMP AS OF: each table's version current at this time (Table::VersionAt), which reads
-  // every table as of one instant: the consistent choice across tables.
+  // every table as of one instant: the consistent choice across tables, and across the data
+  // directories of a table read as one (each part as of its version current then).
   std::optional<int64_t> as_of_ms;
 };
 
-// The version of `table` that `travel` names; nullopt for the newest.
-Result<std::optional<int64_t>> ResolveVersion(const Table& table, const TimeTravel& travel);
+// The versions of each table's parts that `travel` names (PartitionedTable::Scan's `at`).
+PartitionedTable::At VersionsOf(const TimeTravel& travel);
 
 // The SQLite virtual table module "pinstream_table": `CREATE VIRTUAL TABLE main."pin" USING
 // pinstream_table` exposes the table `pin` of `tables`, read-only, with the types of
-// sql/sql_types.h.
+// sql/sql_types.h: over several data directories, the union of its parts (sql/sql_tables.h).
 //
 // A table is read when a statement opens it, and only the columns the statement uses (SQLite's
 // colUsed), on a thread of its own, so the tables of a join load in parallel. Rows are kept in
@@ -43,10 +46,10 @@ Result<std::optional<int64_t>> ResolveVersion(const Table& table, const TimeTrav
 //
 // Borrows `tables`, which must outlive every connection the module is registered on. A
 // connection and its statements belong to one thread (SQLite's rules); the loading threads
-// read the tables only (Table::Scan is safe from any thread).
+// read the tables only (PartitionedTable::Scan is safe from any thread).
 class TableModule {
  public:
-  TableModule(const TableStore* tables, TimeTravel travel) : tables_(tables), travel_(travel) {}
+  TableModule(const SqlTables* tables, TimeTravel travel) : tables_(tables), travel_(travel) {}
 
   TableModule(const TableModule&) = delete;
   TableModule& operator=(const TableModule&) = delete;
@@ -59,12 +62,12 @@ class TableModule {
   Status error() const;
 
   // Internals for the module's callbacks.
-  const TableStore* tables() const { return tables_; }
+  const SqlTables* tables() const { return tables_; }
   const TimeTravel& travel() const { return travel_; }
   void RecordError(const Status& s);
 
  private:
-  const TableStore* tables_;
+  const SqlTables* tables_;
   const TimeTravel travel_;
   mutable std::mutex mu_;
   Status error_;  // GUARDED_BY(mu_)

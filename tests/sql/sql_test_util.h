@@ -26,7 +26,8 @@ class SqlStore {
  public:
   SqlStore() : clock_(1'600'000'000'000) {
     ProcessorStore::Options options;
-    options.path = dir_.Sub("store");
+    path_ = dir_.Sub("store");
+    options.path = path_;
     options.clock = &clock_;
     auto s = ProcessorStore::Open(options);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -49,7 +50,17 @@ class SqlStore {
   // Runs `sql` and returns what it printed in `format`, or its error.
   Result<std::string> Query(const std::string& sql, SqlFormat format = SqlFormat::kJsonLines,
                             SqlEngine::Options options = {}) {
-    ASSIGN_OR_RETURN(auto engine, SqlEngine::Open(store_->tables(), options));
+    return QueryTables(SqlTables(store_->tables()), sql, format, options);
+  }
+
+  // This store as one data directory of several (SqlTables's sources).
+  SqlTables::Source source() const { return {path_, store_->tables()}; }
+
+  // Runs `sql` over `tables` and returns what it printed in `format`, or its error.
+  static Result<std::string> QueryTables(SqlTables tables, const std::string& sql,
+                                         SqlFormat format = SqlFormat::kJsonLines,
+                                         SqlEngine::Options options = {}) {
+    ASSIGN_OR_RETURN(auto engine, SqlEngine::Open(std::move(tables), options));
     char* buf = nullptr;
     size_t size = 0;
     std::FILE* out = open_memstream(&buf, &size);
@@ -68,6 +79,7 @@ class SqlStore {
 
  private:
   TempDir dir_;
+  std::string path_;
   ManualClock clock_;
   std::unique_ptr<ProcessorStore> store_;
 };
