@@ -122,7 +122,8 @@ class ProcessorStore::Writer final : public TableWriter {
 
   Status Write(const Row& row) override {
     RETURN_IF_ERROR(store_->CheckWritable());
-    return table_->Stage(row, store_->batch_.get());
+    RETURN_IF_ERROR(table_->Stage(row, store_->RowBatch()));
+    return store_->MaybeWriteRowsAhead();
   }
 
   Table* table() const { return table_; }
@@ -277,6 +278,7 @@ ProcessorStore::ProcessorStore(const Options& options) : options_(options) {}
 
 ProcessorStore::~ProcessorStore() {
   if (commit_worker_.pending()) (void)AwaitCommits();  // a failure is logged
+  if (rows_worker_.pending()) (void)AwaitRowsAhead();  // its blocks stay uncommitted
   if (compaction_.valid()) {
     cancel_compaction_.store(true);
     compaction_.wait();
@@ -410,11 +412,17 @@ Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& opti
   store->state_ = store->handles_[3];
   if (!options.read_only) {
     store->batch_ = std::make_unique<rocksdb::WriteBatch>();
+    if (options.write_rows_ahead) {
+      store->rows_ahead_ = std::make_unique<rocksdb::WriteBatch>();
+      store->rows_ahead_writing_ = std::make_unique<rocksdb::WriteBatch>();
+    }
   }
   store->tables_ =
       std::make_unique<TableStore>(store->db_.get(), store->meta_, store->rows_, options.clock);
   store->batch_log_ = std::make_unique<BatchLog>(store->db_.get(), store->meta_);
   RETURN_IF_ERROR(store->tables_->Load());
+  // Rows a crashed run wrote ahead of a commit that never came (Options::write_rows_ahead).
+  if (!options.read_only) RETURN_IF_ERROR(store->tables_->DropUncommittedRows());
   store->dead_letters_ = store->tables_->Find(kDeadLettersTable);
   if (!options.read_only && store->dead_letters_) {
     const TableSpec want = DeadLettersSpec();
@@ -512,7 +520,33 @@ Status ProcessorStore::WriteDeadLetter(const DeadLetter& letter) {
   row.push_back(Value::String(letter.op));
   row.push_back(Value::String(letter.error));
   row.push_back(Value::String(letter.topology));
-  return table->Stage(row, batch_.get());
+  RETURN_IF_ERROR(table->Stage(row, RowBatch()));
+  return MaybeWriteRowsAhead();
+}
+
+// Hands the staged blocks to rows_worker_ once there are enough of them: one write at a time,
+// so a writer slower than the staging holds the staging back.
+Status ProcessorStore::MaybeWriteRowsAhead() {
+  if (!rows_ahead_ || rows_ahead_->GetDataSize() < options_.rows_ahead_bytes) return Status::OK();
+  RETURN_IF_ERROR(AwaitRowsAhead());
+  std::swap(rows_ahead_, rows_ahead_writing_);
+  rows_written_ahead_ = true;
+  rows_worker_.Submit([this] {
+    Status st = Write("writing rows ahead of their commit", rows_ahead_writing_.get());
+    rows_ahead_writing_->Clear();
+    return st;
+  });
+  return Status::OK();
+}
+
+Status ProcessorStore::AwaitRowsAhead() {
+  if (rows_worker_.pending()) {
+    if (Status st = rows_worker_.Await(); !st.ok()) {
+      FailWrite(st);
+      return st;
+    }
+  }
+  return error_;
 }
 
 void ProcessorStore::SetCommitInfo(const CommitInfo& info) {
@@ -562,6 +596,18 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
   // state may leave the cache.
   RETURN_IF_ERROR(AwaitCommits());
   RETURN_IF_ERROR(CheckWritable());
+  if (rows_ahead_) {
+    // The blocks written ahead must be in the DB before the commit that makes them visible.
+    RETURN_IF_ERROR(AwaitRowsAhead());
+    if (rows_ahead_->Count() > 0) {
+      rows_written_ahead_ = true;
+      if (Status st = Write("writing rows ahead of their commit", rows_ahead_.get()); !st.ok()) {
+        FailWrite(st);
+        return st;
+      }
+      rows_ahead_->Clear();
+    }
+  }
   DropColdState();
   if (state_bytes_ > options_.state_cache_bytes) EvictCommittedState();
   ASSIGN_OR_RETURN(BatchRecord record, NextBatch(topology, checkpoint));
@@ -593,6 +639,9 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
   last_batch_ids_[std::string(topology)] = record.batch_id;
   std::swap(batch_, writing_);
   if (!batch_) batch_ = std::make_unique<rocksdb::WriteBatch>();
+  // The blocks written ahead now belong to the sealed batch: should its write fail, the store
+  // stops writing and the next Open drops them.
+  rows_written_ahead_ = false;
   // Retention runs after the write, on its thread, with what the processor's thread knows now.
   std::optional<RetentionPolicy> retention;
   std::vector<std::string> topology_tables;
@@ -973,9 +1022,25 @@ void ProcessorStore::Abort() {
       error_ = st;
     }
   }
+  if (rows_worker_.pending()) {
+    if (Status st = rows_worker_.Await(); !st.ok() && error_.ok()) {
+      spdlog::error("write failed: {}", st.ToString());
+      error_ = st;
+    }
+  }
+  if (rows_ahead_) rows_ahead_->Clear();
   if (batch_) batch_->Clear();
   for (Table* table : tables_->List()) table->Aborted();
   AbortState();
+  if (rows_written_ahead_ && error_.ok()) {
+    // The next rows reuse the dropped ones' row ids and version: the blocks written ahead go
+    // first. After a failed write the store writes nothing more: the next Open drops them.
+    if (Status st = tables_->DropUncommittedRows(); !st.ok()) {
+      spdlog::error("write failed: {}", st.ToString());
+      error_ = st;
+    }
+  }
+  rows_written_ahead_ = false;
 }
 
 // Forgets the staged state, and the cache with it (it is only a cache).

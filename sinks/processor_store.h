@@ -79,6 +79,14 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
     // Commit returns once the batch is sealed and writes it on a background thread, so that
     // the write overlaps the next batch's processing (see Commit).
     bool pipeline_commits = false;
+    // Append tables' full row blocks are written as they fill, on a background thread, in
+    // writes of about rows_ahead_bytes, instead of all in the commit's write: for a batch run
+    // whose one commit holds everything it read, so that the rows' WAL and memtable writes (and
+    // the memtables' flushes) overlap processing instead of following it. The blocks stay
+    // invisible until their commit; those of a commit that never comes are deleted by Abort,
+    // or by the next Open after a crash (TableStore::DropUncommittedRows).
+    bool write_rows_ahead = false;
+    size_t rows_ahead_bytes = size_t{4} << 20;
     // A rewind (Reset) writes the restored operator state in writes of about this many bytes
     // (whole undo logs), so that its memory stays bounded however far back it goes.
     size_t rewind_write_bytes = size_t{8} << 20;
@@ -222,6 +230,10 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
   Status CompactRanges(const std::vector<KeyRange>& ranges);
   Status StageBatchRecord(const BatchRecord& record);
   Status Write(std::string_view what, rocksdb::WriteBatch* batch);
+  // Where rows are staged: rows_ahead_ with Options::write_rows_ahead, else batch_.
+  rocksdb::WriteBatch* RowBatch() { return rows_ahead_ ? rows_ahead_.get() : batch_.get(); }
+  Status MaybeWriteRowsAhead();
+  Status AwaitRowsAhead();
 
   Options options_;
   std::unique_ptr<rocksdb::DB> db_;
@@ -238,6 +250,12 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
   std::unique_ptr<rocksdb::WriteBatch> batch_;    // the batch being staged
   std::unique_ptr<rocksdb::WriteBatch> writing_;  // the sealed batch being written, and its write
   SerialWorker commit_worker_{"commit"};
+  // Options::write_rows_ahead: the blocks being staged, and those being written by
+  // rows_worker_; whether any were written since the last commit (Abort must drop them).
+  std::unique_ptr<rocksdb::WriteBatch> rows_ahead_;
+  std::unique_ptr<rocksdb::WriteBatch> rows_ahead_writing_;
+  SerialWorker rows_worker_{"rows-ahead"};
+  bool rows_written_ahead_ = false;
 
   // What the store knows of one operator state key: its committed value, when it has been read
   // or written, and the value the current batch staged, when it has one. One entry serves the

@@ -885,6 +885,44 @@ Result<std::optional<std::string>> LastKeyWithPrefix(rocksdb::DB* db,
 
 }  // namespace
 
+// The row id past an append table's last committed block. Blocks of a version above
+// `version` (written ahead by a run whose commit never came, see TableStore::Load) sit past
+// it, at the tail, and are stepped over.
+Result<uint64_t> TableStore::CommittedRowEnd(const Table::Impl& t, int64_t version) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), rows_));
+  const std::string where = "loading table '" + t.spec.name + "'";
+  for (it->SeekForPrev(TableKey(t.id, kAppendTag, UINT64_MAX));
+       it->Valid() && it->key().starts_with(t.rows_prefix); it->Prev()) {
+    rocksdb::Slice key = it->key();
+    rocksdb::Slice value = it->value();
+    if (key.size() != t.rows_prefix.size() + 8 || value.size() < kBlockHeaderSize) {
+      return Status::Corruption("table '" + t.spec.name + "': malformed block");
+    }
+    if (static_cast<int64_t>(DecodeFixed64BE(value.data())) > version) continue;
+    return DecodeFixed64BE(key.data() + t.rows_prefix.size()) +
+           DecodeFixed32BE(value.data() + kVersionSize);
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), where));
+  return uint64_t{0};
+}
+
+Status TableStore::DropUncommittedRows() {
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), rows_));
+  for (const auto& [name, table] : tables_) {
+    const Table::Impl& t = *table->impl_;
+    if (t.upsert()) continue;
+    const std::string from = TableKey(t.id, kAppendTag, t.next_seq);
+    it->Seek(from);
+    if (!it->Valid() || !it->key().starts_with(t.rows_prefix)) continue;
+    RETURN_IF_ERROR(FromRocks(batch.DeleteRange(rows_, from, PrefixEnd(t.rows_prefix)),
+                              "dropping uncommitted rows"));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "looking for uncommitted rows"));
+  if (batch.Count() == 0) return Status::OK();
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch), "dropping uncommitted rows");
+}
+
 Status TableStore::Load() {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
   for (it->Seek(kCatalogPrefix); it->Valid() && it->key().starts_with(kCatalogPrefix); it->Next()) {
@@ -937,18 +975,7 @@ Status TableStore::Load() {
     RETURN_IF_ERROR(FromRocks(rit->status(), "loading the restores of table '" + spec.name + "'"));
 
     if (!impl->upsert()) {
-      ASSIGN_OR_RETURN(auto last_row, LastKeyWithPrefix(db_, rows_, impl->rows_prefix,
-                                                        TableKey(id, kAppendTag, UINT64_MAX)));
-      if (last_row && last_row->size() == impl->rows_prefix.size() + 8) {
-        std::string block;
-        RETURN_IF_ERROR(FromRocks(db_->Get(rocksdb::ReadOptions(), rows_, *last_row, &block),
-                                  "loading table '" + spec.name + "'"));
-        if (block.size() < kBlockHeaderSize) {
-          return Status::Corruption("table '" + spec.name + "': malformed block");
-        }
-        impl->next_seq = DecodeFixed64BE(last_row->data() + impl->rows_prefix.size()) +
-                         DecodeFixed32BE(block.data() + kVersionSize);
-      }
+      ASSIGN_OR_RETURN(impl->next_seq, CommittedRowEnd(*impl, version));
       impl->staged_next_seq = impl->sealed_next_seq = impl->next_seq;
     }
     next_table_id_ = std::max(next_table_id_, id + 1);

@@ -71,10 +71,13 @@ class TableStore;
 //
 // A batch holds: rows (Stage), then the version that makes them visible (StageCommit) or a
 // RESTORE (StageRestore, before any row of the batch); several versions may be staged into one
-// batch. Stage and StageCommit must be given the same batch: Stage buffers rows (an append
-// table puts each full block into the batch, an upsert table keeps the last row per key) and
-// StageCommit puts the rest. Staged rows belong to the next version, so a batch holding rows
-// without their StageCommit must not be written.
+// batch. Stage buffers rows (an append table puts each full block into the batch, an upsert
+// table keeps the last row per key) and StageCommit puts the rest. Staged rows belong to the
+// next version, so a batch holding rows without their StageCommit must not be written -- with
+// one exception: an append table's full blocks may go into batches of their own, written
+// ahead of StageCommit's (a long batch run then writes its rows as it goes). They stay
+// invisible until the commit log entry is written, and if it never is, TableStore's
+// DropUncommittedRows must delete them before anything else is staged.
 //
 // Owned by its TableStore. Staging is single-threaded (the processor's thread), Committed may
 // overlap it (see there); spec(), version(), Scan and History may run concurrently with both,
@@ -166,8 +169,10 @@ class Table {
 //   rows  [id:4] 'a' [first row id:8]        -> [version:8][row count:4] EncodeRow...
 //                                               (append tables: blocks of ~32 KiB of rows)
 //   rows  [id:4] 'k' [key columns] [~version:8] -> EncodeRow                (upsert tables)
-// Row ids count an append table's rows from 0; a block never spans two versions. Key columns
-// use the order-preserving encoding of sinks/key_encoding.h, so one key's versions are
+// Row ids count an append table's rows from 0; a block never spans two versions. Blocks of a
+// version above the table's newest (written ahead of a commit that never came) can only sit at
+// the tail, past the committed rows: scans stop at them, and DropUncommittedRows deletes them. Key
+// columns use the order-preserving encoding of sinks/key_encoding.h, so one key's versions are
 // adjacent, newest first, and keys scan in key order.
 class TableStore {
  public:
@@ -178,8 +183,18 @@ class TableStore {
   TableStore(const TableStore&) = delete;
   TableStore& operator=(const TableStore&) = delete;
 
-  // Loads the catalog of existing tables.
+  // Loads the catalog of existing tables. An append table's next row id follows its last
+  // committed block: blocks past it (rows written ahead of a commit that never came, see
+  // DropUncommittedRows) are not counted, and stay invisible to scans.
   Status Load();
+
+  // Deletes every append table's blocks past its committed rows: those of a version whose
+  // commit never came, which a store writing rows ahead of their commit (ProcessorStore's
+  // Options::write_rows_ahead) leaves after a crash, a failed write or an abort. Their row ids
+  // are reused by the next rows staged, and their version number by the next commit, so they
+  // must be gone before the next block is written. Writes at once, only when there are any;
+  // not while rows are staged or a commit is being written.
+  Status DropUncommittedRows();
 
   // Returns the table `spec.name`, creating it (a committed "CREATE TABLE" version 0, written
   // at once) when missing. An existing table with a different schema or key is an
@@ -197,6 +212,8 @@ class TableStore {
   std::vector<Table*> List() const;  // by name
 
  private:
+  Result<uint64_t> CommittedRowEnd(const Table::Impl& t, int64_t version) const;
+
   rocksdb::DB* db_;
   rocksdb::ColumnFamilyHandle* meta_;
   rocksdb::ColumnFamilyHandle* rows_;
