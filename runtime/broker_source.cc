@@ -6,6 +6,7 @@
 #include <set>
 
 #include "common/time_format.h"
+#include "runtime/checkpoint_match.h"
 #include "stream/shard_reader.h"
 
 namespace pinstream {
@@ -82,16 +83,6 @@ class BrokerShard final : public ShardInput {
   std::string last_read_;
 };
 
-bool IsSequenceNumber(std::string_view offset) {
-  return !offset.empty() && offset.front() >= '0' && offset.front() <= '9';
-}
-
-// A position the checkpoint holds for a shard of one incarnation: a sequence number read, or
-// the end of a closed shard. (A position `offsets reset` wrote holds in any incarnation.)
-bool IsIncarnationOffset(std::string_view offset) {
-  return IsSequenceNumber(offset) || offset == kShardEndOffset;
-}
-
 }  // namespace
 
 Result<Source::Opened> BrokerSource::Open(const Checkpoint& checkpoint) {
@@ -103,37 +94,14 @@ Result<Source::Opened> BrokerSource::Open(const Checkpoint& checkpoint) {
   opened.incarnation = FormatIso8601(created_ms);
   opened_.clear();
 
-  static const std::map<std::string, std::string> kNone;
-  auto st = checkpoint.offsets.find(stream);
-  const auto& offsets = st == checkpoint.offsets.end() ? kNone : st->second;
-  auto inc = checkpoint.incarnations.find(stream);
-  // A checkpoint from before incarnations were recorded cannot tell; it adopts this one. An
-  // offset that is a position (after `offsets reset`) says where to read in any incarnation.
-  const bool recreated = inc != checkpoint.incarnations.end() &&
-                         inc->second != opened.incarnation &&
-                         std::any_of(offsets.begin(), offsets.end(),
-                                     [](const auto& o) { return IsIncarnationOffset(o.second); });
   // A shard this incarnation had and the topology never read: from TRIM_HORIZON its first
   // record is counter 1, and a later one means records were trimmed before it read them.
-  const bool known_incarnation =
-      inc != checkpoint.incarnations.end() && inc->second == opened.incarnation;
   std::set<std::string> live;
   for (const auto& s : shards) live.insert(ShardIdFromIndex(s.index));
-  for (const auto& [shard, offset] : offsets) {
-    if (!IsSequenceNumber(offset)) continue;
-    if (recreated) {
-      opened.gaps.push_back(DataGap{stream, shard,
-                                    "the stream was deleted and created again (created " +
-                                        inc->second + ", now " + opened.incarnation + ")",
-                                    offset, "", std::nullopt});
-    } else if (!live.contains(shard)) {
-      opened.gaps.push_back(
-          DataGap{stream, shard, "the shard no longer exists", offset, "", std::nullopt});
-    }
-  }
-  opened.recreated = recreated;
-  ASSIGN_OR_RETURN(opened.shards,
-                   OpenReady(shards, recreated ? kNone : offsets, known_incarnation));
+  CheckpointMatch match = MatchCheckpoint(checkpoint, stream, opened.incarnation, live);
+  opened.gaps = std::move(match.gaps);
+  opened.recreated = match.recreated;
+  ASSIGN_OR_RETURN(opened.shards, OpenReady(shards, *match.offsets, match.known_incarnation));
   return opened;
 }
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "common/time_format.h"
+#include "runtime/checkpoint_match.h"
 #include "runtime/get_records_pacer.h"
 
 namespace pinstream {
@@ -24,16 +25,6 @@ constexpr int kMaxFailures = 16;
 // GetRecords of TRIM_HORIZON that may come back empty before the first record shows (AWS
 // answers empty reads while it skips over empty stretches of a shard).
 constexpr int kHorizonReads = 5;
-
-bool IsSequenceNumber(std::string_view offset) {
-  return !offset.empty() && offset.front() >= '0' && offset.front() <= '9';
-}
-
-// A position the checkpoint holds for a shard of one incarnation: a sequence number read, or
-// the end of a closed shard. (A position `offsets reset` wrote holds in any incarnation.)
-bool IsIncarnationOffset(std::string_view offset) {
-  return IsSequenceNumber(offset) || offset == kShardEndOffset;
-}
 
 class KinesisShardInput final : public ShardInput {
  public:
@@ -120,8 +111,8 @@ class KinesisShardInput final : public ShardInput {
         if (s.code() == Status::Code::kExpiredIterator) {
           // The processor held the batches longer than an iterator lives (5 minutes): worth a
           // warning, since a processor that slow falls behind.
-          spdlog::warn("kinesis iterator expired stream={} shard={}; a fresh one after={}",
-                       stream_, shard_id_, last_read_.empty() ? "start" : last_read_);
+          spdlog::warn("kinesis iterator expired stream={} shard={}; a fresh one after={}", stream_,
+                       shard_id_, last_read_.empty() ? "start" : last_read_);
           Result<std::string> fresh = FreshIterator();
           if (fresh.ok()) {
             iterator = std::move(*fresh);
@@ -205,33 +196,12 @@ Result<Source::Opened> KinesisSource::Open(const Checkpoint& checkpoint) {
   opened.incarnation = FormatIso8601(summary.created_ms);
   opened_.clear();
 
-  static const std::map<std::string, std::string> kNone;
-  auto st = checkpoint.offsets.find(stream);
-  const auto& offsets = st == checkpoint.offsets.end() ? kNone : st->second;
-  auto inc = checkpoint.incarnations.find(stream);
-  const bool recreated = inc != checkpoint.incarnations.end() &&
-                         inc->second != opened.incarnation &&
-                         std::any_of(offsets.begin(), offsets.end(),
-                                     [](const auto& o) { return IsIncarnationOffset(o.second); });
   std::set<std::string> live;
   for (const auto& s : shards) live.insert(s.shard_id);
-  for (const auto& [shard, offset] : offsets) {
-    if (!IsSequenceNumber(offset)) continue;
-    if (recreated) {
-      opened.gaps.push_back(DataGap{stream, shard,
-                                    "the stream was deleted and created again (created " +
-                                        inc->second + ", now " + opened.incarnation + ")",
-                                    offset, "", std::nullopt});
-    } else if (!live.contains(shard)) {
-      opened.gaps.push_back(
-          DataGap{stream, shard, "the shard no longer exists", offset, "", std::nullopt});
-    }
-  }
-  opened.recreated = recreated;
-  const bool known_incarnation =
-      inc != checkpoint.incarnations.end() && inc->second == opened.incarnation;
-  ASSIGN_OR_RETURN(opened.shards,
-                   OpenReady(shards, recreated ? kNone : offsets, known_incarnation));
+  CheckpointMatch match = MatchCheckpoint(checkpoint, stream, opened.incarnation, live);
+  opened.gaps = std::move(match.gaps);
+  opened.recreated = match.recreated;
+  ASSIGN_OR_RETURN(opened.shards, OpenReady(shards, *match.offsets, match.known_incarnation));
   return opened;
 }
 

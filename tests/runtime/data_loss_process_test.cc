@@ -188,7 +188,7 @@ TEST_F(DataLossProcessTest, AShardTheCheckpointNamesThatIsGoneIsAGap) {
   const std::string gone = ShardIdFromIndex(7);
   checkpoint.offsets[kStream][gone] = SequenceNumber{7, 12}.ToString();
   checkpoint.incarnations[kStream] = FormatIso8601(created);
-  BrokerSource source(&ctx_, {broker_->endpoint(), kStream, IteratorPosition{}, {}});
+  BrokerSource source(&ctx_, {broker_->endpoint(), kStream, IteratorPosition{}, {}, {}});
   ASSERT_OK_AND_ASSIGN(auto opened, source.Open(checkpoint));
   EXPECT_EQ(opened.incarnation, FormatIso8601(created));
   ASSERT_EQ(opened.gaps.size(), 1u);
