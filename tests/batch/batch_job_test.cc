@@ -28,10 +28,13 @@
 #include "sinks/processor_store.h"
 #include "tests/sql/question_queries.h"
 #include "tests/stream/broker_process.h"
+#include "tests/support/store_tables.h"
 #include "tests/test_util.h"
 
 namespace pinstream {
 namespace {
+
+using testing::AllTables;
 
 using testing::BrokerProcess;
 using testing::CliRun;
@@ -39,26 +42,6 @@ using testing::RunPinstream;
 using testing::TempDir;
 
 constexpr int64_t kDayMs = int64_t{24} * 3600 * 1000;
-
-// Every table of the store at `dir` as a sorted list of its rows' JSON: a multiset per table.
-std::map<std::string, std::vector<std::string>> AllTables(const std::string& dir) {
-  std::map<std::string, std::vector<std::string>> tables;
-  auto store = ProcessorStore::Open(dir, /*read_only=*/true);
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
-  if (!store.ok()) return tables;
-  for (const Table* table : (*store)->tables()->List()) {
-    std::vector<std::string>& rows = tables[table->spec().name];
-    Status s = table->Scan(std::nullopt, [&](const Row& row) {
-      nlohmann::json j = nlohmann::json::array();
-      for (const Value& v : row) j.push_back(v.ToJson());
-      rows.push_back(j.dump());
-      return Status::OK();
-    });
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    std::sort(rows.begin(), rows.end());
-  }
-  return tables;
-}
 
 std::vector<nlohmann::json> JsonLines(const std::string& text) {
   std::vector<nlohmann::json> lines;

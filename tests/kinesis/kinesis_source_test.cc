@@ -23,10 +23,13 @@
 #include "tests/kinesis/kinesalite_process.h"
 #include "tests/operators/pipeline_test_util.h"
 #include "tests/stream/broker_process.h"
+#include "tests/support/store_tables.h"
 #include "tests/test_util.h"
 
 namespace pinstream {
 namespace {
+
+using testing::AllTables;
 
 using testing::BrokerProcess;
 using testing::CliRun;
@@ -68,26 +71,6 @@ std::string KinesisTopology(const std::string& url, const std::string& path) {
   }
   std::ofstream(path) << j.dump(2);
   return path;
-}
-
-// Every table of the store at `dir` as a sorted list of its rows' JSON: a multiset per table.
-std::map<std::string, std::vector<std::string>> AllTables(const std::string& dir) {
-  std::map<std::string, std::vector<std::string>> tables;
-  auto store = ProcessorStore::Open(dir, /*read_only=*/true);
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
-  if (!store.ok()) return tables;
-  for (const Table* table : (*store)->tables()->List()) {
-    std::vector<std::string>& rows = tables[table->spec().name];
-    Status s = table->Scan(std::nullopt, [&](const Row& row) {
-      nlohmann::json r = nlohmann::json::array();
-      for (const Value& v : row) r.push_back(v.ToJson());
-      rows.push_back(r.dump());
-      return Status::OK();
-    });
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    std::sort(rows.begin(), rows.end());
-  }
-  return tables;
 }
 
 void ExpectSameTables(const std::string& actual_dir, const std::string& expected_dir) {
