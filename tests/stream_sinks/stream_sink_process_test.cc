@@ -18,6 +18,7 @@
 #include "sinks/processor_store.h"
 #include "tests/kinesis/kinesalite_process.h"
 #include "tests/stream/broker_process.h"
+#include "tests/support/store_tables.h"
 #include "tests/test_util.h"
 
 namespace pinstream {
@@ -32,22 +33,7 @@ using ojson = nlohmann::ordered_json;
 
 // The rows of `table` in the store at `dir`, each as its JSON array, sorted.
 std::vector<std::string> TableRows(const std::string& dir, const std::string& table) {
-  std::vector<std::string> rows;
-  auto store = ProcessorStore::Open(dir, /*read_only=*/true);
-  EXPECT_TRUE(store.ok()) << store.status().ToString();
-  if (!store.ok()) return rows;
-  for (const Table* t : (*store)->tables()->List()) {
-    if (t->spec().name != table) continue;
-    Status s = t->Scan(std::nullopt, [&](const Row& row) {
-      nlohmann::json r = nlohmann::json::array();
-      for (const Value& v : row) r.push_back(v.ToJson());
-      rows.push_back(r.dump());
-      return Status::OK();
-    });
-    EXPECT_TRUE(s.ok()) << s.ToString();
-  }
-  std::sort(rows.begin(), rows.end());
-  return rows;
+  return testing::AllTables(dir)[table];
 }
 
 // Where the streams are: the broker, or a Kinesis endpoint.
