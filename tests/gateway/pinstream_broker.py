@@ -1,7 +1,8 @@
-"""A real `pinstream broker` child process for the gateway's Python tests, and plain HTTP helpers.
+"""Real pinstream child processes for the Python tests, and plain HTTP helpers.
 
-The broker binds free loopback ports (`--listen tcp://127.0.0.1:*`, `--http 127.0.0.1:0`), its
-ready line is read from a pipe with a deadline, and it is stopped by its pid.
+`Broker` is a `pinstream broker` on free loopback ports (`--listen tcp://127.0.0.1:*`, `--http
+127.0.0.1:0`); `Process` is any other pinstream command (a processor, an emulation). Ready lines
+are read from a pipe with a deadline; processes are stopped by their pids.
 """
 
 import json
@@ -121,3 +122,45 @@ def _json_or_none(raw):
         return json.loads(raw or b"null")
     except ValueError:
         return None
+
+
+class Process:
+    """A pinstream child process; its first stdout line, when asked, as JSON; stopped by pid."""
+
+    def __init__(self, args, env, log, ready_line=True):
+        self.log = open(log, "wb")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE if ready_line else self.log,
+                                     stderr=self.log, stdin=subprocess.DEVNULL, env=env)
+        self.ready = None
+        if ready_line:
+            line = b""
+            deadline = time.monotonic() + READY_TIMEOUT_S
+            while not line.endswith(b"\n"):
+                ready, _, _ = select.select([self.proc.stdout], [], [], 1)
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise AssertionError("%s gave no ready line: %s" % (args[1], open(log).read()))
+                if ready:
+                    line += os.read(self.proc.stdout.fileno(), 4096)
+            self.ready = json.loads(line.decode().splitlines()[0])
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(EXIT_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                os.kill(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(EXIT_TIMEOUT_S)
+        self.log.close()
+
+
+def wait_for(what, check, timeout=90):
+    """Polls `check` until it returns something true (returned), or fails after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.2)

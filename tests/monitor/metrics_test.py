@@ -16,21 +16,19 @@ token. `broker --no-metrics` serves no /metrics at all.
 
 import json
 import os
-import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
 
 from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "gateway"))
-from pinstream_broker import Broker, http, kinesis  # noqa: E402
+from pinstream_broker import Broker, Process, http, kinesis, wait_for  # noqa: E402
 
 POSTS = 400
 STREAMS = ["streaming-demo-pin", "streaming-demo-geo", "streaming-demo-user"]
@@ -44,16 +42,6 @@ def free_port():
     s.close()
     return port
 
-
-def wait_for(what, check, timeout=DEADLINE_S):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.2)
 
 
 def scrape(url, headers=None):
@@ -93,33 +81,6 @@ def check_histograms(families):
             assert buckets[-1][1] == values[f.name + "_count:"], (f.name, key)
 
 
-class Process:
-    """A pinstream child process whose first stdout line is JSON; stopped by pid."""
-
-    def __init__(self, args, env, log):
-        self.log = open(log, "wb")
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log,
-                                     stdin=subprocess.DEVNULL, env=env)
-        line = b""
-        deadline = time.monotonic() + DEADLINE_S
-        while not line.endswith(b"\n"):
-            ready, _, _ = select.select([self.proc.stdout], [], [], 1)
-            if time.monotonic() > deadline or self.proc.poll() is not None:
-                raise AssertionError("%s gave no ready line: %s" % (args[1], open(log).read()))
-            if ready:
-                line += os.read(self.proc.stdout.fileno(), 4096)
-        self.ready = json.loads(line.decode().splitlines()[0])
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(30)
-        self.log.close()
-
 
 def prometheus_query(base, query):
     url = base + "/api/v1/query?" + urllib.parse.urlencode({"query": query})
@@ -153,7 +114,7 @@ def main():
         pm = processor.ready["metrics"]
         assert processor.ready["pid"] == processor.proc.pid
         wait_for("the processor to read every record", lambda: total(
-            scrape(pm)[0], "pinstream_processor_records_in_total") == 3 * POSTS)
+            scrape(pm)[0], "pinstream_processor_records_in_total") == 3 * POSTS, DEADLINE_S)
 
         b, b_families = scrape(broker.ready["metrics"])
         for stream in STREAMS:
@@ -238,7 +199,7 @@ def main():
                     return False
                 return len(active) == 3 and all(t["health"] == "up" for t in active)
 
-            wait_for("Prometheus to scrape all three targets", targets_up)
+            wait_for("Prometheus to scrape all three targets", targets_up, DEADLINE_S)
             assert prometheus_query(
                 base, 'sum(pinstream_stream_incoming_records_total{job="broker"})') == 3 * POSTS
             assert prometheus_query(

@@ -17,7 +17,6 @@ key serves the page opened as /?key=KEY, whose fetches carry the key. Screenshot
 import html.parser
 import json
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -27,7 +26,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "gateway"))
-from pinstream_broker import Broker  # noqa: E402
+from pinstream_broker import Broker, Process, wait_for  # noqa: E402
 
 STREAMS = ["streaming-demo-pin", "streaming-demo-geo", "streaming-demo-user"]
 RATE = 300  # records per second, over the three streams
@@ -35,16 +34,6 @@ SAMPLES = 4  # history points each chart needs before the page is loaded
 DEADLINE_S = 40
 CHROMIUM = "/usr/bin/chromium"
 
-
-def wait_for(what, check, timeout=DEADLINE_S):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
-        time.sleep(0.25)
 
 
 def get_json(url):
@@ -234,35 +223,6 @@ def check_processor_page(page, table, offset):
         assert prev.tag == "span", prev.attrs  # nothing before the first page
 
 
-class Process:
-    """A pinstream child process; its first stdout line, when asked, as JSON; stopped by pid."""
-
-    def __init__(self, args, env, log, ready_line=True):
-        self.log = open(log, "wb")
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE if ready_line else self.log,
-                                     stderr=self.log, stdin=subprocess.DEVNULL, env=env)
-        self.ready = None
-        if ready_line:
-            line = b""
-            deadline = time.monotonic() + DEADLINE_S
-            while not line.endswith(b"\n"):
-                ready, _, _ = select.select([self.proc.stdout], [], [], 1)
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise AssertionError("%s gave no ready line: %s" % (args[1], open(log).read()))
-                if ready:
-                    line += os.read(self.proc.stdout.fileno(), 4096)
-            self.ready = json.loads(line.decode().splitlines()[0])
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(30)
-        self.log.close()
-
 
 def main():
     binary = os.path.abspath(sys.argv[1])
@@ -300,8 +260,8 @@ def main():
             return (len(series.get("records_in_per_s", [])) >= SAMPLES and
                     tables.get("geo", 0) >= 1 and status["records_in"] >= 3 * 100)
 
-        wait_for("the broker's rates and history", broker_ready)
-        wait_for("the processor's tables and history", processor_ready)
+        wait_for("the broker's rates and history", broker_ready, DEADLINE_S)
+        wait_for("the processor's tables and history", processor_ready, DEADLINE_S)
 
         chromium = Chromium(scratch)
         checked(lambda: check_broker_page(chromium.dom(page_b)))
