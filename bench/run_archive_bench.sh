@@ -11,7 +11,7 @@
 #   BUILD=build RECORDS=1000000 ROUNDS=3 bench/run_archive_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. bench/start_broker.sh
+. bench/bench_lib.sh
 BUILD=${BUILD:-build}
 RECORDS=${RECORDS:-1000000}
 RECORD_BYTES=${RECORD_BYTES:-700}

@@ -10,7 +10,7 @@
 #   BUILD=build POSTS=1000000 bench/run_batch_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. bench/start_broker.sh
+. bench/bench_lib.sh
 BUILD=${BUILD:-build}
 POSTS=${POSTS:-1000000}
 MAX_IND=${MAX_IND:-99999999}

@@ -10,7 +10,7 @@
 #   BUILD=build BENCH_SECONDS=30 PROCESSOR_POSTS=1000000 bench/run_benchmarks.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. bench/start_broker.sh
+. bench/bench_lib.sh
 BUILD=${BUILD:-build}
 SECS=${BENCH_SECONDS:-30}
 RECORD_BYTES=${RECORD_BYTES:-700}
@@ -23,7 +23,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 start_broker "$work"
 pids+=("$broker_pid")

@@ -12,6 +12,7 @@
 #   BUILD=build GATEWAY_BENCH_SECONDS=10 GATEWAY_BENCH_ROUNDS=3 bench/run_gateway_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/bench_lib.sh
 BUILD=${BUILD:-build}
 SECS=${GATEWAY_BENCH_SECONDS:-10}
 ROUNDS=${GATEWAY_BENCH_ROUNDS:-3}
@@ -28,11 +29,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-# CPU seconds (user + system) a process has used so far.
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 # run_load LABEL URL PID: one round of load; prints the driver's JSON with the server's CPU time.
 run_load() {
   local before after out

@@ -14,7 +14,7 @@
 #   BUILD=build POSTS=100000 bench/run_kinesis_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. bench/start_broker.sh
+. bench/bench_lib.sh
 BUILD=${BUILD:-build}
 POSTS=${POSTS:-100000}
 KINESALITE=${KINESALITE:-$BUILD/kinesalite}
@@ -26,9 +26,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 [ -d "$KINESALITE/node_modules" ] || tests/kinesis/kinesalite/install.sh "$KINESALITE" >&2
 
 # kinesis_topology URL OUT: topologies/pinterest.json with every source on the Kinesis endpoint.

@@ -12,7 +12,7 @@
 #   BUILD=build METRICS_BENCH_ROUNDS=5 POSTS=100000 bench/run_metrics_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. bench/start_broker.sh
+. bench/bench_lib.sh
 BUILD=${BUILD:-build}
 ROUNDS=${METRICS_BENCH_ROUNDS:-5}
 SECS=${GATEWAY_BENCH_SECONDS:-10}
@@ -59,8 +59,6 @@ scrape_every_second "$on_url/metrics" "$on_url/monitor/status" &
 pids+=($!)
 gateway "$work/gw-off" --no-metrics
 off_url=$gw_url off_pid=$gw_pid
-# CPU seconds (user + system) a process has used so far.
-cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$1/stat"; }
 for round in $(seq "$ROUNDS"); do
   echo "metrics bench: gateway round $round of $ROUNDS" >&2
   for mode in on off; do

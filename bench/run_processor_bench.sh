@@ -15,7 +15,7 @@
 #   BUILD=build POSTS=1000000 MAX_IND=99999999 bench/run_processor_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. bench/start_broker.sh
+. bench/bench_lib.sh
 BUILD=${BUILD:-build}
 POSTS=${POSTS:-200000}
 MAX_IND=${MAX_IND:-11000}

@@ -9,7 +9,7 @@
 #   BUILD=build BENCH_SECONDS=30 LATENCY_RATE=20000 bench/run_processor_latency_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. bench/start_broker.sh
+. bench/bench_lib.sh
 BUILD=${BUILD:-build}
 SECS=${BENCH_SECONDS:-30}
 RATE=${LATENCY_RATE:-20000}

@@ -19,7 +19,7 @@
 #   BUILD=build MINUTES=30 RATE=600 WINDOW=2m bench/run_soak_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. bench/start_broker.sh
+. bench/bench_lib.sh
 BUILD=${BUILD:-build}
 MINUTES=${MINUTES:-30}
 RATE=${RATE:-600}        # records per second (three per post)

@@ -12,7 +12,7 @@
 #   BUILD=build POSTS=1000000 bench/run_sql_bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-. bench/start_broker.sh
+. bench/bench_lib.sh
 BUILD=${BUILD:-build}
 POSTS=${POSTS:-1000000}
 work=$(mktemp -d /tmp/pinstream-sqlbench.XXXXXX)
