@@ -21,23 +21,8 @@ int64_t MaxMillisBehind(const ProcessorStatus& s) {
   return lag;
 }
 
-// A query parameter, percent-decoded; empty when absent.
-std::string QueryParam(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      return eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return "";
-}
-
 int64_t QueryInt(std::string_view query, std::string_view name, int64_t fallback) {
-  const std::string text = QueryParam(query, name);
+  const std::string text = QueryParameter(query, name);
   int64_t v = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
   return ec == std::errc() && end == text.data() + text.size() && v >= 0 ? v : fallback;
@@ -206,7 +191,7 @@ nlohmann::json ProcessorPages::StatusJson() const {
 
 bool ProcessorPages::HandleMore(const HttpRequest& req, HttpResponse* res) const {
   if (req.path != "/monitor/rows") return false;
-  const std::string name = QueryParam(req.query, "table");
+  const std::string name = QueryParameter(req.query, "table");
   const Table* table = monitor_->status().updated_ms > 0 ? tables_->Find(name) : nullptr;
   if (table == nullptr) {
     ReplyMonitorJson({{"__type", "ResourceNotFoundException"}, {"message", "no table " + name}},

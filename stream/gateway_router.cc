@@ -68,21 +68,6 @@ std::string_view KinesisActionOf(const HttpRequest& req) {
   return KinesisApi::HasAction(action) ? action : "unknown";
 }
 
-// The value of `name` in a query string ("a=1&key=x"), not decoded; empty when absent.
-std::string_view QueryValue(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    if (pair.size() > name.size() && pair.substr(0, name.size()) == name &&
-        pair[name.size()] == '=') {
-      return pair.substr(name.size() + 1);
-    }
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
-  return {};
-}
-
 }  // namespace
 
 void GatewayRouter::Handle(const HttpRequest& req, HttpResponse* res) {
@@ -106,7 +91,8 @@ bool GatewayRouter::AuthorizedForMonitor(const HttpRequest& req) const {
     const std::string_view auth = req.Header("Authorization");
     if (auth.substr(0, kBearer.size()) == kBearer) key = auth.substr(kBearer.size());
   }
-  if (key.empty()) key = QueryValue(req.query, "key");
+  std::string from_query;
+  if (key.empty()) key = from_query = QueryParameter(req.query, "key");
   return !key.empty() && ConstantTimeEquals(key, options_.api_key);
 }
 

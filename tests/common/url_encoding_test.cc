@@ -28,6 +28,14 @@ TEST(PercentDecodeTest, KeepsMalformedEscapesAndPlus) {
   EXPECT_EQ(PercentDecode("100%"), "100%");
 }
 
+TEST(QueryParameterTest, FindsTheFirstOccurrenceDecoded) {
+  EXPECT_EQ(QueryParameter("table=geo&offset=20&limit=5", "offset"), "20");
+  EXPECT_EQ(QueryParameter("key=a%2Bb%3D&key=other", "key"), "a+b=");
+  EXPECT_EQ(QueryParameter("keys=1&key", "key"), "");  // a name without a value
+  EXPECT_EQ(QueryParameter("monkey=1", "key"), "");     // a longer name is another one
+  EXPECT_EQ(QueryParameter("", "key"), "");
+}
+
 TEST(UriEncodeTest, KeepsUnreservedAndEncodesTheRestUpperCase) {
   EXPECT_EQ(UriEncode("", false), "");
   EXPECT_EQ(UriEncode("AZaz09-_.~", false), "AZaz09-_.~");
