@@ -1,8 +1,6 @@
 #include "monitor/monitor_pages.h"
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 
 #include "common/clock.h"
 #include "common/json_dump.h"
@@ -67,17 +65,14 @@ void MonitorPages::StopSampling() {
 }
 
 void MonitorPages::SampleLoop(std::stop_token stop) {
-  std::mutex mu;
-  std::condition_variable_any wake;
+  const Clock& clock = *Clock::Real();
   auto last = std::chrono::steady_clock::now();
   double seconds = 0;
   while (!stop.stop_requested()) {
     std::vector<std::pair<std::string, double>> points = Sample(seconds);
     // The first sample has no interval to make rates of: its zeros would start every chart.
-    if (seconds > 0) history_.Add(Clock::Real()->NowMillis(), points);
-    std::unique_lock lock(mu);
-    wake.wait_for(lock, stop, std::chrono::milliseconds(options_.sample_interval_ms),
-                  [] { return false; });
+    if (seconds > 0) history_.Add(clock.NowMillis(), points);
+    if (!SleepUntil(clock, clock.NowMillis() + options_.sample_interval_ms, stop)) return;
     const auto now = std::chrono::steady_clock::now();
     seconds = std::chrono::duration<double>(now - last).count();
     last = now;
