@@ -51,10 +51,11 @@ Result<std::unique_ptr<BatchJob>> BatchJob::Open(std::shared_ptr<const Topology>
   ProcessorStore::Options store;
   store.path = job->options_.data;
   store.clock = job->options_.clock;
-  // A run is one commit of everything it read: its rows are written as they come, so that
-  // only state, offsets and the last blocks are left for the commit (see Attempt).
-  store.write_rows_ahead = true;
+  // A run is one commit of everything it read: its rows and state are written as they come,
+  // so that only the last of them, offsets and versions are left for the commit.
+  store.write_ahead = true;
   store.rows_ahead_bytes = job->options_.rows_ahead_bytes;
+  store.state_ahead_keys = job->options_.state_ahead_keys;
   ASSIGN_OR_RETURN(job->store_, ProcessorStore::Open(store));
   ASSIGN_OR_RETURN(job->runs_, job->store_->OpenTable(BatchRunsTableDef()));
   return job;

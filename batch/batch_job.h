@@ -45,9 +45,11 @@ class BatchJob {
     // Before the first retry; doubled before each next one (Airflow's exponential backoff).
     int64_t retry_delay_ms = 60'000;
     Clock* clock = Clock::Real();
-    // The store writes a run's rows as they come, in writes of about this many bytes
-    // (ProcessorStore::Options::rows_ahead_bytes); tests make it small.
+    // The store writes a run's rows and operator state as they come, rows in writes of about
+    // this many bytes, state once this many keys are staged (ProcessorStore::Options::
+    // rows_ahead_bytes, state_ahead_keys); tests make them small.
     size_t rows_ahead_bytes = size_t{4} << 20;
+    size_t state_ahead_keys = size_t{1} << 14;
   };
 
   static Result<std::unique_ptr<BatchJob>> Open(std::shared_ptr<const Topology> topology,

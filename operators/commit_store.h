@@ -156,6 +156,13 @@ class CommitStore {
   // Drops everything staged since the last Commit.
   virtual void Abort() = 0;
 
+  // A point between records of `topology`'s batch where no operator holds a state value: a
+  // store may write what the batch staged so far ahead of its commit, so that a batch too large
+  // to hold (a batch run's, one commit of everything it read) is not all written at its end.
+  // Whatever it writes stays invisible unless the batch commits: Abort, or the next open after
+  // a crash, takes it back. A store that writes everything at Commit (the default) ignores it.
+  virtual Status MaybeWriteAhead(std::string_view /*topology*/) { return Status::OK(); }
+
   // Applies `policy` to `topology` (its tables, batch records and undo logs) from now on: the
   // store trims them itself as part of the commits' writes, at most every
   // policy.check_interval_ms, the first time with the first Commit after this call. Call once

@@ -367,6 +367,7 @@ Status Processor::Run(std::stop_token stop) {
           // after a restart, so giving up here loses and duplicates nothing.
           return s.WithContext("reading stream " + in.stream() + " " + in.shard_id());
         }
+        if (got) RETURN_IF_ERROR(store_->MaybeWriteAhead(t.name));
         any |= got;
       }
       const bool discover =

@@ -16,6 +16,7 @@ constexpr char kOffsetsPrefix[] = "offsets/";
 constexpr char kUndoPrefix[] = "undo/";
 constexpr char kFloorPrefix[] = "rewind_floor/";
 constexpr char kRewindingPrefix[] = "rewinding/";
+constexpr char kWritingAheadPrefix[] = "writing_ahead/";
 constexpr size_t kIdSize = 8;
 // Batch ids stay below 2^56, so a topology's keys all start [prefix] 0x00, below the keys of a
 // topology whose name extends this one's ("a" and "a/b": [prefix] 'b' ...): ranges bounded by
@@ -36,8 +37,15 @@ bool IsIdKey(const rocksdb::Slice& key, const std::string& prefix) {
   return key.size() == prefix.size() + kIdSize && key.starts_with(prefix);
 }
 
-int64_t IdOf(const rocksdb::Slice& key) {
-  return static_cast<int64_t>(DecodeFixed64BE(key.data() + key.size() - kIdSize));
+// An undo log's key, `prefix` [id:8] or `prefix` [id:8] [part:8]; its batch id. A topology
+// whose name extends this one's has a name byte where the id's first byte (always 0) is.
+std::optional<int64_t> UndoIdOf(const rocksdb::Slice& key, const std::string& prefix) {
+  if (!key.starts_with(prefix) ||
+      (key.size() != prefix.size() + kIdSize && key.size() != prefix.size() + 2 * kIdSize) ||
+      key[prefix.size()] != 0) {
+    return std::nullopt;
+  }
+  return static_cast<int64_t>(DecodeFixed64BE(key.data() + prefix.size()));
 }
 
 }  // namespace
@@ -114,6 +122,12 @@ std::string BatchLog::BatchKey(std::string_view topology, int64_t batch_id) {
 std::string BatchLog::UndoKey(std::string_view topology, int64_t batch_id) {
   return IdKey(Prefix(kUndoPrefix, topology), batch_id);
 }
+std::string BatchLog::UndoPartKey(std::string_view topology, int64_t batch_id, int64_t part) {
+  return IdKey(UndoKey(topology, batch_id), part);
+}
+std::string BatchLog::WritingAheadKey(std::string_view topology) {
+  return std::string(kWritingAheadPrefix) + std::string(topology);
+}
 std::string BatchLog::RewindingKey(std::string_view topology) {
   return std::string(kRewindingPrefix) + std::string(topology);
 }
@@ -157,12 +171,13 @@ Status BatchLog::VisitUndoNewestFirst(
     const std::function<Status(int64_t, std::string_view, std::string_view)>& visit) const {
   const std::string prefix = Prefix(kUndoPrefix, topology);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
-  for (it->SeekForPrev(IdKey(prefix, upto)); it->Valid() && it->key().starts_with(prefix);
-       it->Prev()) {
-    if (!IsIdKey(it->key(), prefix)) continue;
-    const int64_t id = IdOf(it->key());
-    if (id <= after) break;
-    RETURN_IF_ERROR(visit(id, it->key().ToStringView(), it->value().ToStringView()));
+  // From the last part of `upto`'s log (a part's key extends the batch's).
+  for (it->SeekForPrev(IdKey(IdKey(prefix, upto), kMaxId));
+       it->Valid() && it->key().starts_with(prefix); it->Prev()) {
+    const std::optional<int64_t> id = UndoIdOf(it->key(), prefix);
+    if (!id) continue;
+    if (*id <= after) break;
+    RETURN_IF_ERROR(visit(*id, it->key().ToStringView(), it->value().ToStringView()));
   }
   return FromRocks(it->status(), "reading the undo log");
 }
@@ -198,6 +213,27 @@ Result<std::optional<RewindInProgress>> BatchLog::Rewinding(std::string_view top
   }
   return std::optional<RewindInProgress>(
       RewindInProgress{j["to"].get<int64_t>(), j["state_at"].get<int64_t>()});
+}
+
+Result<std::vector<std::pair<std::string, int64_t>>> BatchLog::WritingAhead() const {
+  std::vector<std::pair<std::string, int64_t>> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  for (it->Seek(kWritingAheadPrefix); it->Valid() && it->key().starts_with(kWritingAheadPrefix);
+       it->Next()) {
+    if (it->value().size() != kIdSize) return Status::Corruption("malformed write-ahead marker");
+    out.emplace_back(it->key().ToString().substr(sizeof(kWritingAheadPrefix) - 1),
+                     static_cast<int64_t>(DecodeFixed64BE(it->value().data())));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "reading write-ahead markers"));
+  return out;
+}
+
+Status BatchLog::StageWritingAhead(std::string_view topology, int64_t batch_id,
+                                   rocksdb::WriteBatchBase* batch) const {
+  std::string value;
+  PutFixed64BE(&value, static_cast<uint64_t>(batch_id));
+  return FromRocks(batch->Put(meta_, WritingAheadKey(topology), value),
+                   "staging the write-ahead marker");
 }
 
 Status BatchLog::StageRewinding(std::string_view topology, const RewindInProgress& r,

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 #include "operators/commit_store.h"
@@ -68,6 +70,12 @@ struct RewindInProgress {
 //   "batch/<topology>/" [batch id:8]  -> BatchRecord JSON   (one per committed batch)
 //   "offsets/<topology>"              -> BatchRecord JSON   (the newest batch)
 //   "undo/<topology>/" [batch id:8]   -> the state the batch overwrote (ProcessorStore::Commit)
+//   "undo/<topology>/" [batch id:8] [part:8]
+//                                     -> the same of a batch whose state was written ahead of
+//                                        its commit in parts (ProcessorStore::MaybeWriteAhead),
+//                                        one log per part, the commit's last
+//   "writing_ahead/<topology>"        -> [batch id:8] while that batch's state is being written
+//                                        ahead: should it never commit, its parts are undone
 //   "rewind_floor/<topology>"         -> [batch id:8] the oldest batch a rewind can reach, once
 //                                        retention trimmed older batches
 //   "rewinding/<topology>"            -> {"to","state_at"} while a rewind is half written
@@ -83,6 +91,8 @@ class BatchLog {
   static std::string OffsetsKey(std::string_view topology);
   static std::string BatchKey(std::string_view topology, int64_t batch_id);
   static std::string UndoKey(std::string_view topology, int64_t batch_id);
+  static std::string UndoPartKey(std::string_view topology, int64_t batch_id, int64_t part);
+  static std::string WritingAheadKey(std::string_view topology);
   static std::string RewindingKey(std::string_view topology);
 
   // InvalidArgument when the topology has no such batch (any more).
@@ -94,8 +104,9 @@ class BatchLog {
   Status VisitNewestFirst(std::string_view topology,
                           const std::function<bool(BatchRecord&&)>& visit) const;
 
-  // Calls `visit` with the undo logs of batches (after, upto], newest first, one at a time:
-  // (batch id, key, the log). The views are valid during the call only.
+  // Calls `visit` with the undo logs of batches (after, upto], newest first (a batch's parts
+  // from its last), one at a time: (batch id, key, the log). The views are valid during the
+  // call only.
   Status VisitUndoNewestFirst(std::string_view topology, int64_t after, int64_t upto,
                               const std::function<Status(int64_t batch_id, std::string_view key,
                                                          std::string_view log)>& visit) const;
@@ -107,6 +118,11 @@ class BatchLog {
   // The oldest batch a rewind can reach, when retention trimmed older ones; nullopt when
   // nothing was trimmed (a rewind can go back to before the first batch).
   Result<std::optional<int64_t>> RewindFloor(std::string_view topology) const;
+
+  // The batches whose state is being written ahead of their commit: (topology, batch id).
+  Result<std::vector<std::pair<std::string, int64_t>>> WritingAhead() const;
+  Status StageWritingAhead(std::string_view topology, int64_t batch_id,
+                           rocksdb::WriteBatchBase* batch) const;
 
   // A half-written rewind of the topology, if one was interrupted.
   Result<std::optional<RewindInProgress>> Rewinding(std::string_view topology) const;

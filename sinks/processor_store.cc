@@ -412,7 +412,7 @@ Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& opti
   store->state_ = store->handles_[3];
   if (!options.read_only) {
     store->batch_ = std::make_unique<rocksdb::WriteBatch>();
-    if (options.write_rows_ahead) {
+    if (options.write_ahead) {
       store->rows_ahead_ = std::make_unique<rocksdb::WriteBatch>();
       store->rows_ahead_writing_ = std::make_unique<rocksdb::WriteBatch>();
     }
@@ -421,8 +421,14 @@ Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& opti
       std::make_unique<TableStore>(store->db_.get(), store->meta_, store->rows_, options.clock);
   store->batch_log_ = std::make_unique<BatchLog>(store->db_.get(), store->meta_);
   RETURN_IF_ERROR(store->tables_->Load());
-  // Rows a crashed run wrote ahead of a commit that never came (Options::write_rows_ahead).
-  if (!options.read_only) RETURN_IF_ERROR(store->tables_->DropUncommittedRows());
+  if (!options.read_only) {
+    // What a crashed run wrote ahead of a commit that never came (Options::write_ahead).
+    RETURN_IF_ERROR(store->tables_->DropUncommittedRows());
+    ASSIGN_OR_RETURN(auto ahead, store->batch_log_->WritingAhead());
+    for (const auto& [topology, batch_id] : ahead) {
+      RETURN_IF_ERROR(store->UndoWrittenAhead(topology, batch_id));
+    }
+  }
   store->dead_letters_ = store->tables_->Find(kDeadLettersTable);
   if (!options.read_only && store->dead_letters_) {
     const TableSpec want = DeadLettersSpec();
@@ -632,6 +638,23 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
     Abort();
     return st;
   }
+  std::string undo_key = BatchLog::UndoKey(topology, record.batch_id);
+  if (state_ahead_) {
+    // The commit writes the last part of the undo log, and ends the write-ahead.
+    if (state_ahead_->topology != topology || state_ahead_->batch_id != record.batch_id) {
+      Abort();
+      return Status::Internal("a commit of topology '" + std::string(topology) +
+                              "' while the state of another batch is written ahead");
+    }
+    undo_key = BatchLog::UndoPartKey(topology, record.batch_id, state_ahead_->parts);
+    if (Status st = FromRocks(batch_->Delete(meta_, BatchLog::WritingAheadKey(topology)),
+                              "staging the end of the write-ahead");
+        !st.ok()) {
+      Abort();
+      return st;
+    }
+    state_ahead_.reset();
+  }
   // Sealed: the batch's state is what the next batch reads, from the cache, which keeps every
   // key of the batch until it is written. The state's part of the batch (and its undo log) is
   // built by the write, which may run on another thread while the next batch is staged.
@@ -652,7 +675,7 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
   auto write = [this, tables = std::move(tables), state = std::move(state),
                 retention = std::move(retention), topology_tables = std::move(topology_tables),
                 topology = std::string(topology), now_ms = record.time_ms,
-                undo_key = BatchLog::UndoKey(topology, record.batch_id),
+                undo_key = std::move(undo_key),
                 what = "committing batch " + std::to_string(record.batch_id) + " of topology '" +
                        std::string(topology) + "'"]() mutable {
     Status st = StageState(&state, undo_key, writing_.get());
@@ -675,6 +698,36 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
     return written;
   }
   return record.batch_id;
+}
+
+Status ProcessorStore::MaybeWriteAhead(std::string_view topology) {
+  if (!options_.write_ahead || dirty_.size() < options_.state_ahead_keys) return Status::OK();
+  // One part at a time, and the previous one must be in the DB before its state may leave the
+  // cache (as between commits).
+  RETURN_IF_ERROR(AwaitCommits());
+  RETURN_IF_ERROR(CheckWritable());
+  DropColdState();
+  if (state_bytes_ > options_.state_cache_bytes) EvictCommittedState();
+  if (!state_ahead_) {
+    ASSIGN_OR_RETURN(const int64_t last_batch_id, LastBatchId(topology));
+    state_ahead_ = StateAhead{std::string(topology), last_batch_id + 1, 0};
+  } else if (state_ahead_->topology != topology) {
+    return Status::Internal("topology '" + std::string(topology) +
+                            "' writes ahead while another's batch is open");
+  }
+  const bool first = state_ahead_->parts == 0;
+  std::string undo_key =
+      BatchLog::UndoPartKey(topology, state_ahead_->batch_id, state_ahead_->parts++);
+  // The marker comes with the first part: from then on, a crash leaves parts to undo.
+  auto write = [this, first, batch_id = state_ahead_->batch_id, state = SealState(),
+                topology = std::string(topology), undo_key = std::move(undo_key)]() mutable {
+    rocksdb::WriteBatch batch;
+    if (first) RETURN_IF_ERROR(batch_log_->StageWritingAhead(topology, batch_id, &batch));
+    RETURN_IF_ERROR(StageState(&state, undo_key, &batch));
+    return Write("writing operator state ahead of its commit", &batch);
+  };
+  commit_worker_.Submit(std::move(write));
+  return Status::OK();
 }
 
 void ProcessorStore::StartFlush() {
@@ -880,19 +933,7 @@ Status ProcessorStore::StageStateRewind(std::string_view topology, int64_t rewin
   return batch_log_->VisitUndoNewestFirst(
       topology, rewind_to, state_at,
       [&](int64_t batch_id, std::string_view key, std::string_view undo) -> Status {
-        Decoder in(undo);
-        while (!in.empty()) {
-          std::string_view state_key, value;
-          uint8_t existed = 0;
-          if (!in.GetLengthPrefixed(&state_key) || !in.GetByte(&existed) ||
-              (existed && !in.GetLengthPrefixed(&value))) {
-            return Status::Corruption("malformed undo log of topology '" + std::string(topology) +
-                                      "'");
-          }
-          RETURN_IF_ERROR(FromRocks(
-              existed ? batch_->Put(state_, state_key, value) : batch_->Delete(state_, state_key),
-              "staging operator state"));
-        }
+        RETURN_IF_ERROR(StageUndo(topology, undo, batch_.get()));
         RETURN_IF_ERROR(FromRocks(batch_->Delete(meta_, key), "staging the undo log"));
         if (batch_->GetDataSize() < options_.rewind_write_bytes || batch_id - 1 <= rewind_to) {
           return Status::OK();
@@ -909,11 +950,53 @@ Status ProcessorStore::StageStateRewind(std::string_view topology, int64_t rewin
       });
 }
 
+// Stages into `batch` what `undo` (an undo log, see StageState) says each key held before.
+Status ProcessorStore::StageUndo(std::string_view topology, std::string_view undo,
+                                 rocksdb::WriteBatch* batch) {
+  Decoder in(undo);
+  while (!in.empty()) {
+    std::string_view state_key, value;
+    uint8_t existed = 0;
+    if (!in.GetLengthPrefixed(&state_key) || !in.GetByte(&existed) ||
+        (existed && !in.GetLengthPrefixed(&value))) {
+      return Status::Corruption("malformed undo log of topology '" + std::string(topology) + "'");
+    }
+    RETURN_IF_ERROR(
+        FromRocks(existed ? batch->Put(state_, state_key, value) : batch->Delete(state_, state_key),
+                  "staging operator state"));
+  }
+  return Status::OK();
+}
+
+// Takes back the state a batch wrote ahead of a commit that never came: its parts newest first,
+// each in a write of its own that also deletes it, so that an interruption leaves the older
+// parts, which are still right to apply; then the marker.
+Status ProcessorStore::UndoWrittenAhead(std::string_view topology, int64_t batch_id) {
+  const std::string what = "undoing the state batch " + std::to_string(batch_id) +
+                           " of topology '" + std::string(topology) + "' wrote ahead";
+  int64_t parts = 0;
+  RETURN_IF_ERROR(batch_log_->VisitUndoNewestFirst(
+      topology, batch_id - 1, batch_id,
+      [&](int64_t, std::string_view key, std::string_view undo) -> Status {
+        rocksdb::WriteBatch batch;
+        RETURN_IF_ERROR(StageUndo(topology, undo, &batch));
+        RETURN_IF_ERROR(FromRocks(batch.Delete(meta_, key), "staging the undo log"));
+        ++parts;
+        return Write(what, &batch);
+      }));
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(FromRocks(batch.Delete(meta_, BatchLog::WritingAheadKey(topology)), what));
+  RETURN_IF_ERROR(Write(what, &batch));
+  spdlog::info("undid state written ahead topology={} batch={} parts={}", topology, batch_id,
+               parts);
+  return Status::OK();
+}
+
 Result<int64_t> ProcessorStore::Reset(std::string_view topology, const Checkpoint& checkpoint,
                                       std::optional<int64_t> rewind_to) {
   RETURN_IF_ERROR(AwaitCommits());
   RETURN_IF_ERROR(CheckWritable());
-  if (batch_->Count() > 0 || !dirty_.empty()) {
+  if (batch_->Count() > 0 || !dirty_.empty() || state_ahead_) {
     return Status::InvalidArgument("a reset cannot share a batch with staged writes");
   }
   ASSIGN_OR_RETURN(BatchRecord record, NextBatch(topology, checkpoint));
@@ -1032,6 +1115,14 @@ void ProcessorStore::Abort() {
   if (batch_) batch_->Clear();
   for (Table* table : tables_->List()) table->Aborted();
   AbortState();
+  if (state_ahead_ && error_.ok()) {
+    // After a failed write the store writes nothing more: the next Open undoes the parts.
+    if (Status st = UndoWrittenAhead(state_ahead_->topology, state_ahead_->batch_id); !st.ok()) {
+      spdlog::error("write failed: {}", st.ToString());
+      error_ = st;
+    }
+  }
+  state_ahead_.reset();
   if (rows_written_ahead_ && error_.ok()) {
     // The next rows reuse the dropped ones' row ids and version: the blocks written ahead go
     // first. After a failed write the store writes nothing more: the next Open drops them.

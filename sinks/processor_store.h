@@ -79,14 +79,19 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
     // Commit returns once the batch is sealed and writes it on a background thread, so that
     // the write overlaps the next batch's processing (see Commit).
     bool pipeline_commits = false;
-    // Append tables' full row blocks are written as they fill, on a background thread, in
-    // writes of about rows_ahead_bytes, instead of all in the commit's write: for a batch run
-    // whose one commit holds everything it read, so that the rows' WAL and memtable writes (and
-    // the memtables' flushes) overlap processing instead of following it. The blocks stay
-    // invisible until their commit; those of a commit that never comes are deleted by Abort,
-    // or by the next Open after a crash (TableStore::DropUncommittedRows).
-    bool write_rows_ahead = false;
+    // For a batch run, whose one commit holds everything it read: the batch is written as it
+    // grows, on background threads, instead of all in the commit's write, so that the WAL and
+    // memtable writes (and the memtables' flushes) overlap processing instead of following it,
+    // and the staged state stays small.
+    // - Append tables' full row blocks, in writes of about rows_ahead_bytes. They stay
+    //   invisible until their commit; those of a commit that never comes are deleted by Abort,
+    //   or by the next Open after a crash (TableStore::DropUncommittedRows).
+    // - Operator state, once the batch staged state_ahead_keys keys (MaybeWriteAhead), with
+    //   its undo log (one part per write, BatchLog). Abort, or the next Open after a crash,
+    //   applies the parts of a batch that never committed, newest first (UndoWrittenAhead).
+    bool write_ahead = false;
     size_t rows_ahead_bytes = size_t{4} << 20;
+    size_t state_ahead_keys = size_t{1} << 14;
     // A rewind (Reset) writes the restored operator state in writes of about this many bytes
     // (whole undo logs), so that its memory stays bounded however far back it goes.
     size_t rewind_write_bytes = size_t{8} << 20;
@@ -123,6 +128,9 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
   Status AwaitCommits() override;
   void Abort() override;
   void SetCommitInfo(const CommitInfo& info) override;
+  // With Options::write_ahead, writes the state the batch staged so far once it holds
+  // Options::state_ahead_keys keys: sealed as a commit seals it, written on the commit thread.
+  Status MaybeWriteAhead(std::string_view topology) override;
 
   // OutboxStore. DeleteOutbox writes at once (it does not wait for a pipelined commit: the
   // entries it deletes were written before they could be sent).
@@ -216,6 +224,8 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
   void EvictCommittedState();
   void FailWrite(const Status& st);
   Status StageStateRewind(std::string_view topology, int64_t rewind_to, int64_t state_at);
+  Status StageUndo(std::string_view topology, std::string_view undo, rocksdb::WriteBatch* batch);
+  Status UndoWrittenAhead(std::string_view topology, int64_t batch_id);
   Result<BatchRecord> NextBatch(std::string_view topology, const Checkpoint& checkpoint);
   Result<BatchRecord> ReadBatch(std::string_view topology, int64_t batch_id) const;
   // A key range of one column family, [begin, end); empty means unbounded.
@@ -230,7 +240,7 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
   Status CompactRanges(const std::vector<KeyRange>& ranges);
   Status StageBatchRecord(const BatchRecord& record);
   Status Write(std::string_view what, rocksdb::WriteBatch* batch);
-  // Where rows are staged: rows_ahead_ with Options::write_rows_ahead, else batch_.
+  // Where rows are staged: rows_ahead_ with Options::write_ahead, else batch_.
   rocksdb::WriteBatch* RowBatch() { return rows_ahead_ ? rows_ahead_.get() : batch_.get(); }
   Status MaybeWriteRowsAhead();
   Status AwaitRowsAhead();
@@ -250,12 +260,20 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
   std::unique_ptr<rocksdb::WriteBatch> batch_;    // the batch being staged
   std::unique_ptr<rocksdb::WriteBatch> writing_;  // the sealed batch being written, and its write
   SerialWorker commit_worker_{"commit"};
-  // Options::write_rows_ahead: the blocks being staged, and those being written by
+  // Options::write_ahead: the blocks being staged, and those being written by
   // rows_worker_; whether any were written since the last commit (Abort must drop them).
   std::unique_ptr<rocksdb::WriteBatch> rows_ahead_;
   std::unique_ptr<rocksdb::WriteBatch> rows_ahead_writing_;
   SerialWorker rows_worker_{"rows-ahead"};
   bool rows_written_ahead_ = false;
+  // The batch whose operator state is being written ahead (MaybeWriteAhead), and how many
+  // parts of its undo log were handed to commit_worker_.
+  struct StateAhead {
+    std::string topology;
+    int64_t batch_id = 0;
+    int64_t parts = 0;
+  };
+  std::optional<StateAhead> state_ahead_;
 
   // What the store knows of one operator state key: its committed value, when it has been read
   // or written, and the value the current batch staged, when it has one. One entry serves the

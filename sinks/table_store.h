@@ -190,7 +190,7 @@ class TableStore {
 
   // Deletes every append table's blocks past its committed rows: those of a version whose
   // commit never came, which a store writing rows ahead of their commit (ProcessorStore's
-  // Options::write_rows_ahead) leaves after a crash, a failed write or an abort. Their row ids
+  // Options::write_ahead) leaves after a crash, a failed write or an abort. Their row ids
   // are reused by the next rows staged, and their version number by the next commit, so they
   // must be gone before the next block is written. Writes at once, only when there are any;
   // not while rows are staged or a commit is being written.

@@ -282,7 +282,7 @@ TEST(ProcessorStoreRowsAheadTest, AbortAndCrashBeforeCommitLeaveNothing) {
   TempDir dir;
   ProcessorStore::Options options;
   options.path = dir.Sub("data");
-  options.write_rows_ahead = true;
+  options.write_ahead = true;
   options.rows_ahead_bytes = 1;  // write each block as it fills
   auto open = [&] { return ProcessorStore::Open(options); };
   ASSERT_OK_AND_ASSIGN(auto store, open());
@@ -328,6 +328,106 @@ TEST(ProcessorStoreRowsAheadTest, AbortAndCrashBeforeCommitLeaveNothing) {
   store.reset();
   ASSERT_OK_AND_ASSIGN(store, open());
   EXPECT_EQ(ScanAll(store->tables()->Find("pin")), want);
+}
+
+// What the DB itself holds for an operator's state key, read beside the writer (a read-only
+// store never reads state).
+std::optional<std::string> StateInDb(const std::string& path, std::string_view op,
+                                     std::string_view key) {
+  std::vector<std::string> names;
+  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families, &handles, &raw);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  if (!s.ok()) return std::nullopt;
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::ColumnFamilyHandle* state = nullptr;
+  for (auto* h : handles) {
+    if (h->GetName() == "state") state = h;
+  }
+  std::string full(1, static_cast<char>(op.size()));  // [varint length][operator id][key]
+  full.append(op);
+  full.append(key);
+  std::string value;
+  s = db->Get(rocksdb::ReadOptions(), state, full, &value);
+  EXPECT_TRUE(s.ok() || s.IsNotFound()) << s.ToString();
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  if (!s.ok()) return std::nullopt;
+  return value;
+}
+
+// Options::write_ahead, state: a batch's state written ahead of its commit in parts (a key in
+// two parts, a change, a delete) reads back as staged; an abort, or the next Open after the
+// process died, takes every part back; once the batch commits, its state is there, and a
+// rewind to before it undoes every part.
+TEST(ProcessorStoreWriteAheadTest, StateWrittenAheadIsTakenBackUnlessItsBatchCommits) {
+  TempDir dir;
+  ProcessorStore::Options options;
+  options.path = dir.Sub("data");
+  options.write_ahead = true;
+  options.state_ahead_keys = 1;  // a part at every chance
+  ASSERT_OK_AND_ASSIGN(auto store, ProcessorStore::Open(options));
+  ASSERT_OK(store->State("op")->Put("kept", "1"));
+  ASSERT_OK(store->State("op")->Put("changed", "1"));
+  ASSERT_OK(store->Commit("t", {MakeOffsets("1"), {}, {}}).status());
+  using State = std::map<std::string, std::optional<std::string>>;
+  const State after_1 = {
+      {"kept", "1"}, {"changed", "1"}, {"new", std::nullopt}, {"late", std::nullopt}};
+  const State after_2 = {{"kept", std::nullopt}, {"changed", "2"}, {"new", "2b"}, {"late", "2"}};
+  auto state_of = [](ProcessorStore* s) {
+    State state;
+    for (const char* key : {"kept", "changed", "new", "late"})
+      state[key] = GetState(s->State("op"), key);
+    return state;
+  };
+  auto stage_batch_2 = [&](ProcessorStore* s) {
+    StateStore* op = s->State("op");
+    ASSERT_OK(op->Put("changed", "2"));
+    ASSERT_OK(op->Put("new", "2"));
+    ASSERT_OK(s->MaybeWriteAhead("t"));
+    ASSERT_OK(op->Delete("kept"));
+    ASSERT_OK(op->Put("new", "2b"));
+    ASSERT_OK(s->MaybeWriteAhead("t"));
+    ASSERT_OK(s->AwaitCommits());
+    // Written ahead indeed: the DB holds the parts' values before any commit.
+    EXPECT_EQ(StateInDb(options.path, "op", "new"), "2b");
+    EXPECT_EQ(StateInDb(options.path, "op", "kept"), std::nullopt);
+    ASSERT_OK(op->Put("late", "2"));  // staged only, for the commit
+    EXPECT_EQ(state_of(s), after_2);
+  };
+
+  stage_batch_2(store.get());
+  store->Abort();
+  EXPECT_EQ(state_of(store.get()), after_1);
+  EXPECT_EQ(StateInDb(options.path, "op", "new"), std::nullopt);
+  EXPECT_EQ(StateInDb(options.path, "op", "kept"), "1");
+
+  // The process dies with parts written: the next Open takes them back.
+  stage_batch_2(store.get());
+  store.reset();
+  ASSERT_OK_AND_ASSIGN(store, ProcessorStore::Open(options));
+  EXPECT_EQ(state_of(store.get()), after_1);
+  EXPECT_EQ(StateInDb(options.path, "op", "changed"), "1");
+
+  stage_batch_2(store.get());
+  ASSERT_OK_AND_ASSIGN(int64_t batch, store->Commit("t", {MakeOffsets("2"), {}, {}}));
+  EXPECT_EQ(batch, 2);
+  store.reset();
+  ASSERT_OK_AND_ASSIGN(store, ProcessorStore::Open(options));
+  EXPECT_EQ(state_of(store.get()), after_2);
+  ASSERT_OK_AND_ASSIGN(Checkpoint checkpoint, store->LoadCheckpoint("t"));
+  EXPECT_EQ(checkpoint.offsets, MakeOffsets("2"));
+
+  // The undo log of batch 2 is its three parts: a rewind to batch 1 applies them all.
+  ASSERT_OK(store->Reset("t", {MakeOffsets("1"), {}, {}}, 1).status());
+  EXPECT_EQ(state_of(store.get()), after_1);
+  store.reset();
+  ASSERT_OK_AND_ASSIGN(store, ProcessorStore::Open(options));
+  EXPECT_EQ(state_of(store.get()), after_1);
 }
 
 TEST_F(ProcessorStoreTest, StateReadsItsOwnWritesInItsOwnNamespace) {
