@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/string_hash.h"
 #include "common/value.h"
 #include "operators/aggregates.h"
 #include "operators/commit_store.h"
@@ -114,11 +115,6 @@ class GroupTable {
   Status DeleteEntries(const Group& g, const Window& w);
   size_t GroupBytes(const Group& g) const;
 
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-
   const std::vector<std::unique_ptr<AggregateFunction>>* functions_;  // borrowed
   bool windowed_;
   bool has_entries_ = false;
@@ -128,7 +124,7 @@ class GroupTable {
   // True while every group in the store is also in the cache (nothing evicted since a start
   // with an empty store): a miss is then a new group, without a store read.
   bool all_cached_ = false;
-  std::unordered_map<std::string, std::unique_ptr<Group>, KeyHash, std::equal_to<>> groups_;
+  std::unordered_map<std::string, std::unique_ptr<Group>, StringHash, std::equal_to<>> groups_;
   std::vector<Group*> dirty_;
   uint64_t batch_ = 1;
   size_t cached_bytes_ = 0;

@@ -21,6 +21,7 @@
 
 #include "common/coding.h"
 #include "common/json_dump.h"
+#include "common/string_hash.h"
 #include "common/time_format.h"
 #include "operators/group_table.h"
 #include "operators/meta_record.h"
@@ -395,21 +396,16 @@ class JoinOperator final : public StreamOperator {
     return Status::OK();
   }
 
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-
   JoinOptions options_;
   WatermarkTracker tracker_;
   StateStore* state_ = nullptr;  // borrowed; outlives the operator
   bool opened_ = false;
   std::vector<Channel> declared_channels_;
   // The keys this batch touched; written back and dropped at its end.
-  std::unordered_map<std::string, Key, KeyHash, std::equal_to<>> keys_;
+  std::unordered_map<std::string, Key, StringHash, std::equal_to<>> keys_;
   // The keys that have rows in the store, so that a new key (most are) costs no store read.
   // As small as the state: one entry per key still waiting for partners.
-  std::unordered_set<std::string, KeyHash, std::equal_to<>> stored_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> stored_;
   MetaRecord meta_{kMetaKey};   // counts the key records and index entries in the store
   std::vector<size_t> chosen_;  // per input: the waiting row in the combination being built
   std::string key_, record_key_, index_key_, encoded_;  // reused

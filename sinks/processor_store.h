@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/result.h"
 #include "common/serial_worker.h"
+#include "common/string_hash.h"
 #include "operators/commit_store.h"
 #include "operators/outbox_store.h"
 #include "sinks/batch_log.h"
@@ -251,11 +252,6 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
   rocksdb::ColumnFamilyHandle* rows_ = nullptr;
   rocksdb::ColumnFamilyHandle* state_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // all of them, destroyed before db_
-  // Hashes std::string and std::string_view alike, so that lookups need no key copy.
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
 
   std::unique_ptr<rocksdb::WriteBatch> batch_;    // the batch being staged
   std::unique_ptr<rocksdb::WriteBatch> writing_;  // the sealed batch being written, and its write
@@ -289,7 +285,7 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
   // Full state key -> entry, one map per namespace (each operator's lookups stay among its own
   // keys). Committed values stay cached across batches, about options_.state_cache_bytes of
   // them in all (state_bytes_); see DropColdState and EvictCommittedState.
-  using StateMap = std::unordered_map<std::string, StateEntry, KeyHash, std::equal_to<>>;
+  using StateMap = std::unordered_map<std::string, StateEntry, StringHash, std::equal_to<>>;
   using EntryRef = std::pair<StateMap*, StateMap::value_type*>;
   size_t state_bytes_ = 0;
   std::vector<EntryRef> dirty_;  // the entries staged in the current batch

@@ -10,6 +10,7 @@
 
 #include "common/coding.h"
 #include "common/rocksdb_status.h"
+#include "common/string_hash.h"
 #include "common/time_format.h"
 #include "sinks/key_encoding.h"
 
@@ -84,12 +85,6 @@ bool DecodeRowFrom(Decoder* d, const std::vector<bool>* wanted, Row* row) {
   }
   return true;
 }
-
-// Hashes std::string and std::string_view alike, so that lookups need no key copy.
-struct KeyHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-};
 
 std::string TablePrefix(uint32_t id, char tag) {
   std::string k;
@@ -270,7 +265,7 @@ struct Table::Impl {
   int64_t rows_in_blocks = 0;  // rows already put into the batch in full blocks
   // Upsert tables: encoded key -> encoded row, the last row staged per key (a key upserted many
   // times in one batch is written once).
-  std::unordered_map<std::string, std::string, KeyHash, std::equal_to<>> pending;
+  std::unordered_map<std::string, std::string, StringHash, std::equal_to<>> pending;
   std::vector<const std::pair<const std::string, std::string>*> sorted;  // reused
   std::string key_buf;
   std::string value_buf;
