@@ -23,6 +23,7 @@
 #include "common/rocksdb_logger.h"
 #include "common/rocksdb_status.h"
 #include "common/time_format.h"
+#include "sinks/undo_log.h"
 
 namespace pinstream {
 
@@ -33,15 +34,6 @@ constexpr char kRowsFamily[] = "rows";
 constexpr char kStateFamily[] = "state";
 constexpr char kOffsetsPrefix[] = "offsets/";
 constexpr char kOutboxPrefix[] = "outbox/";
-// What a state entry costs besides its key and value: the node, hash slot, strings and flags.
-constexpr size_t kStateEntryOverhead = 136;
-
-// What a cached state entry (a key and its committed value) counts against the cache budget.
-template <typename Entry>
-size_t CachedBytes(const Entry& entry) {
-  const auto& committed = entry.second.committed;
-  return entry.first.size() + (committed ? committed->size() : 0) + kStateEntryOverhead;
-}
 // A read-only open can race with the writer deleting a WAL or table file it just listed, or
 // with a flush it did not see; the next attempt sees the new file set.
 constexpr int kReadOnlyOpenAttempts = 30;
@@ -133,147 +125,6 @@ class ProcessorStore::Writer final : public TableWriter {
   Table* table_;           // owned by the store's TableStore
 };
 
-// One operator's keys in the state family, behind the prefix [varint length][operator id].
-class ProcessorStore::StateNamespace final : public StateStore {
- public:
-  StateNamespace(ProcessorStore* store, std::string_view op_id) : store_(store) {
-    PutLengthPrefixed(&prefix_, op_id);
-  }
-
-  StateMap& entries() { return entries_; }
-
-  Result<std::optional<std::string>> Get(std::string_view key) override {
-    const std::string& k = Key(key);
-    auto it = entries_.find(std::string_view(k));
-    if (it != entries_.end()) {
-      StateEntry& e = it->second;
-      if (e.is_staged) return e.staged;
-      if (e.committed_known) {
-        e.read = true;
-        return e.committed;
-      }
-    }
-    std::string value;
-    auto s = store_->db_->Get(rocksdb::ReadOptions(), store_->state_, k, &value);
-    if (!s.IsNotFound()) RETURN_IF_ERROR(FromRocks(s, "reading operator state"));
-    if (it == entries_.end()) it = entries_.emplace(k, StateEntry()).first;
-    StateEntry& e = it->second;
-    if (s.ok()) e.committed = std::move(value);
-    e.committed_known = true;
-    store_->state_bytes_ += CachedBytes(*it);
-    return e.committed;
-  }
-
-  Status Put(std::string_view key, std::string_view value) override {
-    RETURN_IF_ERROR(store_->CheckWritable());
-    Stage(key).emplace(value);
-    return Status::OK();
-  }
-
-  Status Delete(std::string_view key) override {
-    RETURN_IF_ERROR(store_->CheckWritable());
-    Stage(key).reset();
-    return Status::OK();
-  }
-
-  // Merges a DB iterator over [begin, end) with this namespace's staged keys in that range,
-  // found through staged_keys_ (ordered) rather than a pass over the whole staged map.
-  Status Scan(std::string_view begin, std::string_view end, const ScanVisitor& visit) override {
-    RETURN_IF_ERROR(store_->AwaitCommits());  // the DB iterator must see the batch before
-    IndexStagedKeys();
-    const std::string lower = prefix_ + std::string(begin);
-    const std::string upper = end.empty() ? PrefixSuccessor(prefix_) : prefix_ + std::string(end);
-    rocksdb::Slice upper_slice(upper);
-    rocksdb::ReadOptions read_options;
-    if (!upper.empty()) read_options.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> db(store_->db_->NewIterator(read_options, store_->state_));
-    db->Seek(lower);
-    auto staged = staged_keys_.lower_bound(begin);
-    auto staged_end = end.empty() ? staged_keys_.end() : staged_keys_.lower_bound(end);
-    while (true) {
-      // The next key of the index that is still staged (the index keeps keys of batches that
-      // have committed since; they are dropped as they are met).
-      const std::optional<std::string>* staged_value = nullptr;
-      while (staged != staged_end) {
-        auto found = entries_.find(std::string_view(Key(*staged)));
-        if (found != entries_.end() && found->second.is_staged) {
-          staged_value = &found->second.staged;
-          break;
-        }
-        staged = staged_keys_.erase(staged);
-      }
-      const bool db_valid = db->Valid();
-      if (!db_valid && staged == staged_end) break;
-      std::string_view db_key;
-      if (db_valid) db_key = db->key().ToStringView().substr(prefix_.size());
-      if (staged != staged_end && (!db_valid || std::string_view(*staged) <= db_key)) {
-        if (db_valid && std::string_view(*staged) == db_key) db->Next();  // staged shadows it
-        if (staged_value->has_value() && !visit(*staged, **staged_value)) return Status::OK();
-        ++staged;
-      } else {
-        if (!visit(db_key, db->value().ToStringView())) return Status::OK();
-        db->Next();
-      }
-    }
-    return FromRocks(db->status(), "scanning operator state");
-  }
-
- private:
-  // The staged slot of `key` (its entry is created, copying the key, when it is new).
-  std::optional<std::string>& Stage(std::string_view key) {
-    const std::string& k = Key(key);
-    auto it = entries_.find(std::string_view(k));
-    if (it == entries_.end()) it = entries_.emplace(k, StateEntry()).first;
-    StateEntry& e = it->second;
-    if (!e.is_staged) {
-      e.is_staged = true;
-      store_->dirty_.emplace_back(&entries_, &*it);
-      if (indexing_) staged_keys_.emplace(key);
-    }
-    return e.staged;
-  }
-
-  // Keeps staged_keys_ a superset of this namespace's staged keys, from the first Scan on (a
-  // namespace that never scans, such as a dedup's, pays nothing). Keys of committed batches
-  // are pruned when the index outgrows the batch, so it stays O(staged keys).
-  void IndexStagedKeys() {
-    if (!indexing_) {
-      indexing_ = true;
-      for (const auto& [map, entry] : store_->dirty_) {
-        if (map == &entries_) staged_keys_.emplace(entry->first.substr(prefix_.size()));
-      }
-    } else if (staged_keys_.size() > store_->dirty_.size()) {
-      for (auto it = staged_keys_.begin(); it != staged_keys_.end();) {
-        auto found = entries_.find(std::string_view(Key(*it)));
-        if (found != entries_.end() && found->second.is_staged)
-          ++it;
-        else
-          it = staged_keys_.erase(it);
-      }
-    }
-  }
-
-  // The smallest key greater than every key starting with `prefix`; empty when there is none.
-  static std::string PrefixSuccessor(std::string prefix) {
-    while (!prefix.empty() && static_cast<uint8_t>(prefix.back()) == 0xff) prefix.pop_back();
-    if (!prefix.empty()) prefix.back() = static_cast<char>(static_cast<uint8_t>(prefix.back()) + 1);
-    return prefix;
-  }
-
-  const std::string& Key(std::string_view key) {
-    key_.assign(prefix_);
-    key_.append(key);
-    return key_;
-  }
-
-  ProcessorStore* store_;  // owns this namespace
-  StateMap entries_;
-  std::string prefix_;
-  std::string key_;  // reused
-  bool indexing_ = false;
-  std::set<std::string, std::less<>> staged_keys_;  // relative to prefix_; see IndexStagedKeys
-};
-
 ProcessorStore::ProcessorStore(const Options& options) : options_(options) {}
 
 ProcessorStore::~ProcessorStore() {
@@ -291,7 +142,7 @@ ProcessorStore::~ProcessorStore() {
   const bool flush = db_ && !options_.read_only && error_.ok();
   if (flush) StartFlush();
   writers_.clear();
-  states_.clear();
+  state_cache_.reset();
   tables_.reset();
   batch_.reset();
   if (flush) {
@@ -410,6 +261,11 @@ Result<std::unique_ptr<ProcessorStore>> ProcessorStore::Open(const Options& opti
   store->meta_ = store->handles_[1];
   store->rows_ = store->handles_[2];
   store->state_ = store->handles_[3];
+  ProcessorStore* self = store.get();
+  store->state_cache_ =
+      std::make_unique<StateCache>(store->db_.get(), store->state_, options.state_cache_bytes,
+                                   StateCache::Hooks{[self] { return self->CheckWritable(); },
+                                                     [self] { return self->AwaitCommits(); }});
   if (!options.read_only) {
     store->batch_ = std::make_unique<rocksdb::WriteBatch>();
     if (options.write_ahead) {
@@ -465,13 +321,7 @@ Result<TableWriter*> ProcessorStore::OpenTable(const TableDef& def) {
   return writer.get();
 }
 
-StateStore* ProcessorStore::State(std::string_view op_id) {
-  auto it = states_.find(op_id);
-  if (it == states_.end()) {
-    it = states_.emplace(std::string(op_id), std::make_unique<StateNamespace>(this, op_id)).first;
-  }
-  return it->second.get();
-}
+StateStore* ProcessorStore::State(std::string_view op_id) { return state_cache_->State(op_id); }
 
 Result<Checkpoint> ProcessorStore::LoadCheckpoint(std::string_view topology) {
   ASSIGN_OR_RETURN(auto rewinding, batch_log_->Rewinding(topology));
@@ -614,8 +464,7 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
       rows_ahead_->Clear();
     }
   }
-  DropColdState();
-  if (state_bytes_ > options_.state_cache_bytes) EvictCommittedState();
+  state_cache_->Written();
   ASSIGN_OR_RETURN(BatchRecord record, NextBatch(topology, checkpoint));
 
   TableCommit commit;
@@ -658,7 +507,7 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
   // Sealed: the batch's state is what the next batch reads, from the cache, which keeps every
   // key of the batch until it is written. The state's part of the batch (and its undo log) is
   // built by the write, which may run on another thread while the next batch is staged.
-  std::vector<SealedState> state = SealState();
+  StateCache::Sealed state = state_cache_->Seal();
   last_batch_ids_[std::string(topology)] = record.batch_id;
   std::swap(batch_, writing_);
   if (!batch_) batch_ = std::make_unique<rocksdb::WriteBatch>();
@@ -701,13 +550,14 @@ Result<int64_t> ProcessorStore::Commit(std::string_view topology, const Checkpoi
 }
 
 Status ProcessorStore::MaybeWriteAhead(std::string_view topology) {
-  if (!options_.write_ahead || dirty_.size() < options_.state_ahead_keys) return Status::OK();
+  if (!options_.write_ahead || state_cache_->staged_keys() < options_.state_ahead_keys) {
+    return Status::OK();
+  }
   // One part at a time, and the previous one must be in the DB before its state may leave the
   // cache (as between commits).
   RETURN_IF_ERROR(AwaitCommits());
   RETURN_IF_ERROR(CheckWritable());
-  DropColdState();
-  if (state_bytes_ > options_.state_cache_bytes) EvictCommittedState();
+  state_cache_->Written();
   if (!state_ahead_) {
     ASSIGN_OR_RETURN(const int64_t last_batch_id, LastBatchId(topology));
     state_ahead_ = StateAhead{std::string(topology), last_batch_id + 1, 0};
@@ -719,7 +569,7 @@ Status ProcessorStore::MaybeWriteAhead(std::string_view topology) {
   std::string undo_key =
       BatchLog::UndoPartKey(topology, state_ahead_->batch_id, state_ahead_->parts++);
   // The marker comes with the first part: from then on, a crash leaves parts to undo.
-  auto write = [this, first, batch_id = state_ahead_->batch_id, state = SealState(),
+  auto write = [this, first, batch_id = state_ahead_->batch_id, state = state_cache_->Seal(),
                 topology = std::string(topology), undo_key = std::move(undo_key)]() mutable {
     rocksdb::WriteBatch batch;
     if (first) RETURN_IF_ERROR(batch_log_->StageWritingAhead(topology, batch_id, &batch));
@@ -753,139 +603,6 @@ void ProcessorStore::FailWrite(const Status& st) {
   spdlog::error("write failed: {}", st.ToString());
   error_ = st;
   Abort();
-}
-
-// The staged values become the committed ones; what they replace (the before-images) moves
-// into the returned list, with the entries, for StageState.
-std::vector<ProcessorStore::SealedState> ProcessorStore::SealState() {
-  std::vector<SealedState> sealed;
-  sealed.reserve(dirty_.size());
-  for (const auto& ref : dirty_) {
-    auto* entry = ref.second;
-    StateEntry& e = entry->second;
-    if (e.committed_known) state_bytes_ -= CachedBytes(*entry);
-    if (!e.committed_known || !e.committed) created_.push_back(ref);
-    sealed.push_back({entry, std::move(e.committed), e.committed_known});
-    e.committed = std::move(e.staged);
-    e.committed_known = true;
-    e.staged.reset();
-    e.is_staged = false;
-    e.read = false;
-    state_bytes_ += CachedBytes(*entry);
-  }
-  dirty_.clear();
-  return sealed;
-}
-
-// Most keys a batch creates are never read again (a dedup's new keys when most keys are new):
-// once written, they leave the cache, which keeps the keys read again. That keeps the map small
-// and its lookups in the CPU caches. Called once the batch that created them is written.
-void ProcessorStore::DropColdState() {
-  for (const auto& [map, entry] : created_) {
-    const StateEntry& e = entry->second;
-    if (e.is_staged || e.read) continue;
-    state_bytes_ -= CachedBytes(*entry);
-    map->erase(entry->first);
-  }
-  created_.clear();
-}
-
-// Sorts by key through each key's first bytes, copied beside it: a comparison then reads no key
-// (the keys lie all over the heap) unless those bytes tie, which for a batch holding a whole
-// run's millions of keys made the sort several times faster.
-void ProcessorStore::SortByKey(std::vector<SealedState>* sealed) {
-  constexpr size_t kHeadWords = 4;
-  struct Order {
-    std::array<uint64_t, kHeadWords> head;  // the key's first bytes, big-endian, zero-padded
-    const std::string* key;
-    size_t index;
-  };
-  std::vector<Order> order(sealed->size());
-  for (size_t i = 0; i < sealed->size(); ++i) {
-    const std::string& key = (*sealed)[i].entry->first;
-    char bytes[kHeadWords * 8] = {};
-    std::memcpy(bytes, key.data(), std::min(key.size(), sizeof(bytes)));
-    Order& o = order[i];
-    for (size_t w = 0; w < kHeadWords; ++w) o.head[w] = DecodeFixed64BE(bytes + 8 * w);
-    o.key = &key;
-    o.index = i;
-  }
-  // Equal heads (keys alike in their first bytes, or one the other's prefix but for zeros)
-  // fall back to the keys.
-  std::sort(order.begin(), order.end(), [](const Order& a, const Order& b) {
-    if (a.head != b.head) return a.head < b.head;
-    return *a.key < *b.key;
-  });
-  std::vector<SealedState> sorted;
-  sorted.reserve(sealed->size());
-  for (const Order& o : order) sorted.push_back(std::move((*sealed)[o.index]));
-  *sealed = std::move(sorted);
-}
-
-// Puts a sealed batch's state into `batch`, and at `undo_key` what each changed key held before:
-// per key [key (length-prefixed)] [1, value (length-prefixed)] or [0] when it had none. Keys
-// whose value does not change are left out of both. Reads only what the processor's thread
-// leaves alone until the batch is written: the entries' keys and committed values, and the DB.
-Status ProcessorStore::StageState(std::vector<SealedState>* sealed, const std::string& undo_key,
-                                  rocksdb::WriteBatch* batch) {
-  // In key order: the memtable's skip list inserts a sorted run far faster than random keys,
-  // and MultiGet reads a sorted run block by block.
-  SortByKey(sealed);
-  // The before-images of the keys written without being read first, in one MultiGet.
-  std::vector<rocksdb::Slice> keys;
-  std::vector<SealedState*> unknown;
-  for (auto& s : *sealed) {
-    if (s.before_known) continue;
-    keys.emplace_back(s.entry->first);
-    unknown.push_back(&s);
-  }
-  if (!unknown.empty()) {
-    std::vector<rocksdb::PinnableSlice> read(unknown.size());
-    std::vector<rocksdb::Status> statuses(unknown.size());
-    db_->MultiGet(rocksdb::ReadOptions(), state_, keys.size(), keys.data(), read.data(),
-                  statuses.data(), /*sorted_input=*/true);
-    for (size_t i = 0; i < unknown.size(); ++i) {
-      if (!statuses[i].ok() && !statuses[i].IsNotFound()) {
-        return FromRocks(statuses[i], "reading operator state for the undo log");
-      }
-      if (statuses[i].ok()) unknown[i]->before = read[i].ToString();
-    }
-  }
-  std::string undo;
-  for (const auto& s : *sealed) {
-    const std::string& key = s.entry->first;
-    const std::optional<std::string>& after = s.entry->second.committed;
-    if (s.before == after) continue;  // unchanged (or absent before and after)
-    PutLengthPrefixed(&undo, key);
-    undo.push_back(s.before ? 1 : 0);
-    if (s.before) PutLengthPrefixed(&undo, *s.before);
-    RETURN_IF_ERROR(FromRocks(after ? batch->Put(state_, key, *after) : batch->Delete(state_, key),
-                              "staging operator state"));
-  }
-  if (undo.empty()) return Status::OK();
-  return FromRocks(batch->Put(meta_, undo_key, undo), "staging the undo log");
-}
-
-// The cache of committed state starts afresh (the current batch's entries stay): hot keys come
-// back with their next read, so it needs no per-read bookkeeping for recency.
-void ProcessorStore::EvictCommittedState() {
-  size_t entries = 0;
-  for (const auto& [id, ns] : states_) entries += ns->entries().size();
-  // Every entry is staged (a single batch holding a whole run): none may leave, and the pass
-  // would only walk them all.
-  if (entries == dirty_.size()) return;
-  state_bytes_ = 0;
-  for (auto& [id, ns] : states_) {
-    StateMap& entries = ns->entries();
-    for (auto it = entries.begin(); it != entries.end();) {
-      if (!it->second.is_staged) {
-        it = entries.erase(it);
-        continue;
-      }
-      if (it->second.committed_known) state_bytes_ += CachedBytes(*it);
-      ++it;
-    }
-  }
 }
 
 // The record of the topology's next batch, at `checkpoint`, stamped now; its tables are the
@@ -950,22 +667,23 @@ Status ProcessorStore::StageStateRewind(std::string_view topology, int64_t rewin
       });
 }
 
-// Stages into `batch` what `undo` (an undo log, see StageState) says each key held before.
+// Puts a sealed batch's state into `batch`, and its undo log at `undo_key` (when any value
+// changes).
+Status ProcessorStore::StageState(StateCache::Sealed* sealed, const std::string& undo_key,
+                                  rocksdb::WriteBatch* batch) {
+  ASSIGN_OR_RETURN(std::string undo, state_cache_->Stage(sealed, batch));
+  if (undo.empty()) return Status::OK();
+  return FromRocks(batch->Put(meta_, undo_key, undo), "staging the undo log");
+}
+
+// Stages into `batch` what `undo` (an undo log) says each key held before.
 Status ProcessorStore::StageUndo(std::string_view topology, std::string_view undo,
                                  rocksdb::WriteBatch* batch) {
-  Decoder in(undo);
-  while (!in.empty()) {
-    std::string_view state_key, value;
-    uint8_t existed = 0;
-    if (!in.GetLengthPrefixed(&state_key) || !in.GetByte(&existed) ||
-        (existed && !in.GetLengthPrefixed(&value))) {
-      return Status::Corruption("malformed undo log of topology '" + std::string(topology) + "'");
-    }
-    RETURN_IF_ERROR(
-        FromRocks(existed ? batch->Put(state_, state_key, value) : batch->Delete(state_, state_key),
-                  "staging operator state"));
-  }
-  return Status::OK();
+  Status st = ForEachUndo(undo, [&](std::string_view key, std::optional<std::string_view> before) {
+    return FromRocks(before ? batch->Put(state_, key, *before) : batch->Delete(state_, key),
+                     "staging operator state");
+  });
+  return st.WithContext("the undo log of topology '" + std::string(topology) + "'");
 }
 
 // Takes back the state a batch wrote ahead of a commit that never came: its parts newest first,
@@ -996,7 +714,7 @@ Result<int64_t> ProcessorStore::Reset(std::string_view topology, const Checkpoin
                                       std::optional<int64_t> rewind_to) {
   RETURN_IF_ERROR(AwaitCommits());
   RETURN_IF_ERROR(CheckWritable());
-  if (batch_->Count() > 0 || !dirty_.empty() || state_ahead_) {
+  if (batch_->Count() > 0 || state_cache_->staged_keys() > 0 || state_ahead_) {
     return Status::InvalidArgument("a reset cannot share a batch with staged writes");
   }
   ASSIGN_OR_RETURN(BatchRecord record, NextBatch(topology, checkpoint));
@@ -1092,7 +810,7 @@ Result<int64_t> ProcessorStore::Reset(std::string_view topology, const Checkpoin
   }
   for (Table* table : restored) table->Committed();
   batch_->Clear();
-  AbortState();  // the state went back: cached values may be newer than it
+  state_cache_->Clear();  // the state went back: cached values may be newer than it
   last_batch_ids_[std::string(topology)] = record.batch_id;
   return record.batch_id;
 }
@@ -1114,7 +832,7 @@ void ProcessorStore::Abort() {
   if (rows_ahead_) rows_ahead_->Clear();
   if (batch_) batch_->Clear();
   for (Table* table : tables_->List()) table->Aborted();
-  AbortState();
+  state_cache_->Clear();
   if (state_ahead_ && error_.ok()) {
     // After a failed write the store writes nothing more: the next Open undoes the parts.
     if (Status st = UndoWrittenAhead(state_ahead_->topology, state_ahead_->batch_id); !st.ok()) {
@@ -1132,14 +850,6 @@ void ProcessorStore::Abort() {
     }
   }
   rows_written_ahead_ = false;
-}
-
-// Forgets the staged state, and the cache with it (it is only a cache).
-void ProcessorStore::AbortState() {
-  created_.clear();
-  for (auto& [id, ns] : states_) ns->entries().clear();
-  state_bytes_ = 0;
-  dirty_.clear();
 }
 
 Result<std::vector<BatchRecord>> ProcessorStore::ListOffsets() const {

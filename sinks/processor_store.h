@@ -10,17 +10,16 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
 #include "common/result.h"
 #include "common/serial_worker.h"
-#include "common/string_hash.h"
 #include "operators/commit_store.h"
 #include "operators/outbox_store.h"
 #include "sinks/batch_log.h"
 #include "sinks/retention.h"
+#include "sinks/state_cache.h"
 #include "sinks/table_store.h"
 
 namespace rocksdb {
@@ -49,14 +48,12 @@ TableSpec DeadLettersSpec();
 // State keys: [varint length][operator id][key], so one operator's keys are one prefix range.
 //
 // The current batch is a plain rocksdb::WriteBatch for rows (appended without any per-row
-// index), beside an in-memory map of operator state entries: each holds a key's committed
-// value (once read or written; kept as a cache across batches) and the value staged in the
-// current batch. State reads see the batch's own writes (read-your-writes), then the committed
-// value, then the DB; a key written many times in one batch reaches the WriteBatch once, at
-// Commit, and its committed value is the undo log's before-image at no extra read. Commit
-// writes it all in one DB::Write; a failed write makes the store refuse every later write and
-// commit (sticky error) until it is reopened. With pipelined commits (Options) the write of a
-// batch runs on a background thread while the next batch is staged.
+// index), beside the operator state staged in a StateCache (read-your-writes, a cache of
+// committed values; each key reaches the batch once, at Commit, with its before-image for the
+// undo log, sinks/undo_log.h). Commit writes it all in one DB::Write; a failed write makes the
+// store refuse every later write and commit (sticky error) until it is reopened. With pipelined
+// commits (Options) the write of a batch runs on a background thread while the next batch is
+// staged.
 //
 // Thread-safety: the CommitStore methods and the writers and state stores they return are for
 // one thread (the processor's). tables() may be read from other threads once the topology's
@@ -208,21 +205,14 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
 
  private:
   class Writer;
-  class StateNamespace;
 
   explicit ProcessorStore(const Options& options);
   Status CheckWritable() const;
   Result<Table*> DeadLetters();
   Result<int64_t> LastBatchId(std::string_view topology);
   Result<Checkpoint> ReadCheckpoint(std::string_view topology);
-  struct SealedState;
-  std::vector<SealedState> SealState();
-  static void SortByKey(std::vector<SealedState>* sealed);
-  Status StageState(std::vector<SealedState>* sealed, const std::string& undo_key,
+  Status StageState(StateCache::Sealed* sealed, const std::string& undo_key,
                     rocksdb::WriteBatch* batch);
-  void AbortState();
-  void DropColdState();
-  void EvictCommittedState();
   void FailWrite(const Status& st);
   Status StageStateRewind(std::string_view topology, int64_t rewind_to, int64_t state_at);
   Status StageUndo(std::string_view topology, std::string_view undo, rocksdb::WriteBatch* batch);
@@ -271,33 +261,7 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
   };
   std::optional<StateAhead> state_ahead_;
 
-  // What the store knows of one operator state key: its committed value, when it has been read
-  // or written, and the value the current batch staged, when it has one. One entry serves the
-  // read (staged first, then committed), the batch (the staged value) and the undo log (the
-  // committed value is the before-image) alike.
-  struct StateEntry {
-    std::optional<std::string> committed;  // when committed_known; nullopt: absent
-    std::optional<std::string> staged;     // when is_staged; nullopt: deleted
-    bool committed_known = false;
-    bool is_staged = false;
-    bool read = false;  // read from the cache since its batch was sealed
-  };
-  // Full state key -> entry, one map per namespace (each operator's lookups stay among its own
-  // keys). Committed values stay cached across batches, about options_.state_cache_bytes of
-  // them in all (state_bytes_); see DropColdState and EvictCommittedState.
-  using StateMap = std::unordered_map<std::string, StateEntry, StringHash, std::equal_to<>>;
-  using EntryRef = std::pair<StateMap*, StateMap::value_type*>;
-  size_t state_bytes_ = 0;
-  std::vector<EntryRef> dirty_;  // the entries staged in the current batch
-  // The keys the last sealed batch created: they leave the cache once written unless read or
-  // staged again meanwhile (see DropColdState).
-  std::vector<EntryRef> created_;
-  // An entry of a sealed batch, with the committed value its staged one replaced.
-  struct SealedState {
-    StateMap::value_type* entry;
-    std::optional<std::string> before;
-    bool before_known;
-  };
+  std::unique_ptr<StateCache> state_cache_;
   std::unique_ptr<TableStore> tables_;
   std::unique_ptr<BatchLog> batch_log_;
   // The retention of each topology that SetRetention named (processor's thread), and when its
@@ -317,7 +281,6 @@ class ProcessorStore final : public CommitStore, public OutboxStore {
   int64_t rewind_writes_ = 0;
   size_t largest_rewind_write_ = 0;
   std::map<std::string, std::unique_ptr<Writer>, std::less<>> writers_;
-  std::map<std::string, std::unique_ptr<StateNamespace>, std::less<>> states_;
   std::map<std::string, int64_t, std::less<>> last_batch_ids_;
   Table* dead_letters_ = nullptr;
   Row dead_letter_row_;  // reused
