@@ -114,243 +114,334 @@ class Graph::StepOutput final : public Output {
 
 Graph::~Graph() = default;
 
+// Builds a graph from its topology in passes: pipelines (upstream first), then the tables and
+// stream outputs they write, then the tables nobody writes. Lives for one Graph::Build call;
+// borrows the graph being built and the errors, which outlive it.
+class Graph::Builder {
+ public:
+  Builder(Graph* graph, BuildErrors* errors)
+      : g_(graph), t_(*graph->topology_), errors_(errors), state_(t_.pipelines.size()) {}
+
+  void IndexNames();
+  void BuildPipelines();
+  void DeclareTables();
+  void BuildStreamOutputs();
+  void CheckTablesWritten();
+
+ private:
+  enum class State { kNew, kBuilding, kBuilt, kFailed };
+  // Whether a pipeline's rows update earlier rows, and the step (or parent) that makes them so.
+  struct Lineage {
+    bool updates = false;
+    std::string from;
+  };
+
+  bool BuildPipeline(size_t i);
+  bool ResolveInputs(size_t i, std::vector<NamedInput>* inputs, Lineage* lineage);
+  bool BuildSteps(const Topology::Pipeline& spec, const std::vector<NamedInput>& inputs,
+                  Lineage lineage, Pipeline* pipe);
+  bool AddStep(const Topology::Pipeline& spec, size_t k, const std::vector<NamedInput>& inputs,
+               Schema* input, Lineage* lineage, Pipeline* pipe);
+  size_t DeclareTable(const std::string& name, const Schema& schema, const std::string& pointer,
+                      const std::string& writer);
+  void DeclarePipelineTables(size_t i);
+  void DeclareSideTables(size_t i);
+
+  Graph* g_;
+  const Topology& t_;
+  BuildErrors* errors_;
+  std::vector<State> state_;  // by pipeline
+  std::map<std::string, size_t> source_index_, pipeline_index_, table_index_;
+};
+
 std::unique_ptr<Graph> Graph::Build(std::shared_ptr<const Topology> topology, BuildErrors* errors) {
   std::unique_ptr<Graph> g(new Graph());
-  g->topology_ = topology;
-  const Topology& t = *topology;
-  std::map<std::string, size_t> source_index, pipeline_index;
-  for (size_t i = 0; i < t.sources.size(); ++i) source_index[t.sources[i].name] = i;
-  for (size_t i = 0; i < t.pipelines.size(); ++i) {
-    const std::string& name = t.pipelines[i].name;
-    if (source_index.contains(name)) {
-      errors->Add("/pipelines/" + name, "'" + name + "' is already the name of a source");
-    }
-    pipeline_index[name] = i;
-  }
-  g->source_pipelines_.resize(t.sources.size());
-  g->pipelines_.resize(t.pipelines.size());
-
-  // Build pipelines in dependency order: a pipeline's input schema is its parent's output.
-  std::vector<int> state(t.pipelines.size(), 0);  // 0 new, 1 building, 2 built, 3 failed
-  std::function<bool(size_t)> build = [&](size_t i) -> bool {
-    const Topology::Pipeline& spec = t.pipelines[i];
-    const std::string p = "/pipelines/" + spec.name;
-    if (state[i] == 1) {
-      errors->Add(p + "/from", "pipelines form a cycle through '" + spec.name + "'");
-      state[i] = 3;
-      return false;
-    }
-    if (state[i] >= 2) return state[i] == 2;
-    state[i] = 1;
-    std::vector<NamedInput> inputs;
-    bool updates = false;
-    std::string updates_from;
-    bool inputs_ok = !spec.from.empty();
-    for (size_t n = 0; n < spec.from.size(); ++n) {
-      const std::string& from = spec.from[n];
-      const std::string fp = p + "/from" + (spec.from.size() > 1 ? "/" + std::to_string(n) : "");
-      const Edge edge{i, static_cast<uint32_t>(n)};
-      if (auto s = source_index.find(from); s != source_index.end()) {
-        inputs.push_back({from, SourceSchema()});
-        g->source_pipelines_[s->second].push_back(edge);
-      } else if (auto pl = pipeline_index.find(from); pl != pipeline_index.end()) {
-        if (!build(pl->second)) {
-          inputs_ok = false;
-          continue;
-        }
-        const Pipeline& parent = *g->pipelines_[pl->second];
-        inputs.push_back({from, parent.output});
-        if (parent.emits_updates && spec.from.size() > 1) {
-          errors->Add(fp, "pipeline '" + from + "' emits updates of earlier rows (" +
-                              parent.updates_from + "); a join reads appended rows only");
-          inputs_ok = false;
-        }
-        updates = parent.emits_updates;
-        updates_from = parent.updates_from;
-        g->pipelines_[pl->second]->downstream.push_back(edge);
-      } else {
-        errors->Add(fp, "no source or pipeline named '" + from + "'");
-        inputs_ok = false;
-      }
-    }
-    if (!inputs_ok) {
-      state[i] = 3;
-      return false;
-    }
-    Schema input = inputs.front().schema;
-    auto pipe = std::make_unique<Pipeline>();
-    pipe->name = spec.name;
-    bool ok = true;
-    for (size_t k = 0; k < spec.steps.size(); ++k) {
-      const auto& step = spec.steps[k];
-      const std::string sp = p + "/steps/" + std::to_string(k);
-      if (!step.is_object() || !step.contains("op") || !step["op"].is_string()) {
-        errors->Add(sp, "a step is an object with an \"op\"");
-        ok = false;
-        break;
-      }
-      const std::string op = step["op"].get<std::string>();
-      const OperatorFactory* factory = OperatorRegistry::Default().Find(op);
-      if (!factory) {
-        std::string known;
-        for (const auto& n : OperatorRegistry::Default().Names())
-          known += (known.empty() ? "" : ", ") + n;
-        errors->Add(sp + "/op", "unknown operator '" + op + "' (operators: " + known + ")");
-        ok = false;
-        break;
-      }
-      Schema output;
-      std::vector<SideOutput> sides;
-      size_t before = errors->errors().size();
-      const bool joins = k == 0 && inputs.size() > 1;
-      auto instance = (*factory)(
-          OperatorArgs{step, sp, input, &output, errors, &sides, joins ? &inputs : nullptr});
-      if (!instance || errors->errors().size() != before) {
-        ok = false;  // later steps would only report follow-on errors about missing columns
-        break;
-      }
-      if (joins && !(instance->stream() && instance->stream()->reads_several_inputs())) {
-        errors->Add(sp + "/op",
-                    "a pipeline with several inputs (\"from\": [...]) starts with a "
-                    "join, not '" +
-                        op + "'");
-        ok = false;
-        break;
-      }
-      Step s;
-      s.stream = instance->stream();
-      s.op = std::move(instance);
-      s.name = spec.name + "/" + std::to_string(k) + ":" + op;
-      s.sides = std::move(sides);
-      // A step that passes rows on as it reads them (a dedup) leaves them what they were.
-      if (s.stream && !s.stream->emits_in_process()) {
-        updates = s.stream->emits_updates();
-        updates_from = "step " + std::to_string(k) + " (" + op + ")";
-      }
-      pipe->steps.push_back(std::move(s));
-      input = std::move(output);
-    }
-    if (ok && spec.steps.empty() && inputs.size() > 1) {
-      errors->Add(p + "/steps", "a pipeline with several inputs starts with a join");
-      ok = false;
-    }
-    pipe->output = input;
-    pipe->emits_updates = updates;
-    pipe->updates_from = updates_from;
-    g->pipelines_[i] = std::move(pipe);
-    state[i] = ok ? 2 : 3;
-    if (ok) g->order_.push_back(i);
-    return ok;
-  };
-  for (size_t i = 0; i < t.pipelines.size(); ++i) build(i);
-
-  // Tables take the schema of the pipelines (and side outputs) that write them; all writers
-  // must agree.
-  std::map<std::string, size_t> table_index;
-  auto declare = [&](const std::string& name, const Schema& schema, const std::string& pointer,
-                     const std::string& writer) -> size_t {
-    auto [it, fresh] = table_index.try_emplace(name, g->tables_.size());
-    if (fresh) {
-      std::vector<std::string> key;
-      if (auto decl = t.tables.find(name); decl != t.tables.end()) key = decl->second.key;
-      for (const auto& k : key) {
-        if (schema.Find(k) < 0) {
-          errors->Add("/tables/" + name + "/key",
-                      "key column '" + k + "' is not in the rows of " + writer);
-        }
-      }
-      g->tables_.push_back(TableDef{name, schema, key});
-    } else if (!(g->tables_[it->second].schema == schema)) {
-      errors->Add(pointer, writer + " writes rows of another schema into table '" + name + "'");
-    }
-    return it->second;
-  };
-  for (size_t i = 0; i < t.pipelines.size(); ++i) {
-    if (state[i] != 2) continue;
-    const auto& spec = t.pipelines[i];
-    Pipeline& pipe = *g->pipelines_[i];
-    const std::string p = "/pipelines/" + spec.name;
-    for (const auto& name : spec.to) {
-      const size_t table = declare(name, pipe.output, p + "/to", "pipeline '" + spec.name + "'");
-      pipe.tables.push_back(table);
-      pipe.table_key_columns.push_back(
-          CheckedKeyColumns(g->tables_[table], pipe.output, pipe.emits_updates));
-      if (pipe.emits_updates && g->tables_[table].key_columns.empty()) {
-        errors->Add(p + "/to", "pipeline '" + spec.name + "' emits updates of earlier rows (" +
-                                   pipe.updates_from + "): table '" + name +
-                                   "' needs a key to upsert them, e.g. \"tables\": {\"" + name +
-                                   "\": {\"key\": [...]}}");
-      }
-    }
-    for (size_t k = 0; k < pipe.steps.size(); ++k) {
-      Step& step = pipe.steps[k];
-      for (const auto& side : step.sides) {
-        const std::string sp = p + "/steps/" + std::to_string(k) + "/" + side.field;
-        step.side_tables.push_back(declare(side.table, side.schema, sp,
-                                           "step " + std::to_string(k) + " of pipeline '" +
-                                               spec.name + "' (its " + side.field + " rows)"));
-        // Side rows are records (late rows, unmatched rows), never updates.
-        step.side_key_columns.push_back(
-            CheckedKeyColumns(g->tables_[step.side_tables.back()], side.schema, false));
-      }
-    }
-  }
-  g->BuildStreamOutputs(state, errors);
-  for (const auto& table : t.tables) {
-    // Not a structured binding: clang before 16 cannot capture one in the lambda below.
-    const std::string& name = table.first;
-    if (!table_index.contains(name) &&
-        std::none_of(t.pipelines.begin(), t.pipelines.end(), [&](const auto& p) {
-          return std::find(p.to.begin(), p.to.end(), name) != p.to.end();
-        })) {
-      errors->Add("/tables/" + name, "no pipeline writes table '" + name + "'");
-    }
-  }
+  g->topology_ = std::move(topology);
+  Builder builder(g.get(), errors);
+  builder.IndexNames();
+  builder.BuildPipelines();
+  builder.DeclareTables();
+  builder.BuildStreamOutputs();
+  builder.CheckTablesWritten();
   if (!errors->empty()) return nullptr;
   return g;
 }
 
+// Sources and pipelines share one namespace: "from" names either.
+void Graph::Builder::IndexNames() {
+  for (size_t i = 0; i < t_.sources.size(); ++i) source_index_[t_.sources[i].name] = i;
+  for (size_t i = 0; i < t_.pipelines.size(); ++i) {
+    const std::string& name = t_.pipelines[i].name;
+    if (source_index_.contains(name)) {
+      errors_->Add("/pipelines/" + name, "'" + name + "' is already the name of a source");
+    }
+    pipeline_index_[name] = i;
+  }
+  g_->source_pipelines_.resize(t_.sources.size());
+  g_->pipelines_.resize(t_.pipelines.size());
+}
+
+void Graph::Builder::BuildPipelines() {
+  for (size_t i = 0; i < t_.pipelines.size(); ++i) BuildPipeline(i);
+}
+
+// Builds pipeline i after the pipelines it reads, since its input schema is their output.
+// False when it, or one it reads, could not be built (or they form a cycle).
+bool Graph::Builder::BuildPipeline(size_t i) {
+  const Topology::Pipeline& spec = t_.pipelines[i];
+  if (state_[i] == State::kBuilding) {
+    errors_->Add("/pipelines/" + spec.name + "/from",
+                 "pipelines form a cycle through '" + spec.name + "'");
+    state_[i] = State::kFailed;
+    return false;
+  }
+  if (state_[i] != State::kNew) return state_[i] == State::kBuilt;
+  state_[i] = State::kBuilding;
+  std::vector<NamedInput> inputs;
+  Lineage lineage;
+  if (!ResolveInputs(i, &inputs, &lineage)) {
+    state_[i] = State::kFailed;
+    return false;
+  }
+  auto pipe = std::make_unique<Pipeline>();
+  pipe->name = spec.name;
+  const bool ok = BuildSteps(spec, inputs, std::move(lineage), pipe.get());
+  g_->pipelines_[i] = std::move(pipe);
+  state_[i] = ok ? State::kBuilt : State::kFailed;
+  if (ok) g_->order_.push_back(i);
+  return ok;
+}
+
+// The schemas of pipeline i's inputs in "from" order, each wired to feed it. Its rows update
+// earlier rows when those of the (last) pipeline it reads do; a join refuses such inputs.
+bool Graph::Builder::ResolveInputs(size_t i, std::vector<NamedInput>* inputs, Lineage* lineage) {
+  const Topology::Pipeline& spec = t_.pipelines[i];
+  const std::string p = "/pipelines/" + spec.name;
+  bool ok = !spec.from.empty();
+  for (size_t n = 0; n < spec.from.size(); ++n) {
+    const std::string& from = spec.from[n];
+    const std::string fp = p + "/from" + (spec.from.size() > 1 ? "/" + std::to_string(n) : "");
+    const Edge edge{i, static_cast<uint32_t>(n)};
+    if (auto s = source_index_.find(from); s != source_index_.end()) {
+      inputs->push_back({from, SourceSchema()});
+      g_->source_pipelines_[s->second].push_back(edge);
+    } else if (auto pl = pipeline_index_.find(from); pl != pipeline_index_.end()) {
+      if (!BuildPipeline(pl->second)) {
+        ok = false;
+        continue;
+      }
+      Pipeline& parent = *g_->pipelines_[pl->second];
+      inputs->push_back({from, parent.output});
+      if (parent.emits_updates && spec.from.size() > 1) {
+        errors_->Add(fp, "pipeline '" + from + "' emits updates of earlier rows (" +
+                             parent.updates_from + "); a join reads appended rows only");
+        ok = false;
+      }
+      *lineage = Lineage{parent.emits_updates, parent.updates_from};
+      parent.downstream.push_back(edge);
+    } else {
+      errors_->Add(fp, "no source or pipeline named '" + from + "'");
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+// Chains the steps, each reading the schema the one before it emits. The pipeline is kept even
+// when a step fails, with the output of the steps that could be built.
+bool Graph::Builder::BuildSteps(const Topology::Pipeline& spec,
+                                const std::vector<NamedInput>& inputs, Lineage lineage,
+                                Pipeline* pipe) {
+  Schema input = inputs.front().schema;
+  bool ok = true;
+  for (size_t k = 0; k < spec.steps.size(); ++k) {
+    // Later steps would only report follow-on errors about missing columns.
+    if (!AddStep(spec, k, inputs, &input, &lineage, pipe)) {
+      ok = false;
+      break;
+    }
+  }
+  if (ok && spec.steps.empty() && inputs.size() > 1) {
+    errors_->Add("/pipelines/" + spec.name + "/steps",
+                 "a pipeline with several inputs starts with a join");
+    ok = false;
+  }
+  pipe->output = std::move(input);
+  pipe->emits_updates = lineage.updates;
+  pipe->updates_from = std::move(lineage.from);
+  return ok;
+}
+
+// Makes step k by its operator's factory, which checks its config against `input`; on success
+// `input` becomes the step's output schema.
+bool Graph::Builder::AddStep(const Topology::Pipeline& spec, size_t k,
+                             const std::vector<NamedInput>& inputs, Schema* input, Lineage* lineage,
+                             Pipeline* pipe) {
+  const auto& config = spec.steps[k];
+  const std::string sp = "/pipelines/" + spec.name + "/steps/" + std::to_string(k);
+  if (!config.is_object() || !config.contains("op") || !config["op"].is_string()) {
+    errors_->Add(sp, "a step is an object with an \"op\"");
+    return false;
+  }
+  const std::string op = config["op"].get<std::string>();
+  const OperatorFactory* factory = OperatorRegistry::Default().Find(op);
+  if (!factory) {
+    std::string known;
+    for (const auto& n : OperatorRegistry::Default().Names())
+      known += (known.empty() ? "" : ", ") + n;
+    errors_->Add(sp + "/op", "unknown operator '" + op + "' (operators: " + known + ")");
+    return false;
+  }
+  Schema output;
+  std::vector<SideOutput> sides;
+  const size_t before = errors_->errors().size();
+  const bool joins = k == 0 && inputs.size() > 1;
+  auto instance = (*factory)(
+      OperatorArgs{config, sp, *input, &output, errors_, &sides, joins ? &inputs : nullptr});
+  if (!instance || errors_->errors().size() != before) return false;
+  if (joins && !(instance->stream() && instance->stream()->reads_several_inputs())) {
+    errors_->Add(
+        sp + "/op",
+        "a pipeline with several inputs (\"from\": [...]) starts with a join, not '" + op + "'");
+    return false;
+  }
+  Step s;
+  s.stream = instance->stream();
+  s.op = std::move(instance);
+  s.name = spec.name + "/" + std::to_string(k) + ":" + op;
+  s.sides = std::move(sides);
+  // A step that passes rows on as it reads them (a dedup) leaves them what they were.
+  if (s.stream && !s.stream->emits_in_process()) {
+    *lineage = Lineage{s.stream->emits_updates(), "step " + std::to_string(k) + " (" + op + ")"};
+  }
+  pipe->steps.push_back(std::move(s));
+  *input = std::move(output);
+  return true;
+}
+
+// Tables take the schema of the pipelines (and side outputs) that write them; all writers
+// must agree. Only built pipelines are checked: the others have no output schema.
+void Graph::Builder::DeclareTables() {
+  for (size_t i = 0; i < t_.pipelines.size(); ++i) {
+    if (state_[i] != State::kBuilt) continue;
+    DeclarePipelineTables(i);
+    DeclareSideTables(i);
+  }
+}
+
+// The index of table `name` in tables_, declared by its first writer; a later writer must give
+// it rows of the same schema.
+size_t Graph::Builder::DeclareTable(const std::string& name, const Schema& schema,
+                                    const std::string& pointer, const std::string& writer) {
+  auto [it, fresh] = table_index_.try_emplace(name, g_->tables_.size());
+  if (fresh) {
+    std::vector<std::string> key;
+    if (auto decl = t_.tables.find(name); decl != t_.tables.end()) key = decl->second.key;
+    for (const auto& k : key) {
+      if (schema.Find(k) < 0) {
+        errors_->Add("/tables/" + name + "/key",
+                     "key column '" + k + "' is not in the rows of " + writer);
+      }
+    }
+    g_->tables_.push_back(TableDef{name, schema, key});
+  } else if (!(g_->tables_[it->second].schema == schema)) {
+    errors_->Add(pointer, writer + " writes rows of another schema into table '" + name + "'");
+  }
+  return it->second;
+}
+
+void Graph::Builder::DeclarePipelineTables(size_t i) {
+  const auto& spec = t_.pipelines[i];
+  Pipeline& pipe = *g_->pipelines_[i];
+  const std::string p = "/pipelines/" + spec.name;
+  for (const auto& name : spec.to) {
+    const size_t table = DeclareTable(name, pipe.output, p + "/to", "pipeline '" + spec.name + "'");
+    pipe.tables.push_back(table);
+    pipe.table_key_columns.push_back(
+        CheckedKeyColumns(g_->tables_[table], pipe.output, pipe.emits_updates));
+    if (pipe.emits_updates && g_->tables_[table].key_columns.empty()) {
+      errors_->Add(p + "/to", "pipeline '" + spec.name + "' emits updates of earlier rows (" +
+                                  pipe.updates_from + "): table '" + name +
+                                  "' needs a key to upsert them, e.g. \"tables\": {\"" + name +
+                                  "\": {\"key\": [...]}}");
+    }
+  }
+}
+
+void Graph::Builder::DeclareSideTables(size_t i) {
+  const auto& spec = t_.pipelines[i];
+  Pipeline& pipe = *g_->pipelines_[i];
+  for (size_t k = 0; k < pipe.steps.size(); ++k) {
+    Step& step = pipe.steps[k];
+    for (const auto& side : step.sides) {
+      const std::string sp =
+          "/pipelines/" + spec.name + "/steps/" + std::to_string(k) + "/" + side.field;
+      step.side_tables.push_back(DeclareTable(side.table, side.schema, sp,
+                                              "step " + std::to_string(k) + " of pipeline '" +
+                                                  spec.name + "' (its " + side.field + " rows)"));
+      // Side rows are records (late rows, unmatched rows), never updates.
+      step.side_key_columns.push_back(
+          CheckedKeyColumns(g_->tables_[step.side_tables.back()], side.schema, false));
+    }
+  }
+}
+
 // Each stream output takes the schema of the pipelines that write it (all must agree), which
 // must hold its partition key column and leave the record id's field to the output.
-void Graph::BuildStreamOutputs(const std::vector<int>& state, BuildErrors* errors) {
-  const Topology& t = *topology_;
-  for (const auto& out : t.streams) {
+void Graph::Builder::BuildStreamOutputs() {
+  for (const auto& out : t_.streams) {
     const std::string sp = "/streams/" + out.name;
     StreamOutputDef def{&out, Schema(), -1};
     bool written = false;
-    for (size_t i = 0; i < t.pipelines.size(); ++i) {
-      const auto& spec = t.pipelines[i];
+    for (size_t i = 0; i < t_.pipelines.size(); ++i) {
+      const auto& spec = t_.pipelines[i];
       if (std::find(spec.streams.begin(), spec.streams.end(), out.name) == spec.streams.end())
         continue;
       const std::string p = "/pipelines/" + spec.name + "/to";
       written = true;
-      if (state[i] != 2) continue;
-      Pipeline& pipe = *pipelines_[i];
-      pipe.streams.push_back(streams_.size());
+      if (state_[i] != State::kBuilt) continue;
+      Pipeline& pipe = *g_->pipelines_[i];
+      pipe.streams.push_back(g_->streams_.size());
       if (def.partition_key >= 0) {
         if (!(def.schema == pipe.output)) {
-          errors->Add(p, "pipeline '" + spec.name +
-                             "' writes rows of another schema into stream output '" + out.name +
-                             "'");
+          errors_->Add(p, "pipeline '" + spec.name +
+                              "' writes rows of another schema into stream output '" + out.name +
+                              "'");
         }
         continue;
       }
       def.schema = pipe.output;
       def.partition_key = pipe.output.Find(out.partition_key);
       if (def.partition_key < 0 && !out.partition_key.empty()) {  // empty: reported already
-        errors->Add(sp + "/partition_key", "column '" + out.partition_key +
-                                               "' is not in the rows of pipeline '" + spec.name +
-                                               "'");
+        errors_->Add(sp + "/partition_key", "column '" + out.partition_key +
+                                                "' is not in the rows of pipeline '" + spec.name +
+                                                "'");
       }
       if (pipe.output.Find(kRecordIdField) >= 0) {
-        errors->Add(p, std::string("the rows of pipeline '") + spec.name + "' have a column '" +
-                           kRecordIdField +
-                           "', the field the stream output adds to each record: drop or rename "
-                           "it");
+        errors_->Add(p, std::string("the rows of pipeline '") + spec.name + "' have a column '" +
+                            kRecordIdField +
+                            "', the field the stream output adds to each record: drop or rename "
+                            "it");
       }
     }
-    if (!written) errors->Add(sp, "no pipeline writes stream output '" + out.name + "'");
-    streams_.push_back(std::move(def));
+    if (!written) errors_->Add(sp, "no pipeline writes stream output '" + out.name + "'");
+    g_->streams_.push_back(std::move(def));
+  }
+}
+
+// A table in "tables" that nothing writes is likely a typo. Its writers are the built pipelines
+// and their side outputs (table_index_), and also the pipelines that failed to build but name it
+// in "to": their own errors say enough.
+void Graph::Builder::CheckTablesWritten() {
+  for (const auto& table : t_.tables) {
+    // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+    const std::string& name = table.first;
+    if (!table_index_.contains(name) &&
+        std::none_of(t_.pipelines.begin(), t_.pipelines.end(), [&](const auto& p) {
+          return std::find(p.to.begin(), p.to.end(), name) != p.to.end();
+        })) {
+      errors_->Add("/tables/" + name, "no pipeline writes table '" + name + "'");
+    }
   }
 }
 

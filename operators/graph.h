@@ -94,6 +94,7 @@ class Graph {
   struct Pipeline;
   struct Run;
   class StepOutput;
+  class Builder;  // Build's passes
   // A pipeline reading a source or another pipeline, as its input number `input`.
   struct Edge {
     size_t pipeline;
@@ -105,7 +106,6 @@ class Graph {
   Status Deliver(size_t pipeline, Row row, const Run& run);
   // `sink` as Emit has it.
   Status WriteTable(size_t sink, const Row& row, const Run& run);
-  void BuildStreamOutputs(const std::vector<int>& state, BuildErrors* errors);
   Status Failed(const Run& run, const std::string& op, const Status& why, const Row& row);
 
   std::shared_ptr<const Topology> topology_;

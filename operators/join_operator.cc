@@ -15,7 +15,10 @@
 // same result as the full join, with state for the keys still incomplete only.
 #include <algorithm>
 #include <limits>
+#include <map>
+#include <optional>
 #include <set>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -411,115 +414,126 @@ class JoinOperator final : public StreamOperator {
   std::string key_, record_key_, index_key_, encoded_;  // reused
 };
 
-std::unique_ptr<Operator> MakeJoin(const OperatorArgs& a) {
-  CheckKnownFields(a, {"on", "within", "time", "once", "max_delay", "idle_timeout", "unmatched"});
-  if (!a.inputs) {
-    a.Error("op",
-            "a join starts a pipeline with several inputs, e.g. \"from\": [\"pin\", \"geo\", "
-            "\"user\"]");
-    return nullptr;
-  }
-  JoinOptions o;
-  o.inputs = *a.inputs;
+// An input listed twice would be ambiguous in "time" and in the unmatched rows. Fills `names`.
+bool CheckDistinctInputs(const OperatorArgs& a, const std::vector<NamedInput>& inputs,
+                         std::set<std::string>* names) {
   bool ok = true;
-  std::set<std::string> names;
-  for (const auto& in : o.inputs) {
-    if (!names.insert(in.name).second) {
+  for (const auto& in : inputs) {
+    if (!names->insert(in.name).second) {
       a.Error("", "the pipeline lists '" + in.name + "' twice in \"from\"");
       ok = false;
     }
   }
-  auto on = StringListField(a, "on");
-  if (!on) return nullptr;
-  if (on->empty()) {
-    a.Error("on", "a join needs at least one key column");
-    return nullptr;
-  }
-  std::vector<Column> columns;
-  for (size_t n = 0; n < o.inputs.size(); ++n) {
-    const Schema& schema = o.inputs[n].schema;
+  return ok;
+}
+
+// Finds the "on" columns in every input, which must agree on their types: they start `columns`
+// (the joined row's), in "on" order. Stops early when the first input lacks one, as every other
+// input would be compared with a missing column.
+bool ResolveKeyColumns(const OperatorArgs& a, const std::vector<std::string>& on, JoinOptions* o,
+                       std::vector<Column>* columns) {
+  bool ok = true;
+  for (size_t n = 0; n < o->inputs.size(); ++n) {
+    const Schema& schema = o->inputs[n].schema;
     std::vector<int> key;
-    for (size_t k = 0; k < on->size(); ++k) {
-      const std::string& name = (*on)[k];
+    for (size_t k = 0; k < on.size(); ++k) {
+      const std::string& name = on[k];
       const int c = schema.Find(name);
       if (c < 0) {
-        a.Error("on", "'" + o.inputs[n].name + "' has no column '" + name + "'");
+        a.Error("on", "'" + o->inputs[n].name + "' has no column '" + name + "'");
         ok = false;
         continue;
       }
       const Column& col = schema.column(c);
       if (n == 0) {
-        columns.push_back(col);
-      } else if (const Column& first = columns[k];
+        columns->push_back(col);
+      } else if (const Column& first = (*columns)[k];
                  col.type != first.type || col.element_type != first.element_type) {
         a.Error("on", "key column '" + name + "' is " + ColumnTypeName(col) + " in '" +
-                          o.inputs[n].name + "' but " + ColumnTypeName(first) + " in '" +
-                          o.inputs[0].name + "'");
+                          o->inputs[n].name + "' but " + ColumnTypeName(first) + " in '" +
+                          o->inputs[0].name + "'");
         ok = false;
       }
       key.push_back(c);
     }
-    o.key_columns.push_back(std::move(key));
-    if (columns.size() != on->size()) return nullptr;  // the first input lacks a key column
+    o->key_columns.push_back(std::move(key));
+    if (columns->size() != on.size()) return false;  // the first input lacks a key column
   }
-  if (!ok) return nullptr;
-  // The output: the key once, then every input's other columns; a name may appear once only.
+  return ok;
+}
+
+// The output: the key once, then every input's other columns; a name may appear once only.
+bool ResolveValueColumns(const OperatorArgs& a, const std::vector<std::string>& on, JoinOptions* o,
+                         std::vector<Column>* columns) {
+  bool ok = true;
   std::map<std::string, std::string> owner;
-  for (const auto& c : columns) owner[c.name] = "the key";
-  for (size_t n = 0; n < o.inputs.size(); ++n) {
-    const Schema& schema = o.inputs[n].schema;
+  for (const auto& c : *columns) owner[c.name] = "the key";
+  for (size_t n = 0; n < o->inputs.size(); ++n) {
+    const Schema& schema = o->inputs[n].schema;
     std::vector<int> values;
     for (size_t c = 0; c < schema.size(); ++c) {
       const Column& col = schema.column(c);
-      if (std::find(on->begin(), on->end(), col.name) != on->end()) continue;
-      auto [it, fresh] = owner.try_emplace(col.name, "'" + o.inputs[n].name + "'");
+      if (std::find(on.begin(), on.end(), col.name) != on.end()) continue;
+      auto [it, fresh] = owner.try_emplace(col.name, "'" + o->inputs[n].name + "'");
       if (!fresh) {
-        a.Error("", "column '" + col.name + "' of '" + o.inputs[n].name + "' is also in " +
+        a.Error("", "column '" + col.name + "' of '" + o->inputs[n].name + "' is also in " +
                         it->second + ": rename or drop one before the join");
         ok = false;
         continue;
       }
       values.push_back(static_cast<int>(c));
-      columns.push_back(col);
+      columns->push_back(col);
     }
-    o.value_columns.push_back(std::move(values));
+    o->value_columns.push_back(std::move(values));
   }
-  // The time: the arrival time, or a timestamp column per input ({"geo": "timestamp", ...}).
+  return ok;
+}
+
+// The time: the arrival time, or a timestamp column per input ({"geo": "timestamp", ...}).
+bool ResolveTimeColumns(const OperatorArgs& a, const std::set<std::string>& names, JoinOptions* o) {
   const auto time = a.config.find("time");
   if (time == a.config.end() || (time->is_string() && *time == kArrivalTime)) {
-    o.time_columns.assign(o.inputs.size(), -1);
-  } else if (!time->is_object()) {
+    o->time_columns.assign(o->inputs.size(), -1);
+    return true;
+  }
+  if (!time->is_object()) {
     a.Error("time", std::string("must be \"") + kArrivalTime +
-                        "\" or a timestamp column per input: {\"" + o.inputs[0].name +
+                        "\" or a timestamp column per input: {\"" + o->inputs[0].name +
                         "\": \"column\", ...}");
-    ok = false;
-  } else {
-    for (const auto& [name, _] : time->items()) {
-      if (!names.contains(name)) {
-        a.Error("time/" + name, "'" + name + "' is not an input of this pipeline");
-        ok = false;
-      }
-    }
-    for (const auto& in : o.inputs) {
-      const auto column = time->find(in.name);
-      if (column == time->end() || !column->is_string()) {
-        a.Error("time", "names no timestamp column of '" + in.name + "'");
-        ok = false;
-        continue;
-      }
-      const int c = in.schema.Find(column->get<std::string>());
-      if (c < 0) {
-        a.Error("time/" + in.name,
-                "'" + in.name + "' has no column '" + column->get<std::string>() + "'");
-        ok = false;
-      } else if (in.schema.column(c).type != Type::kTimestamp) {
-        a.Error("time/" + in.name, "'" + in.schema.column(c).name + "' of '" + in.name + "' is " +
-                                       ColumnTypeName(in.schema.column(c)) + ", not a timestamp");
-        ok = false;
-      }
-      o.time_columns.push_back(c);
+    return false;
+  }
+  bool ok = true;
+  for (const auto& [name, _] : time->items()) {
+    if (!names.contains(name)) {
+      a.Error("time/" + name, "'" + name + "' is not an input of this pipeline");
+      ok = false;
     }
   }
+  for (const auto& in : o->inputs) {
+    const auto column = time->find(in.name);
+    if (column == time->end() || !column->is_string()) {
+      a.Error("time", "names no timestamp column of '" + in.name + "'");
+      ok = false;
+      continue;
+    }
+    const int c = in.schema.Find(column->get<std::string>());
+    if (c < 0) {
+      a.Error("time/" + in.name,
+              "'" + in.name + "' has no column '" + column->get<std::string>() + "'");
+      ok = false;
+    } else if (in.schema.column(c).type != Type::kTimestamp) {
+      a.Error("time/" + in.name, "'" + in.schema.column(c).name + "' of '" + in.name + "' is " +
+                                     ColumnTypeName(in.schema.column(c)) + ", not a timestamp");
+      ok = false;
+    }
+    o->time_columns.push_back(c);
+  }
+  return ok;
+}
+
+// "within" (required: there is no sensible default bound), "max_delay" and "idle_timeout".
+bool ParseJoinDurations(const OperatorArgs& a, JoinOptions* o) {
+  bool ok = true;
   if (!a.config.contains("within")) {
     a.Error("",
             "a join needs \"within\": how far apart in time rows may be to join (e.g. \"10m\")");
@@ -530,46 +544,83 @@ std::unique_ptr<Operator> MakeJoin(const OperatorArgs& a) {
     a.Error("within", "must not be negative");
     ok = false;
   } else {
-    o.within_ms = *within;
+    o->within_ms = *within;
   }
   auto duration = [&](const char* field, int64_t fallback) {
     auto d = DurationField(a, field, fallback);
     if (!d) ok = false;
     return d.value_or(fallback);
   };
-  o.max_delay_ms = duration("max_delay", 0);
-  o.idle_timeout_ms = duration("idle_timeout", kDefaultIdleTimeoutMs);
-  if (auto once = a.config.find("once"); once != a.config.end()) {
-    if (!once->is_boolean()) {
-      a.Error("once", "must be true or false");
-      ok = false;
-    } else {
-      o.once = once->get<bool>();
-    }
+  o->max_delay_ms = duration("max_delay", 0);
+  o->idle_timeout_ms = duration("idle_timeout", kDefaultIdleTimeoutMs);
+  return ok;
+}
+
+bool ParseOnce(const OperatorArgs& a, JoinOptions* o) {
+  const auto once = a.config.find("once");
+  if (once == a.config.end()) return true;
+  if (!once->is_boolean()) {
+    a.Error("once", "must be true or false");
+    return false;
   }
-  // Rows that find no partner: kept in a table of their own, nothing dropped.
+  o->once = once->get<bool>();
+  return true;
+}
+
+// Rows that find no partner: kept in a table of their own, nothing dropped. Its rows name the
+// input, then hold the key columns (`key`), the row's time, the row as JSON and the reason.
+std::optional<SideOutput> UnmatchedOutput(const OperatorArgs& a, std::span<const Column> key) {
   auto unmatched = StringField(a, "unmatched");
-  if (!unmatched) {
-    ok = false;
-  } else if (*unmatched == "dead_letters") {
+  if (!unmatched) return std::nullopt;
+  if (*unmatched == "dead_letters") {
     a.Error("unmatched", "unmatched rows are not errors: name a table of their own");
-    ok = false;
-  } else {
-    SideOutput side{"unmatched", *unmatched, Schema()};
-    side.schema.Add(Column{"unmatched_input", Type::kString, Type::kNull, false});
-    for (size_t i = 0; i < on->size(); ++i) side.schema.Add(columns[i]);
-    for (const char* name : {"unmatched_time", "unmatched_row", "unmatched_reason"}) {
-      if (side.schema.Find(name) >= 0) {
-        a.Error("on", std::string("a key column may not be named '") + name + "'");
-        ok = false;
-      }
-    }
-    side.schema.Add(Column{"unmatched_time", Type::kTimestamp, Type::kNull, false});
-    side.schema.Add(Column{"unmatched_row", Type::kString, Type::kNull, false});
-    side.schema.Add(Column{"unmatched_reason", Type::kString, Type::kNull, false});
-    if (ok) a.side_outputs->push_back(std::move(side));
+    return std::nullopt;
   }
-  if (!ok) return nullptr;
+  bool ok = true;
+  SideOutput side{"unmatched", *unmatched, Schema()};
+  side.schema.Add(Column{"unmatched_input", Type::kString, Type::kNull, false});
+  for (const Column& c : key) side.schema.Add(c);
+  for (const char* name : {"unmatched_time", "unmatched_row", "unmatched_reason"}) {
+    if (side.schema.Find(name) >= 0) {
+      a.Error("on", std::string("a key column may not be named '") + name + "'");
+      ok = false;
+    }
+  }
+  side.schema.Add(Column{"unmatched_time", Type::kTimestamp, Type::kNull, false});
+  side.schema.Add(Column{"unmatched_row", Type::kString, Type::kNull, false});
+  side.schema.Add(Column{"unmatched_reason", Type::kString, Type::kNull, false});
+  if (!ok) return std::nullopt;
+  return side;
+}
+
+// Each pass reports all its problems before the join gives up, so one run shows them all.
+std::unique_ptr<Operator> MakeJoin(const OperatorArgs& a) {
+  CheckKnownFields(a, {"on", "within", "time", "once", "max_delay", "idle_timeout", "unmatched"});
+  if (!a.inputs) {
+    a.Error("op",
+            "a join starts a pipeline with several inputs, e.g. \"from\": [\"pin\", \"geo\", "
+            "\"user\"]");
+    return nullptr;
+  }
+  JoinOptions o;
+  o.inputs = *a.inputs;
+  std::set<std::string> names;
+  bool ok = CheckDistinctInputs(a, o.inputs, &names);
+  auto on = StringListField(a, "on");
+  if (!on) return nullptr;
+  if (on->empty()) {
+    a.Error("on", "a join needs at least one key column");
+    return nullptr;
+  }
+  std::vector<Column> columns;  // of the joined row
+  if (!ResolveKeyColumns(a, *on, &o, &columns) || !ok) return nullptr;
+  ok &= ResolveValueColumns(a, *on, &o, &columns);
+  ok &= ResolveTimeColumns(a, names, &o);
+  ok &= ParseJoinDurations(a, &o);
+  ok &= ParseOnce(a, &o);
+  auto unmatched = UnmatchedOutput(a, std::span<const Column>(columns).first(on->size()));
+  if (!ok || !unmatched) return nullptr;
+  a.side_outputs->push_back(std::move(*unmatched));
   o.output_width = columns.size();
   *a.output = Schema(std::move(columns));
   return std::make_unique<JoinOperator>(std::move(o));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "common/time_format.h"
@@ -260,6 +261,206 @@ void DesugarRepeatedIds(Topology* topo, BuildErrors* errors) {
   topo->pipelines.insert(topo->pipelines.begin(), added.begin(), added.end());
 }
 
+// The file as a JSON object (comments allowed); nullopt, reported, when it is not one.
+std::optional<ojson> ParseObject(const std::string& text, BuildErrors* errors) {
+  ojson j;
+  try {
+    j = ojson::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+  } catch (const ojson::exception& e) {
+    // Not only parse_error: a number too large for a double ("1e999") is out_of_range.
+    errors->Add("", std::string("not valid JSON: ") + e.what());
+    return std::nullopt;
+  }
+  if (!j.is_object()) {
+    errors->Add("", "a topology is a JSON object");
+    return std::nullopt;
+  }
+  return j;
+}
+
+// A duration string ("10m") above zero; nullopt for anything else, which callers report.
+std::optional<int64_t> PositiveDuration(const ojson& j) {
+  auto ms = j.is_string() ? ParseDurationMillis(j.get<std::string>())
+                          : Result<int64_t>(Status::InvalidArgument("not a string"));
+  if (!ms.ok() || *ms <= 0) return std::nullopt;
+  return *ms;
+}
+
+void PositiveIntegerSetting(const ojson& j, const char* key, int64_t* out, BuildErrors* errors) {
+  if (!j.contains(key)) return;
+  if (!j[key].is_number_integer() || j[key].get<int64_t>() <= 0) {
+    errors->Add(std::string("/") + key, "must be a positive integer");
+  } else {
+    *out = j[key].get<int64_t>();
+  }
+}
+
+void DurationSetting(const ojson& j, const char* key, int64_t* out, BuildErrors* errors) {
+  if (!j.contains(key)) return;
+  if (auto ms = PositiveDuration(j[key])) {
+    *out = *ms;
+  } else {
+    errors->Add(std::string("/") + key, "must be a positive duration such as \"24h\" or \"7d\"");
+  }
+}
+
+// The top-level fields besides the sources, pipelines, tables and streams. Returns the broker
+// that sources and stream outputs use unless they name their own.
+std::string ParseSettings(const ojson& j, Topology* topo, BuildErrors* errors) {
+  if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty()) {
+    errors->Add("/name", "a topology needs a name (its offsets are checkpointed under it)");
+  } else {
+    topo->name = j["name"].get<std::string>();
+  }
+  std::string broker = "tcp://127.0.0.1:7400";
+  if (j.contains("broker")) {
+    if (j["broker"].is_string())
+      broker = j["broker"].get<std::string>();
+    else
+      errors->Add("/broker", "must be a ZeroMQ endpoint string");
+  }
+  PositiveIntegerSetting(j, "commit_interval_ms", &topo->commit_interval_ms, errors);
+  PositiveIntegerSetting(j, "max_batch_records", &topo->max_batch_records, errors);
+  PositiveIntegerSetting(j, "max_batch_bytes", &topo->max_batch_bytes, errors);
+  DurationSetting(j, "history_retention", &topo->history_retention_ms, errors);
+  DurationSetting(j, "rewind_retention", &topo->rewind_retention_ms, errors);
+  if (j.contains("on_data_loss")) {
+    if (auto policy = ParseOnDataLoss(j["on_data_loss"]); policy.ok())
+      topo->on_data_loss = *policy;
+    else
+      errors->Add("/on_data_loss", policy.status().message());
+  }
+  return broker;
+}
+
+// One source; the topology's broker and on_data_loss are its defaults.
+Topology::Source ParseSource(const std::string& name, const ojson& s, const std::string& p,
+                             const std::string& broker, Topology::OnDataLoss on_data_loss,
+                             BuildErrors* errors) {
+  CheckKeys(s, p, {"stream", "broker", "kinesis", "start", "on_data_loss", "drop_repeated_ids"},
+            errors);
+  Topology::Source src;
+  src.name = name;
+  src.broker = broker;
+  src.on_data_loss = on_data_loss;
+  if (s.contains("on_data_loss")) {
+    if (auto policy = ParseOnDataLoss(s["on_data_loss"]); policy.ok())
+      src.on_data_loss = *policy;
+    else
+      errors->Add(p + "/on_data_loss", policy.status().message());
+  }
+  ParseStreamName(s, p, &src.stream, errors);
+  ParseStreamPlace(s, p, false, &src.kind, &src.broker, &src.kinesis, errors);
+  if (s.contains("drop_repeated_ids")) {
+    if (auto ms = PositiveDuration(s["drop_repeated_ids"])) {
+      src.drop_repeated_ids_ms = *ms;
+    } else {
+      errors->Add(p + "/drop_repeated_ids",
+                  "must be a positive duration such as \"10m\": how long an id is remembered");
+    }
+  }
+  if (s.contains("start")) {
+    auto pos = s["start"].is_string()
+                   ? ParseStart(s["start"].get<std::string>())
+                   : Result<IteratorPosition>(Status::InvalidArgument("must be a string"));
+    if (pos.ok())
+      src.start = *pos;
+    else
+      errors->Add(p + "/start", pos.status().message());
+  }
+  return src;
+}
+
+void ParseSources(const ojson& j, const std::string& broker, Topology* topo, BuildErrors* errors) {
+  if (!j.contains("sources") || !j["sources"].is_object() || j["sources"].empty()) {
+    errors->Add("/sources", "a topology needs at least one source: {\"name\": {\"stream\": ...}}");
+    return;
+  }
+  for (const auto& [name, s] : j["sources"].items()) {
+    const std::string p = "/sources/" + name;
+    if (!s.is_object()) {
+      errors->Add(p, "a source is an object with a \"stream\"");
+      continue;
+    }
+    topo->sources.push_back(ParseSource(name, s, p, broker, topo->on_data_loss, errors));
+  }
+}
+
+// "tables": {"NAME": {"key": [...]}}; tables that pipelines name in "to" need no entry.
+void ParseTables(const ojson& j, Topology* topo, BuildErrors* errors) {
+  if (!j.contains("tables")) return;
+  if (!j["tables"].is_object()) {
+    errors->Add("/tables", "must map table names to {\"key\": [...]}");
+    return;
+  }
+  for (const auto& [name, t] : j["tables"].items()) {
+    const std::string p = "/tables/" + name;
+    if (!t.is_object()) {
+      errors->Add(p, "a table is an object, e.g. {\"key\": [\"ind\"]} or {}");
+      continue;
+    }
+    CheckKeys(t, p, {"key"}, errors);
+    Topology::Table table{name, {}};
+    if (t.contains("key")) table.key = NameList(t["key"], p + "/key", errors);
+    if (name == "dead_letters") errors->Add(p, "'dead_letters' is written by the processor itself");
+    topo->tables[name] = std::move(table);
+  }
+}
+
+// A pipeline's "to" names stream outputs and tables alike: a name that is no stream output is a
+// table, an append table unless "tables" gives it a key. So stream outputs are parsed first.
+void ParsePipelineTargets(const ojson& to, const std::string& p, Topology::Pipeline* pipe,
+                          Topology* topo, BuildErrors* errors) {
+  for (auto& t : NameList(to, p + "/to", errors)) {
+    if (std::any_of(topo->streams.begin(), topo->streams.end(),
+                    [&](const Topology::StreamOutput& o) { return o.name == t; })) {
+      pipe->streams.push_back(std::move(t));
+      continue;
+    }
+    if (t == "dead_letters")
+      errors->Add(p + "/to", "'dead_letters' is written by the processor itself");
+    if (!topo->tables.contains(t)) topo->tables[t] = Topology::Table{t, {}};  // an append table
+    pipe->to.push_back(std::move(t));
+  }
+}
+
+Topology::Pipeline ParsePipeline(const std::string& name, const ojson& pl, const std::string& p,
+                                 Topology* topo, BuildErrors* errors) {
+  CheckKeys(pl, p, {"from", "steps", "to"}, errors);
+  Topology::Pipeline pipe{name, {}, ojson::array(), {}, {}};
+  if (!pl.contains("from") || !(pl["from"].is_string() || pl["from"].is_array()))
+    errors->Add(p + "/from", "must name a source or a pipeline, or list several to join");
+  else
+    pipe.from = NameList(pl["from"], p + "/from", errors);
+  if (pl.contains("from") && pl["from"].is_array() && pl["from"].empty())
+    errors->Add(p + "/from", "must name at least one source or pipeline");
+  if (pl.contains("steps")) {
+    if (pl["steps"].is_array())
+      pipe.steps = pl["steps"];
+    else
+      errors->Add(p + "/steps", "must be a list of steps");
+  }
+  if (pl.contains("to")) ParsePipelineTargets(pl["to"], p, &pipe, topo, errors);
+  if (name.empty()) errors->Add(p, "a pipeline needs a name");
+  return pipe;
+}
+
+// Their steps are left as JSON: Graph::Build checks them against the operators.
+void ParsePipelines(const ojson& j, Topology* topo, BuildErrors* errors) {
+  if (!j.contains("pipelines") || !j["pipelines"].is_object() || j["pipelines"].empty()) {
+    errors->Add("/pipelines", "a topology needs at least one pipeline");
+    return;
+  }
+  for (const auto& [name, pl] : j["pipelines"].items()) {
+    const std::string p = "/pipelines/" + name;
+    if (!pl.is_object()) {
+      errors->Add(p, "a pipeline is an object with \"from\", \"steps\" and \"to\"");
+      continue;
+    }
+    topo->pipelines.push_back(ParsePipeline(name, pl, p, topo, errors));
+  }
+}
+
 }  // namespace
 
 std::string RepeatedIdsPipeline(const std::string& source) { return source + "/drop_repeated_ids"; }
@@ -292,20 +493,10 @@ std::shared_ptr<const Topology> Topology::Load(const std::string& path, BuildErr
 
 std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const std::string& file,
                                                 BuildErrors* errors) {
-  ojson j;
-  try {
-    j = ojson::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
-  } catch (const ojson::exception& e) {
-    // Not only parse_error: a number too large for a double ("1e999") is out_of_range.
-    errors->Add("", std::string("not valid JSON: ") + e.what());
-    return nullptr;
-  }
-  if (!j.is_object()) {
-    errors->Add("", "a topology is a JSON object");
-    return nullptr;
-  }
-  SubstituteAll(j, "", errors);
-  CheckKeys(j, "",
+  std::optional<ojson> j = ParseObject(text, errors);
+  if (!j) return nullptr;
+  SubstituteAll(*j, "", errors);
+  CheckKeys(*j, "",
             {"name", "broker", "commit_interval_ms", "max_batch_records", "max_batch_bytes",
              "history_retention", "rewind_retention", "on_data_loss", "sources", "pipelines",
              "tables", "streams"},
@@ -313,160 +504,11 @@ std::shared_ptr<const Topology> Topology::Parse(const std::string& text, const s
 
   auto topo = std::make_shared<Topology>();
   topo->file = file;
-  if (!j.contains("name") || !j["name"].is_string() || j["name"].get<std::string>().empty()) {
-    errors->Add("/name", "a topology needs a name (its offsets are checkpointed under it)");
-  } else {
-    topo->name = j["name"].get<std::string>();
-  }
-  std::string broker = "tcp://127.0.0.1:7400";
-  if (j.contains("broker")) {
-    if (j["broker"].is_string())
-      broker = j["broker"].get<std::string>();
-    else
-      errors->Add("/broker", "must be a ZeroMQ endpoint string");
-  }
-  auto positive = [&](const char* key, int64_t* out) {
-    if (!j.contains(key)) return;
-    if (!j[key].is_number_integer() || j[key].get<int64_t>() <= 0) {
-      errors->Add(std::string("/") + key, "must be a positive integer");
-    } else {
-      *out = j[key].get<int64_t>();
-    }
-  };
-  positive("commit_interval_ms", &topo->commit_interval_ms);
-  positive("max_batch_records", &topo->max_batch_records);
-  positive("max_batch_bytes", &topo->max_batch_bytes);
-  auto duration = [&](const char* key, int64_t* out) {
-    if (!j.contains(key)) return;
-    auto ms = j[key].is_string() ? ParseDurationMillis(j[key].get<std::string>())
-                                 : Result<int64_t>(Status::InvalidArgument("not a string"));
-    if (!ms.ok() || *ms <= 0) {
-      errors->Add(std::string("/") + key, "must be a positive duration such as \"24h\" or \"7d\"");
-    } else {
-      *out = *ms;
-    }
-  };
-  duration("history_retention", &topo->history_retention_ms);
-  duration("rewind_retention", &topo->rewind_retention_ms);
-  if (j.contains("on_data_loss")) {
-    if (auto policy = ParseOnDataLoss(j["on_data_loss"]); policy.ok())
-      topo->on_data_loss = *policy;
-    else
-      errors->Add("/on_data_loss", policy.status().message());
-  }
-
-  if (!j.contains("sources") || !j["sources"].is_object() || j["sources"].empty()) {
-    errors->Add("/sources", "a topology needs at least one source: {\"name\": {\"stream\": ...}}");
-  } else {
-    for (const auto& [name, s] : j["sources"].items()) {
-      const std::string p = "/sources/" + name;
-      if (!s.is_object()) {
-        errors->Add(p, "a source is an object with a \"stream\"");
-        continue;
-      }
-      CheckKeys(s, p, {"stream", "broker", "kinesis", "start", "on_data_loss", "drop_repeated_ids"},
-                errors);
-      Source src;
-      src.name = name;
-      src.broker = broker;
-      src.on_data_loss = topo->on_data_loss;
-      if (s.contains("on_data_loss")) {
-        if (auto policy = ParseOnDataLoss(s["on_data_loss"]); policy.ok())
-          src.on_data_loss = *policy;
-        else
-          errors->Add(p + "/on_data_loss", policy.status().message());
-      }
-      ParseStreamName(s, p, &src.stream, errors);
-      ParseStreamPlace(s, p, false, &src.kind, &src.broker, &src.kinesis, errors);
-      if (s.contains("drop_repeated_ids")) {
-        const auto& d = s["drop_repeated_ids"];
-        auto ms = d.is_string() ? ParseDurationMillis(d.get<std::string>())
-                                : Result<int64_t>(Status::InvalidArgument("not a string"));
-        if (!ms.ok() || *ms <= 0) {
-          errors->Add(p + "/drop_repeated_ids",
-                      "must be a positive duration such as \"10m\": how long an id is remembered");
-        } else {
-          src.drop_repeated_ids_ms = *ms;
-        }
-      }
-      if (s.contains("start")) {
-        auto pos = s["start"].is_string()
-                       ? ParseStart(s["start"].get<std::string>())
-                       : Result<IteratorPosition>(Status::InvalidArgument("must be a string"));
-        if (pos.ok())
-          src.start = *pos;
-        else
-          errors->Add(p + "/start", pos.status().message());
-      }
-      topo->sources.push_back(std::move(src));
-    }
-  }
-
-  if (j.contains("tables")) {
-    if (!j["tables"].is_object()) {
-      errors->Add("/tables", "must map table names to {\"key\": [...]}");
-    } else {
-      for (const auto& [name, t] : j["tables"].items()) {
-        const std::string p = "/tables/" + name;
-        if (!t.is_object()) {
-          errors->Add(p, "a table is an object, e.g. {\"key\": [\"ind\"]} or {}");
-          continue;
-        }
-        CheckKeys(t, p, {"key"}, errors);
-        Table table{name, {}};
-        if (t.contains("key")) table.key = NameList(t["key"], p + "/key", errors);
-        if (name == "dead_letters")
-          errors->Add(p, "'dead_letters' is written by the processor itself");
-        topo->tables[name] = std::move(table);
-      }
-    }
-  }
-
-  if (j.contains("streams")) ParseStreamOutputs(j["streams"], broker, topo.get(), errors);
-  auto is_stream = [&](const std::string& n) {
-    return std::any_of(topo->streams.begin(), topo->streams.end(),
-                       [&](const StreamOutput& o) { return o.name == n; });
-  };
-
-  if (!j.contains("pipelines") || !j["pipelines"].is_object() || j["pipelines"].empty()) {
-    errors->Add("/pipelines", "a topology needs at least one pipeline");
-  } else {
-    for (const auto& [name, pl] : j["pipelines"].items()) {
-      const std::string p = "/pipelines/" + name;
-      if (!pl.is_object()) {
-        errors->Add(p, "a pipeline is an object with \"from\", \"steps\" and \"to\"");
-        continue;
-      }
-      CheckKeys(pl, p, {"from", "steps", "to"}, errors);
-      Pipeline pipe{name, {}, ojson::array(), {}, {}};
-      if (!pl.contains("from") || !(pl["from"].is_string() || pl["from"].is_array()))
-        errors->Add(p + "/from", "must name a source or a pipeline, or list several to join");
-      else
-        pipe.from = NameList(pl["from"], p + "/from", errors);
-      if (pl.contains("from") && pl["from"].is_array() && pl["from"].empty())
-        errors->Add(p + "/from", "must name at least one source or pipeline");
-      if (pl.contains("steps")) {
-        if (pl["steps"].is_array())
-          pipe.steps = pl["steps"];
-        else
-          errors->Add(p + "/steps", "must be a list of steps");
-      }
-      if (pl.contains("to")) {
-        for (auto& t : NameList(pl["to"], p + "/to", errors)) {
-          if (is_stream(t)) {
-            pipe.streams.push_back(std::move(t));
-            continue;
-          }
-          if (t == "dead_letters")
-            errors->Add(p + "/to", "'dead_letters' is written by the processor itself");
-          if (!topo->tables.contains(t)) topo->tables[t] = Table{t, {}};  // an append table
-          pipe.to.push_back(std::move(t));
-        }
-      }
-      if (name.empty()) errors->Add(p, "a pipeline needs a name");
-      topo->pipelines.push_back(std::move(pipe));
-    }
-  }
+  const std::string broker = ParseSettings(*j, topo.get(), errors);
+  ParseSources(*j, broker, topo.get(), errors);
+  ParseTables(*j, topo.get(), errors);
+  if (j->contains("streams")) ParseStreamOutputs((*j)["streams"], broker, topo.get(), errors);
+  ParsePipelines(*j, topo.get(), errors);
   DesugarRepeatedIds(topo.get(), errors);
   // Returned even when there were problems, so that the graph can report its own as well.
   return topo;
