@@ -5,7 +5,7 @@
 
 #include "common/result.h"
 
-namespace pinstream::cli {
+namespace pinstream {
 
 // The demo's posting emulation: the emulator driven quietly (the demo shows its own progress),
 // summed up as the demo's report needs it.
@@ -31,4 +31,4 @@ struct DemoPostsSummary {
 // shows its own progress. Fails when the broker cannot be reached.
 Result<DemoPostsSummary> EmulateDemoPosts(const DemoPostsOptions& options);
 
-}  // namespace pinstream::cli
+}  // namespace pinstream

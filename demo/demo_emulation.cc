@@ -1,8 +1,8 @@
-#include "apps/demo_emulation.h"
+#include "demo/demo_emulation.h"
 
 #include "emulator/emulator.h"
 
-namespace pinstream::cli {
+namespace pinstream {
 
 Result<DemoPostsSummary> EmulateDemoPosts(const DemoPostsOptions& options) {
   EmulatorOptions o;
@@ -18,4 +18,4 @@ Result<DemoPostsSummary> EmulateDemoPosts(const DemoPostsOptions& options) {
                           summary.failed(), summary.first_failure};
 }
 
-}  // namespace pinstream::cli
+}  // namespace pinstream

@@ -1,4 +1,4 @@
-#include "apps/demo_batch.h"
+#include "demo/demo_batch.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,14 +7,15 @@
 #include <set>
 #include <stop_token>
 
-#include "apps/cli_common.h"
 #include "archive/archiver.h"
+#include "archive/object_store.h"
 #include "batch/batch_job.h"
+#include "common/read_file.h"
 #include "sinks/processor_store.h"
 #include "sql/result_writer.h"
 #include "sql/sql_engine.h"
 
-namespace pinstream::cli {
+namespace pinstream {
 
 namespace {
 
@@ -79,24 +80,6 @@ bool SameRows(std::vector<nlohmann::json> a, std::vector<nlohmann::json> b) {
   return text(a) == text(b);
 }
 
-}  // namespace
-
-Result<DemoBatchResult> RunBatchHalf(const DemoBatchInput& input);
-
-nlohmann::ordered_json DemoBatchResult::ToJson() const {
-  nlohmann::ordered_json runs_json = nlohmann::ordered_json::array();
-  for (const BatchRun& r : runs) runs_json.push_back(nlohmann::ordered_json::parse(r.ToJson()));
-  return {{"archive", archive},
-          {"objects", objects},
-          {"records_archived", records_archived},
-          {"batch_data", batch_data},
-          {"runs", std::move(runs_json)},
-          {"question", question},
-          {"answer_rows", answer.size()},
-          {"answer_equals_table", answer_equals_table},
-          {"seconds", seconds}};
-}
-
 Result<DemoBatchResult> RunBatchHalf(const DemoBatchInput& input) {
   DemoBatchResult result;
   result.archive = input.data + "/archive";
@@ -140,6 +123,22 @@ Result<DemoBatchResult> RunBatchHalf(const DemoBatchInput& input) {
   return result;
 }
 
+}  // namespace
+
+nlohmann::ordered_json DemoBatchResult::ToJson() const {
+  nlohmann::ordered_json runs_json = nlohmann::ordered_json::array();
+  for (const BatchRun& r : runs) runs_json.push_back(nlohmann::ordered_json::parse(r.ToJson()));
+  return {{"archive", archive},
+          {"objects", objects},
+          {"records_archived", records_archived},
+          {"batch_data", batch_data},
+          {"runs", std::move(runs_json)},
+          {"question", question},
+          {"answer_rows", answer.size()},
+          {"answer_equals_table", answer_equals_table},
+          {"seconds", seconds}};
+}
+
 Result<DemoBatchResult> RunDemoBatch(const DemoBatchInput& input) {
   const auto started = std::chrono::steady_clock::now();
   ASSIGN_OR_RETURN(DemoBatchResult result, RunBatchHalf(input));
@@ -148,4 +147,4 @@ Result<DemoBatchResult> RunDemoBatch(const DemoBatchInput& input) {
   return result;
 }
 
-}  // namespace pinstream::cli
+}  // namespace pinstream

@@ -11,7 +11,7 @@
 #include "operators/topology.h"
 #include "stream/stream_client.h"
 
-namespace pinstream::cli {
+namespace pinstream {
 
 // The demo's batch half (`pinstream demo --batch`): what the original's S3 sink connector, daily
 // Spark job and Spark SQL did, run on the demo's streams once the streaming half is done.
@@ -40,4 +40,4 @@ struct DemoBatchResult {
 // batch job over every archived day (`batch --from --to`), then the SQL question over its tables.
 Result<DemoBatchResult> RunDemoBatch(const DemoBatchInput& input);
 
-}  // namespace pinstream::cli
+}  // namespace pinstream

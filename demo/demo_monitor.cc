@@ -1,6 +1,6 @@
-#include "apps/demo_monitor.h"
+#include "demo/demo_monitor.h"
 
-namespace pinstream::cli {
+namespace pinstream {
 
 Result<std::unique_ptr<DemoMonitor>> DemoMonitor::Start(const Parts& parts) {
   std::unique_ptr<DemoMonitor> m(new DemoMonitor());
@@ -40,4 +40,4 @@ std::string DemoMonitor::WhereToLook() const {
          broker + " --processor " + processor + "\n";
 }
 
-}  // namespace pinstream::cli
+}  // namespace pinstream

@@ -13,7 +13,7 @@
 #include "stream/request_metrics.h"
 #include "stream/stream_store.h"
 
-namespace pinstream::cli {
+namespace pinstream {
 
 // What a demo run with --rate lets a user watch while it runs: the broker's HTTP gateway with
 // /metrics and the status page, and the processor's metrics server, each on a free loopback port.
@@ -44,4 +44,4 @@ class DemoMonitor {
   std::unique_ptr<MonitorServer> processor_server_;
 };
 
-}  // namespace pinstream::cli
+}  // namespace pinstream
