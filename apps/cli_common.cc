@@ -3,9 +3,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "common/api_key.h"
 #include "common/json_dump.h"
@@ -15,15 +13,6 @@ namespace pinstream::cli {
 void PrintJson(const nlohmann::json& j) {
   std::cout << DumpJson(j) << "\n";
   std::cout.flush();
-}
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot open '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Status::IOError("cannot read '" + path + "'");
-  return ss.str();
 }
 
 void AddApiKeyFileOption(CLI::App* cmd, std::string* key_file) {

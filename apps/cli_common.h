@@ -7,6 +7,7 @@
 #include <thread>
 #include <zmq.hpp>
 
+#include "common/read_file.h"
 #include "common/result.h"
 #include "operators/graph.h"
 #include "operators/topology.h"
@@ -18,9 +19,6 @@ inline constexpr char kDefaultBroker[] = "tcp://127.0.0.1:7400";
 
 // Prints one JSON document (an object, or a JSON Lines row) on stdout.
 void PrintJson(const nlohmann::json& j);
-
-// Reads a whole file; IOError naming the path when it cannot.
-Result<std::string> ReadFile(const std::string& path);
 
 // Adds `--api-key-file FILE` to a command that talks to a broker (or runs one). The key is
 // taken from FILE, else from $PINSTREAM_API_KEY (common/api_key.h), never from the command line.

@@ -2,11 +2,11 @@
 
 #include <charconv>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <string_view>
 
+#include "common/read_file.h"
 #include "emulator/csv_reader.h"
 #include "emulator/table_source_internal.h"
 
@@ -15,15 +15,6 @@ namespace pinstream {
 namespace {
 
 namespace fs = std::filesystem;
-
-Result<std::string> ReadWholeFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::IOError("cannot open '" + path.string() + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Status::IOError("cannot read '" + path.string() + "'");
-  return ss.str();
-}
 
 bool IsIntColumn(std::string_view name) {
   return name == "ind" || name == "index" || name == "downloaded" || name == "age";
@@ -159,7 +150,7 @@ Status LoadTable(const fs::path& dir, const std::string& name, TableLoader loade
     const fs::path path = dir / (name + ext);
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) continue;
-    ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
+    ASSIGN_OR_RETURN(std::string text, ReadFile(path.string()));
     if (std::string_view(ext) == ".csv") return LoadCsv(text, path.string(), loader, table);
     return LoadJson(text, path.string(), loader, table);
   }
