@@ -17,7 +17,7 @@ namespace pinstream {
 
 namespace {
 
-// Batches a shard's thread reads ahead of the processor.
+// GetRecords results (up to 10,000 records each) a shard's thread reads ahead of the processor.
 constexpr size_t kReadAhead = 2;
 // Consecutive failed GetRecords (throttled, 5xx, no answer) before the shard gives up; with
 // the pacer's backoff capped at 10 s that is about two minutes.
@@ -67,6 +67,9 @@ class KinesisShardInput final : public ShardInput {
       end.shard_end = true;
       return end;
     }
+    if (ready_.front().ok() && ready_.front()->records.size() > static_cast<size_t>(limit_)) {
+      return TakeShare(&*ready_.front());
+    }
     Result<ShardBatch> batch = std::move(ready_.front());
     ready_.pop_front();
     cv_.notify_all();
@@ -84,6 +87,25 @@ class KinesisShardInput final : public ShardInput {
     done_ = true;
     final_status_ = std::move(status);
     cv_.notify_all();
+  }
+
+  // The processor's share of `batch` (its first limit_ records): GetRecords reads as much as a
+  // call may (AWS allows 5 calls a second a shard), and the processor takes a batch's share of
+  // it at a time. The rest keeps the end of the shard; the gap goes with the first share.
+  ShardBatch TakeShare(ShardBatch* batch) {
+    const auto n = static_cast<std::ptrdiff_t>(limit_);
+    ShardBatch share;
+    share.records.assign(batch->records.begin(), batch->records.begin() + n);
+    batch->records.erase(batch->records.begin(), batch->records.begin() + n);
+    share.sequence_numbers.assign(std::make_move_iterator(batch->sequence_numbers.begin()),
+                                  std::make_move_iterator(batch->sequence_numbers.begin() + n));
+    batch->sequence_numbers.erase(batch->sequence_numbers.begin(),
+                                  batch->sequence_numbers.begin() + n);
+    share.buffer = batch->buffer;
+    share.millis_behind = batch->millis_behind;
+    share.gap = std::move(batch->gap);
+    batch->gap.reset();
+    return share;
   }
 
   // A fresh iterator where reading stands: after the last record read, else the start.
@@ -105,7 +127,7 @@ class KinesisShardInput final : public ShardInput {
       }
       if (!SleepUntil(*clock_, pacer_.NextCallAtMs(), stop)) return;
       const int64_t started = clock_->NowMillis();
-      Result<KinesisRecords> got = client_->GetRecords(iterator, limit_);
+      Result<KinesisRecords> got = client_->GetRecords(iterator, kMaxGetRecordsLimit);
       if (!got.ok()) {
         const Status& s = got.status();
         if (s.code() == Status::Code::kExpiredIterator) {
@@ -167,8 +189,8 @@ class KinesisShardInput final : public ShardInput {
   Start start_;
   std::string last_read_;  // the fetcher's: the sequence number of the last record read
   Clock* clock_;
-  GetRecordsPacer pacer_;  // the fetcher's
-  int limit_ = kMaxGetRecordsLimit;
+  GetRecordsPacer pacer_;            // the fetcher's
+  int limit_ = kMaxGetRecordsLimit;  // the processor's: records a Read returns at most
 
   std::mutex mu_;
   std::condition_variable_any cv_;

@@ -60,11 +60,14 @@ AwsConfig TestAws(const std::string& url) {
   return aws;
 }
 
-// topologies/pinterest.json with every source on the Kinesis endpoint `url`, written to `path`.
-std::string KinesisTopology(const std::string& url, const std::string& path) {
+// topologies/pinterest.json with every source on the Kinesis endpoint `url`, written to `path`;
+// with `max_batch_records`, batches that small.
+std::string KinesisTopology(const std::string& url, const std::string& path,
+                            int max_batch_records = 0) {
   std::ifstream in(kPinterest);
   auto j = nlohmann::ordered_json::parse(in, nullptr, true, /*ignore_comments=*/true);
   j.erase("broker");
+  if (max_batch_records > 0) j["max_batch_records"] = max_batch_records;
   for (auto& [name, source] : j["sources"].items()) {
     source.erase("broker");
     source["kinesis"] = {{"endpoint", url}, {"region", "us-east-1"}};
@@ -124,7 +127,10 @@ TEST_F(KinesisSourceTest, ReadingKinesaliteEqualsReadingTheBroker) {
   ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir_.Sub("broker")));
   EmulateBoth(kinesalite->url(), "kin", *broker, {"--count", "1500", "--seed", "18"});
   RunOverBroker(*broker, "kin");
-  const std::string topology = KinesisTopology(kinesalite->url(), dir_.Sub("kinesis.json"));
+  // Batches of 240 records over 12 shards: each GetRecords (~375 records a shard) is handed to
+  // the processor 20 records at a time.
+  const std::string topology =
+      KinesisTopology(kinesalite->url(), dir_.Sub("kinesis.json"), /*max_batch_records=*/240);
   CliRun run = Run({"run", topology, "--data", dir_.Sub("kinesis-run"), "--once"}, AwsEnv("kin"));
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(nlohmann::json::parse(run.out)["records"], 4500) << run.out;
