@@ -1,6 +1,7 @@
 #include "stream/kinesis_http_client.h"
 
 #include <curl/curl.h>
+#include <simdjson.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -94,9 +95,23 @@ Result<std::unique_ptr<KinesisHttpClient>> KinesisHttpClient::Open(AwsConfig con
   return client;
 }
 
+KinesisHttpClient::KinesisHttpClient(AwsConfig config, void* curl)
+    : config_(std::move(config)), curl_(curl), parser_(std::make_unique<simdjson::dom::parser>()) {}
+
 KinesisHttpClient::~KinesisHttpClient() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
 Result<json> KinesisHttpClient::Call(std::string_view action, const json& request) {
+  ASSIGN_OR_RETURN(std::string answer, Post(action, request));
+  // CreateStream, SplitShard and the like answer with an empty body.
+  if (answer.empty()) return json::object();
+  json j = json::parse(answer, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Status::Serialization(std::string(action) + ": the answer is not a JSON object");
+  }
+  return j;
+}
+
+Result<std::string> KinesisHttpClient::Post(std::string_view action, const json& request) {
   CURL* curl = static_cast<CURL*>(curl_);
   curl_easy_reset(curl);
   const std::string url = config_.endpoint_url + "/";
@@ -140,13 +155,7 @@ Result<json> KinesisHttpClient::Call(std::string_view action, const json& reques
   if (http_status / 100 != 2) {
     return KinesisErrorStatus(http_status, answer).WithContext(std::string(action));
   }
-  // CreateStream, SplitShard and the like answer with an empty body.
-  if (answer.empty()) return json::object();
-  json j = json::parse(answer, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Status::Serialization(std::string(action) + ": the answer is not a JSON object");
-  }
-  return j;
+  return answer;
 }
 
 Result<json> KinesisHttpClient::CallWithRetry(std::string_view action, const json& request,
@@ -233,22 +242,45 @@ Result<std::string> KinesisHttpClient::GetShardIterator(const std::string& strea
 }
 
 Result<KinesisRecords> KinesisHttpClient::GetRecords(const std::string& iterator, int limit) {
-  ASSIGN_OR_RETURN(json j, Call("GetRecords", {{"ShardIterator", iterator}, {"Limit", limit}}));
+  ASSIGN_OR_RETURN(std::string body,
+                   Post("GetRecords", {{"ShardIterator", iterator}, {"Limit", limit}}));
+  using simdjson::SUCCESS;
+  simdjson::dom::object root;
+  if (parser_->parse(body).get_object().get(root) != SUCCESS) {
+    return Status::Serialization("GetRecords: the answer is not a JSON object");
+  }
+  // A field's text, empty when it is absent or not a string (as the answers of some endpoints
+  // leave fields out).
+  auto text = [](simdjson::dom::object o, std::string_view key) {
+    std::string_view v;
+    return o[key].get_string().get(v) == SUCCESS ? v : std::string_view();
+  };
   KinesisRecords out;
   auto owner = std::make_shared<RecordsBuffer>();
   std::vector<int64_t> arrivals;
-  if (auto records = j.find("Records"); records != j.end() && records->is_array()) {
-    owner->data.reserve(records->size());
-    owner->keys.reserve(records->size());
-    for (const json& r : *records) {
-      auto data = Base64Decode(StringField(r, "Data"));
+  simdjson::dom::array records;
+  if (root["Records"].get_array().get(records) == SUCCESS) {
+    owner->data.reserve(records.size());
+    owner->keys.reserve(records.size());
+    arrivals.reserve(records.size());
+    out.sequence_numbers.reserve(records.size());
+    for (simdjson::dom::element element : records) {
+      simdjson::dom::object r;
+      if (element.get_object().get(r) != SUCCESS) {
+        return Status::Serialization("GetRecords: a record is not a JSON object");
+      }
+      auto data = Base64Decode(text(r, "Data"));
       if (!data.ok()) return data.status().WithContext("GetRecords: a record's Data");
       out.bytes += data->size();
       owner->data.push_back(std::move(*data));
-      owner->keys.push_back(StringField(r, "PartitionKey"));
+      owner->keys.emplace_back(text(r, "PartitionKey"));
       out.bytes += owner->keys.back().size();
-      out.sequence_numbers.push_back(StringField(r, "SequenceNumber"));
-      arrivals.push_back(EpochSecondsToMillis(r.value("ApproximateArrivalTimestamp", json())));
+      out.sequence_numbers.emplace_back(text(r, "SequenceNumber"));
+      // Epoch seconds with a fraction.
+      double seconds = 0;
+      arrivals.push_back(r["ApproximateArrivalTimestamp"].get_double().get(seconds) == SUCCESS
+                             ? static_cast<int64_t>(std::llround(seconds * 1000))
+                             : 0);
     }
   }
   // The views are taken once the vectors hold everything: they no longer move.
@@ -262,14 +294,17 @@ Result<KinesisRecords> KinesisHttpClient::GetRecords(const std::string& iterator
     out.records.push_back(view);
   }
   out.buffer = std::move(owner);
-  if (auto next = j.find("NextShardIterator"); next != j.end() && next->is_string()) {
-    out.next_iterator = next->get<std::string>();
-  }
-  if (auto ms = j.find("MillisBehindLatest"); ms != j.end() && ms->is_number_integer()) {
-    out.millis_behind = ms->get<int64_t>();
-  }
-  if (auto children = j.find("ChildShards"); children != j.end() && children->is_array()) {
-    for (const json& c : *children) out.child_shards.push_back(StringField(c, "ShardId"));
+  std::string_view next;
+  if (root["NextShardIterator"].get_string().get(next) == SUCCESS) out.next_iterator = next;
+  int64_t behind = 0;
+  if (root["MillisBehindLatest"].get_int64().get(behind) == SUCCESS) out.millis_behind = behind;
+  simdjson::dom::array children;
+  if (root["ChildShards"].get_array().get(children) == SUCCESS) {
+    for (simdjson::dom::element c : children) {
+      simdjson::dom::object child;
+      if (c.get_object().get(child) == SUCCESS)
+        out.child_shards.emplace_back(text(child, "ShardId"));
+    }
   }
   return out;
 }

@@ -12,6 +12,10 @@
 #include "common/result.h"
 #include "stream/stream_types.h"
 
+namespace simdjson::dom {
+class parser;
+}  // namespace simdjson::dom
+
 namespace pinstream {
 
 // A shard as ListShards describes it. Sequence numbers are the service's opaque decimal text.
@@ -20,7 +24,7 @@ struct KinesisShard {
   std::string parent;           // ParentShardId; empty when none
   std::string adjacent_parent;  // AdjacentParentShardId (a merge's second parent)
   std::string starting_sequence;
-  std::string ending_sequence;  // set once a reshard closed the shard
+  std::string ending_sequence;    // set once a reshard closed the shard
   HashKey starting_hash_key = 0;  // HashKeyRange.StartingHashKey
 
   bool open() const { return ending_sequence.empty(); }
@@ -101,11 +105,16 @@ class KinesisHttpClient {
                                                    const std::vector<PutEntry>& entries);
 
  private:
-  KinesisHttpClient(AwsConfig config, void* curl) : config_(std::move(config)), curl_(curl) {}
+  KinesisHttpClient(AwsConfig config, void* curl);
+  // One request; the answer's body as it came (a 2xx), else the error.
+  Result<std::string> Post(std::string_view action, const nlohmann::json& request);
 
   AwsConfig config_;
   void* curl_;         // CURL*
   std::string sigv4_;  // "aws:amz:<region>:kinesis", kept alive for the handle
+  // GetRecords answers are the records' hot path (up to 10,000 records a call, base64): read
+  // with simdjson, its buffers reused call to call.
+  std::unique_ptr<simdjson::dom::parser> parser_;
 };
 
 // The Status of a Kinesis error answer: `__type` (namespace dropped) mapped by
