@@ -49,7 +49,9 @@ Result<std::vector<nlohmann::json>> Answer(const std::string& data, const std::s
   size_t at = 0;
   while (at < text.size()) {
     const size_t eol = text.find('\n', at);
-    rows.push_back(nlohmann::json::parse(text.substr(at, eol - at)));
+    nlohmann::json row = nlohmann::json::parse(text.substr(at, eol - at), nullptr, false);
+    if (row.is_discarded()) return Status::Internal("the SQL engine wrote a line that is not JSON");
+    rows.push_back(std::move(row));
     at = eol == std::string::npos ? text.size() : eol + 1;
   }
   return rows;
