@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -369,6 +370,16 @@ TEST(WireGetRecordsTest, MalformedRequestIsAnError) {
   EXPECT_EQ(ErrorOf(DecodeGetRecordsRequest(too_big)), "InvalidArgumentException");
 }
 
+GetRecordsResult Meta(std::string next_iterator, uint64_t next_counter, int64_t behind,
+                      uint32_t shard_index) {
+  GetRecordsResult meta;
+  meta.next_iterator = std::move(next_iterator);
+  meta.next_counter = next_counter;
+  meta.millis_behind_latest = behind;
+  meta.shard_index = shard_index;
+  return meta;
+}
+
 TEST(WireGetRecordsTest, MetaRoundTrips) {
   ShardIterator it;
   it.stream_id = 7;
@@ -377,20 +388,21 @@ TEST(WireGetRecordsTest, MetaRoundTrips) {
   it.issued_ms = 1'600'000'000'000;
   const IteratorSigner signer(std::string(IteratorSigner::kSecretBytes, 's'));
   for (const GetRecordsResult& meta :
-       {GetRecordsResult{signer.Encode(it), 86'400'000, 3}, GetRecordsResult{"", 0, 0},
-        GetRecordsResult{std::string(300, 'i'), 1, UINT32_MAX}}) {
+       {Meta(signer.Encode(it), 1234, 86'400'000, 3), Meta("", 0, 0, 0),
+        Meta(std::string(300, 'i'), UINT64_MAX, 1, UINT32_MAX)}) {
     std::string body;
     EncodeGetRecordsMeta(meta, &body);
     ASSERT_OK_AND_ASSIGN(GetRecordsResult back, DecodeGetRecordsMeta(body));
     EXPECT_EQ(back.next_iterator, meta.next_iterator);
     EXPECT_EQ(back.millis_behind_latest, meta.millis_behind_latest);
     EXPECT_EQ(back.shard_index, meta.shard_index);
+    EXPECT_EQ(back.next_counter, meta.next_counter);
   }
 }
 
 TEST(WireGetRecordsTest, MalformedMetaIsAnError) {
   std::string body;
-  EncodeGetRecordsMeta({"iterator-token", 500, 2}, &body);
+  EncodeGetRecordsMeta(Meta("iterator-token", 9, 500, 2), &body);
   for (size_t n = 0; n < body.size(); ++n) {
     ASSERT_EQ(ErrorOf(DecodeGetRecordsMeta(std::string_view(body).substr(0, n))),
               "InvalidArgumentException")
@@ -466,46 +478,93 @@ TEST(WireGetRecordsTest, TruncatedRecordsAreAnError) {
 
 // --- Garbage input -------------------------------------------------------------------------
 
+// Runs every decoder on `body`; whatever one accepts must lie within `body` and be in range.
+// `checked` counts, per decoder, the entries (or values) the checks looked at.
+void DecodeAndCheck(const std::string& body, std::map<std::string, int>* checked) {
+  std::vector<PutEntry> entries;
+  if (DecodePutRecordsRequest(body, &entries).ok()) {
+    for (const auto& e : entries) {
+      ++(*checked)["PutRecordsRequest"];
+      ASSERT_TRUE(Within(e.partition_key, body));
+      ASSERT_TRUE(Within(e.data, body));
+      if (e.explicit_hash_key) {
+        ASSERT_TRUE(Within(*e.explicit_hash_key, body));
+      }
+    }
+  }
+  std::vector<PutResult> results;
+  if (DecodePutRecordsReply(body, &results).ok()) {
+    for (const auto& r : results) {
+      ++(*checked)["PutRecordsReply"];
+      ASSERT_LE(static_cast<int>(r.status.code()), Status::kMaxCode);
+    }
+  }
+  std::vector<RecordView> records;
+  if (DecodeRecords(body, 0, &records).ok()) {
+    for (const auto& r : records) {
+      ++(*checked)["Records"];
+      ASSERT_TRUE(Within(r.partition_key, body));
+      ASSERT_TRUE(Within(r.data, body));
+    }
+  }
+  auto meta = DecodeGetRecordsMeta(body);
+  if (meta.ok()) {
+    ++(*checked)["GetRecordsMeta"];
+    ASSERT_LE(meta->next_iterator.size(), body.size());
+  }
+  auto get = DecodeGetRecordsRequest(body);
+  if (get.ok()) {
+    ++(*checked)["GetRecordsRequest"];
+    ASSERT_GE(get->limit, 0);
+  }
+  auto header = WireHeader::Decode(body.substr(0, kHeaderSize));
+  if (header.ok()) {
+    ++(*checked)["WireHeader"];
+    ASSERT_EQ(header->version, kWireVersion);
+    ASSERT_LE(static_cast<int>(header->code), Status::kMaxCode);
+  }
+}
+
+// Random bytes, and valid frames with a few bytes overwritten or cut short. The checks run only
+// on what a decoder accepts, so each decoder must have accepted something: random bytes alone
+// never make a valid header and rarely a non-empty entry list.
 TEST(WireGarbageTest, DecodersNeverReadOutsideTheirInput) {
   Rng rng(42);
+  std::map<std::string, int> checked;
   for (int i = 0; i < 3000; ++i) {
     std::string body = rng.Bytes(rng.Next() % 64);
     // Small leading counts make the entry loops run.
     if (!body.empty() && i % 2 == 0) body[0] = static_cast<char>(rng.Next() % 4);
+    ASSERT_NO_FATAL_FAILURE(DecodeAndCheck(body, &checked)) << "random input " << i;
+  }
 
-    std::vector<PutEntry> entries;
-    if (DecodePutRecordsRequest(body, &entries).ok()) {
-      for (const auto& e : entries) {
-        ASSERT_TRUE(Within(e.partition_key, body));
-        ASSERT_TRUE(Within(e.data, body));
-        if (e.explicit_hash_key) {
-          ASSERT_TRUE(Within(*e.explicit_hash_key, body));
-        }
+  std::vector<std::string> frames(6);
+  const std::vector<PutEntry> entries = {
+      {"pk", "hello", std::nullopt}, {"k", "", "0"}, {"abc", "xyz", "12345"}};
+  EncodePutRecordsRequest(entries, &frames[0]);
+  EncodePutRecordsReply(SampleResults(), &frames[1]);
+  const std::string binary = "binary";  // the records borrow it
+  for (const auto& r : SampleRecords(2, binary)) AppendRecord(r, &frames[2]);
+  EncodeGetRecordsMeta(Meta("iterator-token", 9, 500, 2), &frames[3]);
+  EncodeGetRecordsRequest(100, 3, &frames[4]);
+  WireHeader header;
+  header.op = Op::kGetRecords;
+  header.request_id = 77;
+  frames[5] = header.Encode();
+  for (const std::string& frame : frames) {
+    for (int i = 0; i < 500; ++i) {
+      std::string body = frame;
+      for (uint64_t n = 1 + rng.Next() % 3; n > 0; --n) {
+        body[rng.Next() % body.size()] = static_cast<char>(rng.Next());
       }
+      if (i % 3 == 0) body.resize(rng.Next() % (body.size() + 1));
+      ASSERT_NO_FATAL_FAILURE(DecodeAndCheck(body, &checked)) << "corrupted frame, try " << i;
     }
-    std::vector<PutResult> results;
-    if (DecodePutRecordsReply(body, &results).ok()) {
-      for (const auto& r : results) ASSERT_LE(static_cast<int>(r.status.code()), Status::kMaxCode);
-    }
-    std::vector<RecordView> records;
-    if (DecodeRecords(body, 0, &records).ok()) {
-      for (const auto& r : records) {
-        ASSERT_TRUE(Within(r.partition_key, body));
-        ASSERT_TRUE(Within(r.data, body));
-      }
-    }
-    auto meta = DecodeGetRecordsMeta(body);
-    if (meta.ok()) {
-      ASSERT_LE(meta->next_iterator.size(), body.size());
-    }
-    auto get = DecodeGetRecordsRequest(body);
-    if (get.ok()) {
-      ASSERT_GE(get->limit, 0);
-    }
-    auto header = WireHeader::Decode(body.substr(0, kHeaderSize));
-    if (header.ok()) {
-      ASSERT_EQ(header->version, kWireVersion);
-    }
+  }
+  for (const char* decoder : {"PutRecordsRequest", "PutRecordsReply", "Records", "GetRecordsMeta",
+                              "GetRecordsRequest", "WireHeader"}) {
+    EXPECT_GT(checked[decoder], 100)
+        << decoder << " accepted almost nothing: " << ::testing::PrintToString(checked);
   }
 }
 
