@@ -174,6 +174,7 @@ Result<BatchRun> BatchJob::Run(const std::optional<std::string>& date, std::stop
       BatchRun skipped;
       skipped.topology = topology_->name;
       skipped.date = date;
+      skipped.started_ms = options_.clock->NowMillis();
       skipped.status = BatchRun::kSkipped;
       return skipped;
     }
