@@ -156,8 +156,9 @@ void AddOffsetsCommands(CLI::App& app, Action* action) {
       ->allow_extra_args(false);
   reset
       ->add_option("--to", f->to,
-                   "trim-horizon, latest, seq:N (from sequence number N, inclusive) or "
-                   "timestamp:ISO8601 (from records that arrived at or after it)")
+                   "trim-horizon, latest, seq:N (from sequence number N, inclusive; a Kinesis "
+                   "source's N needs --shard) or timestamp:ISO8601 (from records that arrived at "
+                   "or after it)")
       ->required();
   reset->add_option("--topology", f->topology, "the topology (default: the only one)");
   reset->add_option("--stream", f->stream, "only this stream");

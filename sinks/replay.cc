@@ -20,11 +20,9 @@ bool PastPosition(const BatchRecord& b, const std::string& stream, const std::st
   if (resume->type == IteratorType::kAfterSequenceNumber) {
     // The batch processed the record `resume->sequence_number`.
     switch (to.type) {
-      case IteratorType::kAtSequenceNumber: {
-        auto done = SequenceNumber::Parse(resume->sequence_number);
-        auto from = SequenceNumber::Parse(to.sequence_number);
-        return !done.ok() || !from.ok() || *done >= *from;
-      }
+      case IteratorType::kAtSequenceNumber:
+        return !IsSequenceNumberText(resume->sequence_number) ||
+               CompareSequenceNumberText(resume->sequence_number, to.sequence_number) >= 0;
       case IteratorType::kAtTimestamp: {
         // Batches from before arrival times were recorded: the record arrived before the
         // batch committed, so the commit time bounds its arrival.
@@ -43,9 +41,7 @@ bool PastPosition(const BatchRecord& b, const std::string& stream, const std::st
   if (resume->type == IteratorType::kTrimHorizon) return false;
   if (resume->type == IteratorType::kAtSequenceNumber &&
       to.type == IteratorType::kAtSequenceNumber) {
-    auto at = SequenceNumber::Parse(resume->sequence_number);
-    auto from = SequenceNumber::Parse(to.sequence_number);
-    return !at.ok() || !from.ok() || *at > *from;
+    return CompareSequenceNumberText(resume->sequence_number, to.sequence_number) > 0;
   }
   if (resume->type == IteratorType::kAtTimestamp && to.type == IteratorType::kAtTimestamp) {
     return resume->timestamp_ms > to.timestamp_ms;
@@ -81,19 +77,32 @@ Result<std::vector<std::pair<std::string, std::string>>> SelectShards(const Rese
                                                                       const Offsets& offsets) {
   std::string stream = request.stream, shard = request.shard;
   if (request.to.type == IteratorType::kAtSequenceNumber) {
-    // A sequence number names its shard; it belongs to one stream, which must be known.
-    ASSIGN_OR_RETURN(SequenceNumber seq, SequenceNumber::Parse(request.to.sequence_number));
-    const std::string owner = ShardIdFromIndex(seq.shard_index);
-    if (!shard.empty() && shard != owner) {
-      return Status::InvalidArgument("sequence number " + request.to.sequence_number + " is of " +
-                                     owner + ", not " + shard);
+    // A sequence number is one shard's, of one stream, which must be known. pinstream's broker
+    // writes the shard into its numbers; other services' (a Kinesis source's) are opaque.
+    const std::string& seq = request.to.sequence_number;
+    if (auto ours = SequenceNumber::Parse(seq); ours.ok()) {
+      const std::string owner = ShardIdFromIndex(ours->shard_index);
+      if (!shard.empty() && shard != owner) {
+        return Status::InvalidArgument("sequence number " + seq + " is of " + owner + ", not " +
+                                       shard);
+      }
+      shard = owner;
     }
-    shard = owner;
     if (stream.empty()) {
       if (offsets.size() != 1) {
         return Status::InvalidArgument("seq:N needs --stream: a sequence number is one stream's");
       }
       stream = offsets.begin()->first;
+    }
+    if (shard.empty()) {
+      auto st = offsets.find(stream);
+      if (st == offsets.end() || st->second.size() != 1) {
+        return Status::InvalidArgument(
+            "sequence number " + seq +
+            " is not one pinstream's broker issued, so it does not name its shard: say which "
+            "with --shard");
+      }
+      shard = st->second.begin()->first;
     }
   }
   std::vector<std::pair<std::string, std::string>> out;
@@ -126,7 +135,9 @@ Result<IteratorPosition> ParseResetPosition(std::string_view text) {
   } else if (text.starts_with("seq:")) {
     pos.type = IteratorType::kAtSequenceNumber;
     pos.sequence_number = text.substr(4);
-    RETURN_IF_ERROR(SequenceNumber::Parse(pos.sequence_number).status());
+    if (!IsSequenceNumberText(pos.sequence_number)) {
+      return Status::InvalidArgument("invalid sequence number '" + pos.sequence_number + "'");
+    }
   } else if (text.starts_with("timestamp:")) {
     pos.type = IteratorType::kAtTimestamp;
     ASSIGN_OR_RETURN(pos.timestamp_ms, ParseTimestampMillis(text.substr(10)));

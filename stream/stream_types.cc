@@ -62,6 +62,17 @@ Result<SequenceNumber> SequenceNumber::Parse(std::string_view text) {
   return SequenceNumber{static_cast<uint32_t>(rest >> 64), static_cast<uint64_t>(rest)};
 }
 
+bool IsSequenceNumberText(std::string_view text) {
+  if (text.empty() || text.size() > 129) return false;
+  if (text.size() > 1 && text.front() == '0') return false;
+  return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::strong_ordering CompareSequenceNumberText(std::string_view a, std::string_view b) {
+  if (auto c = a.size() <=> b.size(); c != 0) return c;
+  return a.compare(b) <=> 0;
+}
+
 std::string ShardIdFromIndex(uint32_t index) {
   std::string id;
   AppendShardId(index, &id);
@@ -132,7 +143,9 @@ Result<IteratorPosition> ParseIteratorPosition(std::string_view text) {
         return Status::InvalidArgument(std::string(type) +
                                        " needs a sequence number: " + std::string(type) + ":SEQ");
       }
-      RETURN_IF_ERROR(SequenceNumber::Parse(arg).status());
+      if (!IsSequenceNumberText(arg)) {
+        return Status::InvalidArgument("invalid sequence number '" + std::string(arg) + "'");
+      }
       pos.sequence_number = arg;
       break;
     case IteratorType::kAtTimestamp: {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -49,6 +50,14 @@ struct SequenceNumber {
     return counter <=> o.counter;
   }
 };
+
+// A sequence number of any Kinesis service (pinstream's broker, kinesalite, AWS), as Kinesis's
+// API takes one: a decimal without leading zeros of at most 129 digits ("0|([1-9]\d{0,128})").
+// Other services' numbers are opaque, but those of one shard grow with each record, so two of one
+// shard compare as numbers: by length, then as text. (pinstream's compare so too: fixed width.)
+bool IsSequenceNumberText(std::string_view text);
+// `a` and `b` of one shard, both IsSequenceNumberText.
+std::strong_ordering CompareSequenceNumberText(std::string_view a, std::string_view b);
 
 // "shardId-000000000003" for shard 3.
 std::string ShardIdFromIndex(uint32_t index);
@@ -142,7 +151,8 @@ struct IteratorPosition {
 
 // "TYPE" or "TYPE:ARG" as the command line and topology files write a position, e.g.
 // "TRIM_HORIZON", "AT_SEQUENCE_NUMBER:4955...", "AT_TIMESTAMP:2024-01-01T00:00:00Z" (the time
-// may hold colons). FormatIteratorPosition writes what ParseIteratorPosition reads.
+// may hold colons). A sequence number may be any service's (IsSequenceNumberText): the service
+// judges it. FormatIteratorPosition writes what ParseIteratorPosition reads.
 Result<IteratorPosition> ParseIteratorPosition(std::string_view text);
 std::string FormatIteratorPosition(const IteratorPosition& pos);
 

@@ -342,6 +342,58 @@ TEST_F(KinesisSourceTest, KilledAndRestartedTheTablesHoldEveryRecordOnce) {
   ExpectSameTables(dir_.Sub("kinesis-run"), dir_.Sub("broker-run"));
 }
 
+// `offsets reset --to seq:N --rewind-tables` with one of kinesalite's sequence numbers (which,
+// unlike pinstream's, do not name their shard): the tables go back to before the batch that read
+// N, and the next run reads from there on and rebuilds exactly the tables of the broker's run.
+TEST_F(KinesisSourceTest, ARewindToAKinesisSequenceNumberReplaysExactly) {
+  ASSERT_OK_AND_ASSIGN(auto kinesalite, KinesaliteProcess::Start(dir_.Sub("kinesalite.log")));
+  ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir_.Sub("broker")));
+  EmulateBoth(kinesalite->url(), "rs", *broker, {"--count", "1500", "--seed", "9"});
+  RunOverBroker(*broker, "rs");
+  const std::string topology =
+      KinesisTopology(kinesalite->url(), dir_.Sub("kinesis.json"), /*max_batch_records=*/240);
+  const std::string data = dir_.Sub("kinesis-run");
+  CliRun run = Run({"run", topology, "--data", data, "--once"}, AwsEnv("rs"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(nlohmann::json::parse(run.out)["records"], 4500) << run.out;
+
+  // The middle record of rs-pin's first shard, as kinesalite numbered it.
+  ASSERT_OK_AND_ASSIGN(auto client, KinesisHttpClient::Open(TestAws(kinesalite->url())));
+  ASSERT_OK_AND_ASSIGN(auto shards, client->ListShards("rs-pin"));
+  ASSERT_GT(shards.size(), 1u);
+  const std::string shard = shards.front().shard_id;
+  ASSERT_OK_AND_ASSIGN(std::string iterator,
+                       client->GetShardIterator("rs-pin", shard, IteratorPosition{}));
+  ASSERT_OK_AND_ASSIGN(KinesisRecords records, client->GetRecords(iterator, 10000));
+  ASSERT_GT(records.sequence_numbers.size(), 20u);
+  const std::string seq = records.sequence_numbers[records.sequence_numbers.size() / 2];
+  ASSERT_FALSE(SequenceNumber::Parse(seq).ok()) << seq << " reads as pinstream's";
+
+  // Its shard must be named: the stream has several.
+  CliRun unnamed = Run({"offsets", "reset", "--data", data, "--to", "seq:" + seq, "--stream",
+                        "rs-pin", "--rewind-tables"},
+                       {});
+  EXPECT_NE(unnamed.exit_code, 0);
+  EXPECT_NE(unnamed.err.find("--shard"), std::string::npos) << unnamed.err;
+
+  CliRun reset = Run({"offsets", "reset", "--data", data, "--to", "seq:" + seq, "--stream",
+                      "rs-pin", "--shard", shard, "--rewind-tables"},
+                     {});
+  ASSERT_EQ(reset.exit_code, 0) << reset.err;
+  auto plan = nlohmann::json::parse(reset.out);
+  ASSERT_TRUE(plan["rewind"].is_object()) << reset.out;
+  EXPECT_GT(plan["rewind"]["to_batch"].get<int64_t>(), 0) << reset.out;
+  EXPECT_LT(plan["rewind"]["to_batch"], plan["rewind"]["from_batch"]) << reset.out;
+
+  // The replay reads what the rewound batches had read, N among it, and no record twice.
+  CliRun replay = Run({"run", topology, "--data", data, "--once"}, AwsEnv("rs"));
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  const int64_t again = nlohmann::json::parse(replay.out)["records"].get<int64_t>();
+  EXPECT_GT(again, 0);
+  EXPECT_LT(again, 4500);
+  ExpectSameTables(data, dir_.Sub("broker-run"));
+}
+
 TEST_F(KinesisSourceTest, AShardSplitMidStreamIsReadParentFirst) {
   ASSERT_OK_AND_ASSIGN(auto kinesalite, KinesaliteProcess::Start(dir_.Sub("kinesalite.log")));
   ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir_.Sub("broker")));

@@ -29,6 +29,13 @@ std::string Seq(uint32_t shard, uint64_t counter) {
   return SequenceNumber{shard, counter}.ToString();
 }
 
+// A number as another service (kinesalite, AWS) issues them to a Kinesis source: 56 digits that
+// grow within a shard and say nothing pinstream can read (it is no SequenceNumber of ours).
+std::string OtherServiceSeq(uint32_t shard, uint64_t counter) {
+  std::string digits = std::to_string(counter);
+  return "497" + std::to_string(shard) + std::string(51 - digits.size(), '0') + digits + "3";
+}
+
 // Batch n (1-based) of a little topology: reads record n of shard 0 (arrived at n seconds) and,
 // on even n, record n of shard 1; appends row n to `log`, upserts the running count into
 // `totals`, marks "seen/n" in state, rewrites "total", and deletes "seen/(n-2)".
@@ -56,10 +63,10 @@ class ReplayTest : public ::testing::Test {
     ASSERT_OK(state_->Put("seen/" + std::to_string(n), "1"));
     ASSERT_OK(state_->Put("total", std::to_string(n)));
     ASSERT_OK(state_->Delete("seen/" + std::to_string(n - 2)));
-    checkpoint_.offsets[kStream][kShard0] = Seq(0, n);
+    checkpoint_.offsets[kStream][kShard0] = seq_(0, n);
     checkpoint_.arrivals[kStream][kShard0] = n * 1000;
     if (n % 2 == 0) {
-      checkpoint_.offsets[kStream][kShard1] = Seq(1, n);
+      checkpoint_.offsets[kStream][kShard1] = seq_(1, n);
       checkpoint_.arrivals[kStream][kShard1] = n * 1000;
     }
     clock_.Advance(10);
@@ -110,6 +117,7 @@ class ReplayTest : public ::testing::Test {
   TableWriter* totals_ = nullptr;
   StateStore* state_ = nullptr;
   Checkpoint checkpoint_;
+  std::string (*seq_)(uint32_t, uint64_t) = Seq;  // the numbers the source's service issues
 };
 
 TEST_F(ReplayTest, ParsesPositions) {
@@ -122,7 +130,11 @@ TEST_F(ReplayTest, ParsesPositions) {
   EXPECT_EQ(ParseResetPosition("trim-horizon")->type, IteratorType::kTrimHorizon);
   EXPECT_EQ(ParseResetPosition("latest")->type, IteratorType::kLatest);
   EXPECT_EQ(ParseResetPosition("yesterday").status().code(), Status::Code::kInvalidArgument);
-  EXPECT_EQ(ParseResetPosition("seq:12").status().code(), Status::Code::kInvalidArgument);
+  // Any service's sequence number, as Kinesis takes them; the service judges it.
+  EXPECT_EQ(ParseResetPosition("seq:12")->sequence_number, "12");
+  for (const char* bad : {"seq:", "seq:012", "seq:12a", "seq:-3"}) {
+    EXPECT_EQ(ParseResetPosition(bad).status().code(), Status::Code::kInvalidArgument) << bad;
+  }
 
   // What the processor resumes from: a sequence number it processed, or a reset's position.
   ASSERT_OK_AND_ASSIGN(pos, ResumePosition(Seq(0, 3)));
@@ -178,6 +190,40 @@ TEST_F(ReplayTest, RewindToASequenceNumberRestoresTablesStateAndOffsets) {
   }
   Open();
   ExpectStateOfBatch(5);
+}
+
+// A Kinesis source checkpoints its service's numbers, which do not name their shard: a reset to
+// one needs --shard, and batches compare with it as numbers of that shard.
+TEST_F(ReplayTest, RewindToAnotherServicesSequenceNumberNeedsItsShard) {
+  seq_ = OtherServiceSeq;
+  for (int n = 1; n <= 5; ++n) CommitBatch(n);
+  ASSERT_FALSE(SequenceNumber::Parse(OtherServiceSeq(0, 3)).ok());
+
+  ResetRequest request;
+  request.to = *ParseResetPosition("seq:" + OtherServiceSeq(0, 3));
+  request.rewind_tables = true;
+  auto refused = PlanReset(*store_, request);
+  EXPECT_EQ(refused.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("--shard"), std::string::npos)
+      << refused.status().ToString();
+
+  ResetPlan plan = Plan("seq:" + OtherServiceSeq(0, 3), /*rewind=*/true, kShard0);
+  ASSERT_TRUE(plan.rewind_to.has_value());
+  EXPECT_EQ(*plan.rewind_to, 2);
+  EXPECT_EQ(
+      plan.checkpoint.offsets,
+      (Offsets{{kStream, {{kShard0, OtherServiceSeq(0, 2)}, {kShard1, OtherServiceSeq(1, 2)}}}}));
+  ASSERT_OK(ApplyReset(store_.get(), plan).status());
+  ExpectStateOfBatch(2);
+
+  // Past everything read: no rewind, the shard resumes at the number itself.
+  ResetPlan ahead = Plan("seq:" + OtherServiceSeq(1, 9), /*rewind=*/true, kShard1);
+  EXPECT_FALSE(ahead.rewind_to.has_value());
+  EXPECT_EQ(ahead.checkpoint.offsets[kStream][kShard1],
+            "AT_SEQUENCE_NUMBER:" + OtherServiceSeq(1, 9));
+  ASSERT_OK_AND_ASSIGN(auto resume, ResumePosition(ahead.checkpoint.offsets[kStream][kShard1]));
+  EXPECT_EQ(resume.type, IteratorType::kAtSequenceNumber);
+  EXPECT_EQ(resume.sequence_number, OtherServiceSeq(1, 9));
 }
 
 TEST_F(ReplayTest, RewindToATimestampUsesArrivalTimes) {

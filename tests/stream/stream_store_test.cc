@@ -403,6 +403,31 @@ TEST_F(StreamStoreTest, SequenceNumberTextKnownValues) {
   }
 }
 
+// Other services' sequence numbers (a Kinesis source's checkpoint, `offsets reset --to seq:N`)
+// are opaque decimals that grow within a shard: they are taken as Kinesis's API takes them and
+// compared as numbers. pinstream's own compare so too, within a shard, legacy ones included.
+TEST(SequenceNumberTextTest, AnyServicesNumbersAreDecimalsComparedAsNumbers) {
+  for (const char* good : {"0", "7", "49590338271490256608559692538361571095921575989136588898"}) {
+    EXPECT_TRUE(IsSequenceNumberText(good)) << good;
+  }
+  for (const std::string& bad : {std::string(), std::string("012"), std::string("12a"),
+                                 std::string("-1"), std::string(130, '1')}) {
+    EXPECT_FALSE(IsSequenceNumberText(bad)) << bad;
+  }
+  EXPECT_TRUE(IsSequenceNumberText(std::string(129, '9')));
+  EXPECT_EQ(CompareSequenceNumberText("9", "10"), std::strong_ordering::less);
+  EXPECT_EQ(CompareSequenceNumberText("100", "99"), std::strong_ordering::greater);
+  EXPECT_EQ(CompareSequenceNumberText("4959", "4959"), std::strong_ordering::equal);
+  EXPECT_EQ(CompareSequenceNumberText("4958", "4959"), std::strong_ordering::less);
+  const std::string legacy = "21267647932558654021801145185614168069";  // shard 3, counter 5
+  const std::vector<SequenceNumber> ours = {{3, 6, 1}, {3, 7, 0}, {3, 100, 9}};
+  EXPECT_EQ(CompareSequenceNumberText(legacy, ours[0].ToString()), std::strong_ordering::less);
+  for (size_t i = 1; i < ours.size(); ++i) {
+    EXPECT_EQ(CompareSequenceNumberText(ours[i - 1].ToString(), ours[i].ToString()),
+              std::strong_ordering::less);
+  }
+}
+
 TEST_F(StreamStoreTest, SequenceNumbersAreIncreasingPerShardAndUniqueInStream) {
   ASSERT_OK(store_->CreateStream("s", 3));
   std::set<std::string> all;
