@@ -47,6 +47,9 @@ inline constexpr std::string_view kShardEndOffset = "SHARD_END";
 // Where to resume reading a shard whose offset is `offset` (not kShardEndOffset).
 inline Result<IteratorPosition> ResumePosition(std::string_view offset) {
   if (!offset.empty() && offset.front() >= '0' && offset.front() <= '9') {
+    if (!IsSequenceNumberText(offset)) {
+      return Status::InvalidArgument("invalid sequence number '" + std::string(offset) + "'");
+    }
     return IteratorPosition{IteratorType::kAfterSequenceNumber, std::string(offset), 0};
   }
   return ParseIteratorPosition(offset);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/decimal_text.h"
 #include "common/time_format.h"
 
 namespace pinstream {
@@ -21,8 +22,7 @@ bool PastPosition(const BatchRecord& b, const std::string& stream, const std::st
     // The batch processed the record `resume->sequence_number`.
     switch (to.type) {
       case IteratorType::kAtSequenceNumber:
-        return !IsSequenceNumberText(resume->sequence_number) ||
-               CompareSequenceNumberText(resume->sequence_number, to.sequence_number) >= 0;
+        return CompareDecimals(resume->sequence_number, to.sequence_number) >= 0;
       case IteratorType::kAtTimestamp: {
         // Batches from before arrival times were recorded: the record arrived before the
         // batch committed, so the commit time bounds its arrival.
@@ -41,7 +41,7 @@ bool PastPosition(const BatchRecord& b, const std::string& stream, const std::st
   if (resume->type == IteratorType::kTrimHorizon) return false;
   if (resume->type == IteratorType::kAtSequenceNumber &&
       to.type == IteratorType::kAtSequenceNumber) {
-    return CompareSequenceNumberText(resume->sequence_number, to.sequence_number) > 0;
+    return CompareDecimals(resume->sequence_number, to.sequence_number) > 0;
   }
   if (resume->type == IteratorType::kAtTimestamp && to.type == IteratorType::kAtTimestamp) {
     return resume->timestamp_ms > to.timestamp_ms;

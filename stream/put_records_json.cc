@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
+#include "common/decimal_text.h"
 #include "common/json_dump.h"
 
 namespace pinstream {
@@ -71,11 +72,7 @@ bool ValidPartitionKey(std::string_view key) {
 // fails the whole call (the general path says so).
 bool ValidHashKey(std::string_view key) {
   constexpr std::string_view kMax = "340282366920938463463374607431768211455";
-  if (key.empty() || key.size() > kMax.size() || (key[0] == '0' && key.size() > 1)) return false;
-  for (char c : key) {
-    if (c < '0' || c > '9') return false;
-  }
-  return key.size() < kMax.size() || key <= kMax;
+  return IsCanonicalDecimal(key, kMax.size()) && CompareDecimals(key, kMax) <= 0;
 }
 
 int Base64Value(char c) {

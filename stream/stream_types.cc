@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "common/decimal_text.h"
 #include "common/time_format.h"
 
 namespace pinstream {
@@ -62,16 +63,7 @@ Result<SequenceNumber> SequenceNumber::Parse(std::string_view text) {
   return SequenceNumber{static_cast<uint32_t>(rest >> 64), static_cast<uint64_t>(rest)};
 }
 
-bool IsSequenceNumberText(std::string_view text) {
-  if (text.empty() || text.size() > 129) return false;
-  if (text.size() > 1 && text.front() == '0') return false;
-  return std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-std::strong_ordering CompareSequenceNumberText(std::string_view a, std::string_view b) {
-  if (auto c = a.size() <=> b.size(); c != 0) return c;
-  return a.compare(b) <=> 0;
-}
+bool IsSequenceNumberText(std::string_view text) { return IsCanonicalDecimal(text, 129); }
 
 std::string ShardIdFromIndex(uint32_t index) {
   std::string id;

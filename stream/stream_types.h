@@ -1,6 +1,5 @@
 #pragma once
 
-#include <compare>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -54,10 +53,8 @@ struct SequenceNumber {
 // A sequence number of any Kinesis service (pinstream's broker, kinesalite, AWS), as Kinesis's
 // API takes one: a decimal without leading zeros of at most 129 digits ("0|([1-9]\d{0,128})").
 // Other services' numbers are opaque, but those of one shard grow with each record, so two of one
-// shard compare as numbers: by length, then as text. (pinstream's compare so too: fixed width.)
+// shard compare as numbers (CompareDecimals); pinstream's compare so too.
 bool IsSequenceNumberText(std::string_view text);
-// `a` and `b` of one shard, both IsSequenceNumberText.
-std::strong_ordering CompareSequenceNumberText(std::string_view a, std::string_view b);
 
 // "shardId-000000000003" for shard 3.
 std::string ShardIdFromIndex(uint32_t index);

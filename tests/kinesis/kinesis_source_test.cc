@@ -119,25 +119,36 @@ class KinesisSourceTest : public ::testing::Test {
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
 
+  // 1500 posts of `seed` (4500 records) emulated into `kinesalite` and into a broker, the
+  // broker's tables in dir_/broker-run, and `run --once` over kinesalite in batches of 240 (over
+  // 12 shards, each GetRecords of ~375 records a shard is handed out 20 at a time) into
+  // dir_/kinesis-run, with the topology it ran in `topology_`.
+  void RunBothFromKinesalite(const KinesaliteProcess& kinesalite, const std::string& prefix,
+                             int seed) {
+    ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir_.Sub("broker")));
+    EmulateBoth(kinesalite.url(), prefix, *broker,
+                {"--count", "1500", "--seed", std::to_string(seed)});
+    RunOverBroker(*broker, prefix);
+    topology_ =
+        KinesisTopology(kinesalite.url(), dir_.Sub("kinesis.json"), /*max_batch_records=*/240);
+    CliRun run =
+        Run({"run", topology_, "--data", dir_.Sub("kinesis-run"), "--once"}, AwsEnv(prefix));
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_EQ(nlohmann::json::parse(run.out)["records"], 4500) << run.out;
+  }
+
   TempDir dir_;
+  std::string topology_;
 };
 
 TEST_F(KinesisSourceTest, ReadingKinesaliteEqualsReadingTheBroker) {
   ASSERT_OK_AND_ASSIGN(auto kinesalite, KinesaliteProcess::Start(dir_.Sub("kinesalite.log")));
-  ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir_.Sub("broker")));
-  EmulateBoth(kinesalite->url(), "kin", *broker, {"--count", "1500", "--seed", "18"});
-  RunOverBroker(*broker, "kin");
-  // Batches of 240 records over 12 shards: each GetRecords (~375 records a shard) is handed to
-  // the processor 20 records at a time.
-  const std::string topology =
-      KinesisTopology(kinesalite->url(), dir_.Sub("kinesis.json"), /*max_batch_records=*/240);
-  CliRun run = Run({"run", topology, "--data", dir_.Sub("kinesis-run"), "--once"}, AwsEnv("kin"));
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_EQ(nlohmann::json::parse(run.out)["records"], 4500) << run.out;
+  ASSERT_NO_FATAL_FAILURE(RunBothFromKinesalite(*kinesalite, "kin", 18));
   ExpectSameTables(dir_.Sub("kinesis-run"), dir_.Sub("broker-run"));
 
   // The offsets committed are kinesalite's sequence numbers: a second run reads nothing again.
-  CliRun again = Run({"run", topology, "--data", dir_.Sub("kinesis-run"), "--once"}, AwsEnv("kin"));
+  CliRun again =
+      Run({"run", topology_, "--data", dir_.Sub("kinesis-run"), "--once"}, AwsEnv("kin"));
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(nlohmann::json::parse(again.out)["records"], 0) << again.out;
   ExpectSameTables(dir_.Sub("kinesis-run"), dir_.Sub("broker-run"));
@@ -347,15 +358,8 @@ TEST_F(KinesisSourceTest, KilledAndRestartedTheTablesHoldEveryRecordOnce) {
 // N, and the next run reads from there on and rebuilds exactly the tables of the broker's run.
 TEST_F(KinesisSourceTest, ARewindToAKinesisSequenceNumberReplaysExactly) {
   ASSERT_OK_AND_ASSIGN(auto kinesalite, KinesaliteProcess::Start(dir_.Sub("kinesalite.log")));
-  ASSERT_OK_AND_ASSIGN(auto broker, BrokerProcess::Start(dir_.Sub("broker")));
-  EmulateBoth(kinesalite->url(), "rs", *broker, {"--count", "1500", "--seed", "9"});
-  RunOverBroker(*broker, "rs");
-  const std::string topology =
-      KinesisTopology(kinesalite->url(), dir_.Sub("kinesis.json"), /*max_batch_records=*/240);
+  ASSERT_NO_FATAL_FAILURE(RunBothFromKinesalite(*kinesalite, "rs", 9));
   const std::string data = dir_.Sub("kinesis-run");
-  CliRun run = Run({"run", topology, "--data", data, "--once"}, AwsEnv("rs"));
-  ASSERT_EQ(run.exit_code, 0) << run.err;
-  ASSERT_EQ(nlohmann::json::parse(run.out)["records"], 4500) << run.out;
 
   // The middle record of rs-pin's first shard, as kinesalite numbered it.
   ASSERT_OK_AND_ASSIGN(auto client, KinesisHttpClient::Open(TestAws(kinesalite->url())));
@@ -386,7 +390,7 @@ TEST_F(KinesisSourceTest, ARewindToAKinesisSequenceNumberReplaysExactly) {
   EXPECT_LT(plan["rewind"]["to_batch"], plan["rewind"]["from_batch"]) << reset.out;
 
   // The replay reads what the rewound batches had read, N among it, and no record twice.
-  CliRun replay = Run({"run", topology, "--data", data, "--once"}, AwsEnv("rs"));
+  CliRun replay = Run({"run", topology_, "--data", data, "--once"}, AwsEnv("rs"));
   ASSERT_EQ(replay.exit_code, 0) << replay.err;
   const int64_t again = nlohmann::json::parse(replay.out)["records"].get<int64_t>();
   EXPECT_GT(again, 0);

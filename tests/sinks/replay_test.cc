@@ -143,6 +143,7 @@ TEST_F(ReplayTest, ParsesPositions) {
   EXPECT_EQ(pos.type, IteratorType::kAtSequenceNumber);
   EXPECT_EQ(FormatIteratorPosition(pos), "AT_SEQUENCE_NUMBER:" + Seq(0, 3));
   EXPECT_FALSE(ResumePosition("SOMEWHERE").ok());
+  EXPECT_FALSE(ResumePosition("12a").ok());
 }
 
 TEST_F(ReplayTest, RewindToASequenceNumberRestoresTablesStateAndOffsets) {

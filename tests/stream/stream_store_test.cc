@@ -14,6 +14,7 @@
 #include "common/base64.h"
 #include "common/clock.h"
 #include "common/coding.h"
+#include "common/decimal_text.h"
 #include "common/hash_key.h"
 #include "stream/shard_iterator.h"
 #include "stream/stream_types.h"
@@ -415,15 +416,15 @@ TEST(SequenceNumberTextTest, AnyServicesNumbersAreDecimalsComparedAsNumbers) {
     EXPECT_FALSE(IsSequenceNumberText(bad)) << bad;
   }
   EXPECT_TRUE(IsSequenceNumberText(std::string(129, '9')));
-  EXPECT_EQ(CompareSequenceNumberText("9", "10"), std::strong_ordering::less);
-  EXPECT_EQ(CompareSequenceNumberText("100", "99"), std::strong_ordering::greater);
-  EXPECT_EQ(CompareSequenceNumberText("4959", "4959"), std::strong_ordering::equal);
-  EXPECT_EQ(CompareSequenceNumberText("4958", "4959"), std::strong_ordering::less);
+  EXPECT_EQ(CompareDecimals("9", "10"), std::strong_ordering::less);
+  EXPECT_EQ(CompareDecimals("100", "99"), std::strong_ordering::greater);
+  EXPECT_EQ(CompareDecimals("4959", "4959"), std::strong_ordering::equal);
+  EXPECT_EQ(CompareDecimals("4958", "4959"), std::strong_ordering::less);
   const std::string legacy = "21267647932558654021801145185614168069";  // shard 3, counter 5
   const std::vector<SequenceNumber> ours = {{3, 6, 1}, {3, 7, 0}, {3, 100, 9}};
-  EXPECT_EQ(CompareSequenceNumberText(legacy, ours[0].ToString()), std::strong_ordering::less);
+  EXPECT_EQ(CompareDecimals(legacy, ours[0].ToString()), std::strong_ordering::less);
   for (size_t i = 1; i < ours.size(); ++i) {
-    EXPECT_EQ(CompareSequenceNumberText(ours[i - 1].ToString(), ours[i].ToString()),
+    EXPECT_EQ(CompareDecimals(ours[i - 1].ToString(), ours[i].ToString()),
               std::strong_ordering::less);
   }
 }
